@@ -1,0 +1,336 @@
+//! The client: strings the steps together (encode, sign, send, decode) and owns retries and
+//! timeouts.
+
+use crate::action::Action;
+use crate::config::{ClientBuilder, Config, env};
+use crate::encode::{Pairs, to_pairs};
+use crate::error::Error;
+use crate::response::{self, request_id};
+use crate::sign::{SIGNATURE, signature};
+use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::{Credentials, RetryPolicy};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, header};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+/// The keys the client sets itself; a request may not carry them.
+const RESERVED: [&str; 4] = ["Action", "PublicKey", SIGNATURE, "SecurityToken"];
+
+/// A UCloudStack API client.
+///
+/// Cheap to clone (one `Arc` inside) and `Send + Sync`: build one and share it. Connections are
+/// pooled and reused across calls.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ucloudstack::Error> {
+/// use ucloudstack::{Client, Credentials};
+/// use ucloudstack::image::ImageType;
+///
+/// let client = Client::builder()
+///     .endpoint("http://192.0.2.10/api")
+///     .credentials(Credentials::new("public", "private"))
+///     .region("cn")
+///     .build()?;
+/// let page = client.describe_image().image_type(ImageType::Base).limit(10).send().await?;
+/// for image in &page.infos {
+///     println!("{:?} {:?}", image.image_id, image.name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    credentials: Credentials,
+    transport: Arc<dyn Transport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Client")
+            .field("endpoint", &inner.config.endpoint.as_str())
+            .field("region", &inner.config.region)
+            .field("zone", &inner.config.zone)
+            .field("credentials", &inner.credentials)
+            .field("retry", &inner.config.retry)
+            .field("attempt_timeout", &inner.config.attempt_timeout)
+            .field("total_timeout", &inner.config.total_timeout)
+            .field("transport", &inner.transport)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder for a client; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from `UCLOUDSTACK_ENDPOINT`, `UCLOUDSTACK_PUBLIC_KEY`,
+    /// `UCLOUDSTACK_PRIVATE_KEY` and, when set, `UCLOUDSTACK_REGION` and `UCLOUDSTACK_ZONE`.
+    /// A missing required variable is an [`Error::Config`] naming it.
+    pub fn from_env() -> Result<Client, Error> {
+        for name in [env::ENDPOINT, env::PUBLIC_KEY, env::PRIVATE_KEY] {
+            if std::env::var(name).map_or(true, |v| v.trim().is_empty()) {
+                return Err(Error::config(name, "is not set"));
+            }
+        }
+        ClientBuilder::from_env().build()
+    }
+
+    pub(crate) fn from_parts(config: Config, credentials: Credentials, transport: Arc<dyn Transport>) -> Self {
+        Client { inner: Arc::new(Inner { config, credentials, transport }) }
+    }
+
+    /// The default `Region`, if the client has one.
+    pub fn region(&self) -> Option<&str> {
+        self.inner.config.region.as_deref()
+    }
+
+    /// The retry policy calls use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.config.retry
+    }
+
+    /// Sends a typed request: validates it, flattens and signs it, sends it with retries, and
+    /// decodes the answer.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
+    /// use ucloudstack::image::{DescribeImageRequest, ImageType};
+    ///
+    /// let request = DescribeImageRequest::builder().image_type(ImageType::Base).limit(10).build()?;
+    /// let page = client.send(request).await?;
+    /// println!("{} images in all", page.total_count);
+    /// # Ok(()) }
+    /// ```
+    pub async fn send<A: Action>(&self, request: A) -> Result<A::Output, Error> {
+        request.validate()?;
+        let mut pairs = Pairs::with_capacity(16);
+        to_pairs(&request, &mut pairs)?;
+        if let Some(region) = request.region() {
+            pairs.push(("Region".to_owned(), region.to_owned()));
+        }
+        drop(request);
+        self.execute(A::NAME, A::IDEMPOTENT, pairs, |response| response::decode::<A::Output>(A::NAME, response)).await
+    }
+
+    /// Calls any UCloudStack action, typed or not, and returns the response body as JSON once
+    /// its `RetCode` is 0.
+    ///
+    /// The parameters are sent as given (use `Name.0`, `Name.1` for lists); `Region` and `Zone`
+    /// come from the client unless given. The call is retried like a typed one, treating
+    /// `Describe*`, `Get*` and `List*` actions as idempotent; use
+    /// [`call_with`](Client::call_with) to say otherwise.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
+    /// let vpcs = client.call("DescribeVPC", &[("Limit", "10")]).await?;
+    /// println!("{}", vpcs["TotalCount"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        action: &str,
+        params: &[(K, V)],
+    ) -> Result<serde_json::Value, Error> {
+        self.call_with(action, params, infer_idempotent(action)).await
+    }
+
+    /// [`call`](Client::call), saying whether the action is idempotent (safe to re-send after
+    /// it may have reached the server).
+    pub async fn call_with<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        action: &str,
+        params: &[(K, V)],
+        idempotent: bool,
+    ) -> Result<serde_json::Value, Error> {
+        let pairs = raw_pairs(action, params)?;
+        self.execute(action, idempotent, pairs, |response| response::decode_value(action, response)).await
+    }
+
+    /// [`call`](Client::call), decoding the body into the caller's own type once its
+    /// `RetCode` is 0.
+    pub async fn call_as<T: DeserializeOwned, K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        action: &str,
+        params: &[(K, V)],
+    ) -> Result<T, Error> {
+        let pairs = raw_pairs(action, params)?;
+        self.execute(action, infer_idempotent(action), pairs, |response| {
+            let value = response::decode_value(action, response)?;
+            T::deserialize(value).map_err(|e| Error::Decode {
+                action: action.to_owned(),
+                reason: e.to_string(),
+                body: crate::error::excerpt(&response.body),
+                request_id: request_id(response),
+            })
+        })
+        .await
+    }
+
+    /// Adds the common pairs, then sends with retries and timeouts until `decode` accepts an
+    /// answer or the policy gives up.
+    async fn execute<T>(
+        &self,
+        action: &str,
+        idempotent: bool,
+        mut pairs: Pairs,
+        decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
+    ) -> Result<T, Error> {
+        let config = &self.inner.config;
+        self.add_common_pairs(action, &mut pairs)?;
+        let span = tracing::debug_span!("ucloudstack", action, attempts = tracing::field::Empty);
+        let attempts = async {
+            let started = Instant::now();
+            let mut attempt = 1;
+            loop {
+                let result = self.attempt(action, &pairs).await.and_then(|response| decode(&response));
+                match result {
+                    Ok(value) => {
+                        tracing::debug!(attempt, elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded");
+                        return Ok(value);
+                    }
+                    Err(error) if config.retry.should_retry(&error, attempt, idempotent) => {
+                        let delay = config.retry.backoff(&error, attempt);
+                        tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying");
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    Err(error) => {
+                        tracing::debug!(attempt, error = %error, "call failed");
+                        tracing::Span::current().record("attempts", attempt);
+                        return Err(error);
+                    }
+                }
+            }
+        };
+        match config.total_timeout {
+            None => attempts.instrument(span).await,
+            Some(limit) => tokio::time::timeout(limit, attempts.instrument(span))
+                .await
+                .unwrap_or_else(|_| Err(Error::Timeout { action: action.to_owned(), what: "total", limit })),
+        }
+    }
+
+    fn add_common_pairs(&self, action: &str, pairs: &mut Pairs) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let has = |pairs: &Pairs, key: &str| pairs.iter().any(|(k, _)| k == key);
+        if !has(pairs, "Region") {
+            let region = config.region.as_deref().ok_or_else(|| {
+                Error::invalid("Region", "is required: set it on the request or with ClientBuilder::region")
+            })?;
+            pairs.push(("Region".to_owned(), region.to_owned()));
+        }
+        if let Some(zone) = &config.zone {
+            if !has(pairs, "Zone") {
+                pairs.push(("Zone".to_owned(), zone.clone()));
+            }
+        }
+        pairs.push(("Action".to_owned(), action.to_owned()));
+        let credentials = &self.inner.credentials;
+        pairs.push(("PublicKey".to_owned(), credentials.public_key().to_owned()));
+        if let Some(token) = credentials.security_token() {
+            pairs.push(("SecurityToken".to_owned(), token.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// One attempt: sign, stamp, send, within the attempt timeout.
+    async fn attempt(&self, action: &str, pairs: &Pairs) -> Result<HttpResponse, Error> {
+        let inner = &*self.inner;
+        let request = HttpRequest::new(inner.config.endpoint.clone(), self.headers(), self.body(pairs));
+        let limit = inner.config.attempt_timeout;
+        let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
+            Err(_) => return Err(Error::Timeout { action: action.to_owned(), what: "attempt", limit }),
+            Ok(Err(e)) => {
+                return Err(Error::Transport { action: action.to_owned(), maybe_sent: e.maybe_sent(), source: e.into_source() });
+            }
+            Ok(Ok(response)) => response,
+        };
+        tracing::trace!(
+            status = response.status,
+            request_id = request_id(&response).as_deref().unwrap_or(""),
+            bytes = response.body.len(),
+            "response"
+        );
+        Ok(response)
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_millis();
+        let mut headers = HeaderMap::with_capacity(3);
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        headers.insert(header::USER_AGENT, self.inner.config.user_agent.clone());
+        headers.insert("U-Timestamp-Ms", HeaderValue::from(millis as u64));
+        headers
+    }
+
+    /// The url-encoded form: every pair, then the signature over exactly those pairs.
+    fn body(&self, pairs: &Pairs) -> Bytes {
+        let signature = signature(pairs, self.inner.credentials.private_key());
+        let mut form = url::form_urlencoded::Serializer::new(String::with_capacity(64 * pairs.len()));
+        for (key, value) in pairs {
+            form.append_pair(key, value);
+        }
+        form.append_pair(SIGNATURE, &signature);
+        Bytes::from(form.finish())
+    }
+}
+
+/// `Describe*`, `Get*` and `List*` only read.
+fn infer_idempotent(action: &str) -> bool {
+    ["Describe", "Get", "List"].iter().any(|prefix| action.starts_with(prefix))
+}
+
+/// Checks a generic call's action and parameters and copies them out.
+fn raw_pairs<K: AsRef<str>, V: AsRef<str>>(action: &str, params: &[(K, V)]) -> Result<Pairs, Error> {
+    if action.is_empty() || !action.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid("Action", format!("{action:?} is not an action name (ASCII letters and digits)")));
+    }
+    let mut pairs = Pairs::with_capacity(params.len() + 5);
+    for (key, value) in params {
+        let (key, value) = (key.as_ref(), value.as_ref());
+        if key.is_empty() {
+            return Err(Error::invalid("params", "a parameter name is empty"));
+        }
+        if RESERVED.contains(&key) {
+            return Err(Error::invalid(key, "is set by the client and cannot be passed as a parameter"));
+        }
+        if pairs.iter().any(|(k, _)| k == key) {
+            return Err(Error::invalid(key, "is given more than once"));
+        }
+        pairs.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_params_are_checked() {
+        assert!(raw_pairs("DescribeVPC", &[("Limit", "10")]).is_ok());
+        assert!(raw_pairs("", &[("Limit", "10")]).is_err());
+        assert!(raw_pairs("Describe VPC", &[("Limit", "10")]).is_err());
+        assert!(raw_pairs("X", &[("Signature", "x")]).is_err());
+        assert!(raw_pairs("X", &[("A", "1"), ("A", "2")]).is_err());
+        assert!(infer_idempotent("DescribeVPC") && !infer_idempotent("CreateVPC"));
+    }
+
+    #[test]
+    fn client_is_shareable() {
+        fn is<T: Clone + Send + Sync + 'static>() {}
+        is::<Client>();
+    }
+}

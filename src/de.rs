@@ -1,0 +1,150 @@
+//! Lenient field decoders for what real servers send: integers as numbers or numeric strings
+//! (`"RetCode":"171"`), `null` for absent values, strings that arrive as numbers.
+
+use serde::de::{self, Deserializer, Visitor};
+use std::fmt;
+
+/// Turns any JSON scalar into `Option<i64>`: numbers, integral floats and numeric strings are
+/// values; `null` and `""` are `None`.
+struct IntVisitor;
+
+impl<'de> Visitor<'de> for IntVisitor {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer or a string holding one")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        i64::try_from(v).map(Some).map_err(|_| E::custom(format!("{v} does not fit in an i64")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            Ok(Some(v as i64))
+        } else {
+            Err(E::custom(format!("{v} is not an integer")))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<i64>().map(Some).map_err(|_| E::custom(format!("{v:?} is not an integer")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A required integer: a number or a numeric string; `null` is an error.
+pub(crate) fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    d.deserialize_any(IntVisitor)?.ok_or_else(|| de::Error::custom("expected an integer, found null or \"\""))
+}
+
+/// An optional integer: a number, a numeric string, `null` or `""`.
+pub(crate) fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_option(IntVisitor)
+}
+
+/// Turns any JSON scalar into `Option<String>`: numbers and booleans become their text.
+struct StringVisitor;
+
+impl<'de> Visitor<'de> for StringVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// An optional string; numbers are taken as their text, `null` is `None`.
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_option(StringVisitor)
+}
+
+/// A string that may be absent or `null` (then empty).
+pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_default())
+}
+
+/// A list that may be `null` (then empty).
+pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Ok(<Option<Vec<T>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct T {
+        #[serde(deserialize_with = "super::int")]
+        a: i64,
+        #[serde(default, deserialize_with = "super::opt_int")]
+        b: Option<i64>,
+        #[serde(default, deserialize_with = "super::opt_string")]
+        c: Option<String>,
+        #[serde(default, deserialize_with = "super::list")]
+        d: Vec<u8>,
+    }
+
+    fn t(json: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn accepts_what_servers_send() {
+        let want = T { a: 171, b: Some(5), c: Some("7".into()), d: vec![] };
+        assert_eq!(t(r#"{"a":"171","b":5.0,"c":7,"d":null}"#).unwrap(), want);
+        assert_eq!(t(r#"{"a":171,"b":" 5 ","c":"7"}"#).unwrap(), want);
+        assert_eq!(t(r#"{"a":1,"b":null,"c":null}"#).unwrap(), T { a: 1, b: None, c: None, d: vec![] });
+        assert_eq!(t(r#"{"a":1,"b":""}"#).unwrap().b, None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_integer() {
+        for bad in [r#"{"a":null}"#, r#"{"a":"x"}"#, r#"{"a":1.5}"#, r#"{"a":[]}"#, r#"{"a":1,"b":"1e3"}"#, r#"{}"#] {
+            assert!(t(bad).is_err(), "{bad}");
+        }
+    }
+}

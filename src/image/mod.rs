@@ -1,0 +1,13 @@
+//! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage.
+//!
+//! One file per action; adding an action is one file here and one line below.
+
+mod create_custom_image;
+mod delete_custom_image;
+mod describe_image;
+mod model;
+
+pub use create_custom_image::*;
+pub use delete_custom_image::*;
+pub use describe_image::*;
+pub use model::{ImageInfo, ImageStatus, ImageType, OsType};

@@ -1,0 +1,64 @@
+//! A typed, async client for the UCloudStack private-cloud API: list, create and delete images
+//! (DescribeImage, CreateCustomImage, DeleteCustomImage), wire-compatible with the official Go
+//! and Python SDKs.
+//!
+//! ```no_run
+//! use ucloudstack::{Client, Credentials};
+//! use ucloudstack::image::ImageType;
+//!
+//! # async fn run() -> Result<(), ucloudstack::Error> {
+//! let client = Client::builder()
+//!     .endpoint("http://192.0.2.10/api")
+//!     .credentials(Credentials::new("public-key", "private-key"))
+//!     .region("cn")
+//!     .build()?;
+//!
+//! // Fluent: one method per action, a setter per field.
+//! let page = client.describe_image().image_type(ImageType::Custom).limit(50).send().await?;
+//! println!("{} of {} images", page.infos.len(), page.total_count);
+//!
+//! let created = client.create_custom_image().vm_id("vm-abc").image_name("golden").send().await?;
+//! client.delete_custom_image().image_id(&created.image_id).send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! How a call flows: the request struct is flattened to form pairs ([`encode`]), `Action`,
+//! `Region`, `Zone` and `PublicKey` are added, the pairs are signed ([`sign`]) and sent through a
+//! [`Transport`]; the answer is checked (status, `RetCode`) and decoded in one pass. Failures
+//! are one [`Error`] type. Attempts are retried per the [`RetryPolicy`], within the timeouts.
+//!
+//! Features: `rustls` (default) or `native-tls` pick the TLS backend; `testing` adds
+//! [`testing`]: an embedded fake UCloudStack and a mock transport.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod action;
+mod client;
+mod config;
+mod credentials;
+mod de;
+pub mod encode;
+mod error;
+pub mod image;
+mod response;
+mod retry;
+pub mod sign;
+pub mod transport;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use action::{Action, ApiResponse};
+pub use client::Client;
+pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
+pub use credentials::Credentials;
+pub use error::{Error, ret_code};
+pub use response::REQUEST_ID_HEADER;
+pub use retry::RetryPolicy;
+pub use transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

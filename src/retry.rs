@@ -1,0 +1,138 @@
+//! When a failed attempt is made again, and how long to wait first.
+
+use crate::Error;
+use std::time::Duration;
+
+/// How many attempts a call may make and how long to wait between them.
+///
+/// The default makes 3 attempts in all, waiting a random time (full jitter) below an
+/// exponentially growing ceiling, from 100 ms up to 5 s. A server's `Retry-After` is honoured,
+/// clamped to the maximum backoff.
+///
+/// Which failures are retried is fixed by safety, not by the policy: a connection that never
+/// opened, for every action; timeouts, cut-off or undecodable responses, HTTP
+/// 429/500/502/503/504 and RetCode >= 2000, for idempotent actions only. A
+/// `CreateCustomImage` that may have reached the server is never sent again, so a retry cannot
+/// make two images.
+///
+/// ```
+/// use std::time::Duration;
+/// use ucloudstack::RetryPolicy;
+///
+/// let patient = RetryPolicy::default().max_attempts(5).max_backoff(Duration::from_secs(10));
+/// let once = RetryPolicy::disabled();
+/// assert_eq!(once.attempts(), 1);
+/// # let _ = patient;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(5) }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        RetryPolicy { max_attempts: 1, ..Self::default() }
+    }
+
+    /// The number of attempts in all, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The ceiling of the first backoff; it doubles each retry.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The largest wait between two attempts, `Retry-After` included.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The number of attempts in all.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Whether attempt number `attempt` (1-based), which failed with `error`, may be followed
+    /// by another for an action that is (or is not) idempotent.
+    pub fn should_retry(&self, error: &Error, attempt: u32, idempotent: bool) -> bool {
+        attempt < self.max_attempts && is_safe_to_retry(error, idempotent)
+    }
+
+    /// How long to wait before attempt number `attempt + 1`.
+    pub fn backoff(&self, error: &Error, attempt: u32) -> Duration {
+        if let Error::Http { retry_after: Some(after), .. } = error {
+            return (*after).min(self.max_backoff);
+        }
+        let exponent = attempt.saturating_sub(1).min(20);
+        let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// Whether making the call again is both useful (the failure may pass) and safe (it cannot
+/// duplicate a non-idempotent action).
+pub(crate) fn is_safe_to_retry(error: &Error, idempotent: bool) -> bool {
+    match error {
+        Error::Transport { maybe_sent: false, .. } => true,
+        _ if !idempotent => false,
+        Error::Decode { .. } => true,
+        other => other.is_retryable(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(status: u16, retry_after: Option<u64>) -> Error {
+        Error::Http {
+            action: "A".into(),
+            status,
+            body: String::new(),
+            request_id: None,
+            retry_after: retry_after.map(Duration::from_secs),
+        }
+    }
+
+    fn transport(maybe_sent: bool) -> Error {
+        Error::Transport { action: "A".into(), maybe_sent, source: "reset".into() }
+    }
+
+    #[test]
+    fn non_idempotent_is_retried_only_when_never_sent() {
+        let p = RetryPolicy::default();
+        assert!(p.should_retry(&transport(false), 1, false));
+        assert!(!p.should_retry(&transport(true), 1, false));
+        assert!(!p.should_retry(&http(503, None), 1, false));
+        assert!(p.should_retry(&transport(true), 1, true));
+        assert!(p.should_retry(&http(503, None), 2, true));
+        assert!(!p.should_retry(&http(503, None), 3, true));
+        assert!(!p.should_retry(&http(400, None), 1, true));
+        assert!(!RetryPolicy::disabled().should_retry(&transport(false), 1, true));
+    }
+
+    #[test]
+    fn backoff_grows_within_bounds_and_honours_retry_after() {
+        let p = RetryPolicy::default();
+        for attempt in 1..10 {
+            let ceiling = Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_secs(5));
+            assert!(p.backoff(&transport(false), attempt) <= ceiling);
+        }
+        assert_eq!(p.backoff(&http(429, Some(1)), 1), Duration::from_secs(1));
+        assert_eq!(p.backoff(&http(429, Some(3600)), 1), Duration::from_secs(5));
+    }
+}
