@@ -253,7 +253,11 @@ impl Client {
         let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
             Err(_) => return Err(Error::Timeout { action: action.to_owned(), what: "attempt", limit }),
             Ok(Err(e)) => {
-                return Err(Error::Transport { action: action.to_owned(), maybe_sent: e.maybe_sent(), source: e.into_source() });
+                return Err(Error::Transport {
+                    action: action.to_owned(),
+                    maybe_sent: e.maybe_sent(),
+                    source: e.into_source(),
+                });
             }
             Ok(Ok(response)) => response,
         };

@@ -96,7 +96,7 @@ impl ClientBuilder {
     }
 
     /// A builder filled from `UCLOUDSTACK_ENDPOINT`, `UCLOUDSTACK_PUBLIC_KEY`,
-    /// `UCLOUDSTACK_PRIVATE_KEY`, `UCLOUDSTACK_REGION` and `UCLOUDSTACK_ZONE` (see [`env`]).
+    /// `UCLOUDSTACK_PRIVATE_KEY`, `UCLOUDSTACK_REGION` and `UCLOUDSTACK_ZONE` (see [`env`](mod@crate::env)).
     /// Unset or empty variables leave their setting unset; later setters override.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())

@@ -141,9 +141,9 @@ impl Error {
     /// The server's request id (`X-UCLOUD-REQUEST-UUID`), when the server answered with one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Api { request_id, .. }
-            | Error::Http { request_id, .. }
-            | Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::Api { request_id, .. } | Error::Http { request_id, .. } | Error::Decode { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }

@@ -42,12 +42,7 @@ fn decode_error(action: &str, response: &HttpResponse, reason: String) -> Error 
 }
 
 fn api_error(action: &str, response: &HttpResponse, ret_code: i64, message: &str) -> Error {
-    Error::Api {
-        action: action.to_owned(),
-        ret_code,
-        message: message.to_owned(),
-        request_id: request_id(response),
-    }
+    Error::Api { action: action.to_owned(), ret_code, message: message.to_owned(), request_id: request_id(response) }
 }
 
 /// Just the envelope; read only when the typed decode failed, to tell an API error (whose

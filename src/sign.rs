@@ -20,11 +20,8 @@ pub const SIGNATURE: &str = "Signature";
 /// );
 /// ```
 pub fn signature<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)], private_key: &str) -> String {
-    let mut sorted: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_ref(), v.as_ref()))
-        .filter(|(k, _)| *k != SIGNATURE)
-        .collect();
+    let mut sorted: Vec<(&str, &str)> =
+        pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).filter(|(k, _)| *k != SIGNATURE).collect();
     sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then_with(|| a.1.cmp(b.1)));
     let mut hasher = Sha1::new();
     for (key, value) in sorted {
@@ -125,8 +122,7 @@ mod tests {
 
     #[test]
     fn vector_8_describe_uhost() {
-        let pairs =
-            [("Action", "DescribeUHostInstance"), ("Limit", "10"), ("Region", "cn-bj2"), ("PublicKey", PUBLIC)];
+        let pairs = [("Action", "DescribeUHostInstance"), ("Limit", "10"), ("Region", "cn-bj2"), ("PublicKey", PUBLIC)];
         assert_eq!(signature(&pairs, PRIVATE), "cba5cf5ec4d4233d206b1b54951e3787350a642f");
     }
 

@@ -186,14 +186,8 @@ fn classify(e: reqwest::Error) -> TransportError {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut response = self
-            .client
-            .post(request.url)
-            .headers(request.headers)
-            .body(request.body)
-            .send()
-            .await
-            .map_err(classify)?;
+        let mut response =
+            self.client.post(request.url).headers(request.headers).body(request.body).send().await.map_err(classify)?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         let body = match response.content_length() {

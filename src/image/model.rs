@@ -165,7 +165,11 @@ pub struct ImageInfo {
     #[serde(rename = "ProjectID", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
     /// `ProjectName`: 项目组名称, the project group name.
-    #[serde(rename = "ProjectName", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ProjectName",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub project_name: Option<String>,
     /// `ImageID`: 镜像ID, the image id.
     #[serde(rename = "ImageID", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]

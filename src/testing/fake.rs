@@ -66,7 +66,7 @@ impl ReceivedRequest {
 }
 
 /// Configures a [`FakeUCloudStack`] before it starts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct FakeBuilder {
     public_key: String,
@@ -91,6 +91,21 @@ impl Default for FakeBuilder {
             vm_ids: vec!["vm-fake-1".into(), "vm-fake-2".into(), "vm-fake-3".into()],
             base_images: true,
         }
+    }
+}
+
+impl std::fmt::Debug for FakeBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeBuilder")
+            .field("public_key", &self.public_key)
+            .field("private_key", &"***")
+            .field("region", &self.region)
+            .field("require_zone", &self.require_zone)
+            .field("making_delay", &self.making_delay)
+            .field("deleting_delay", &self.deleting_delay)
+            .field("vm_ids", &self.vm_ids)
+            .field("base_images", &self.base_images)
+            .finish()
     }
 }
 
@@ -258,7 +273,10 @@ impl FakeUCloudStack {
             .map(|_| {
                 let id = state.next_image_id();
                 let info = custom_image(&self.shared.settings.region, &id, &format!("seeded {id}"), None, None);
-                state.images.push(FakeImage { info: ImageInfo { image_status: Some(ImageStatus::Used), ..info }, phase: Phase::Stable });
+                state.images.push(FakeImage {
+                    info: ImageInfo { image_status: Some(ImageStatus::Used), ..info },
+                    phase: Phase::Stable,
+                });
                 id
             })
             .collect()
@@ -428,7 +446,12 @@ impl Shared {
 
         match fault {
             Some(Fault::Http(status)) => {
-                return reply(status, "text/html", format!("<html><body>{status}</body></html>").into_bytes(), Duration::ZERO);
+                return reply(
+                    status,
+                    "text/html",
+                    format!("<html><body>{status}</body></html>").into_bytes(),
+                    Duration::ZERO,
+                );
             }
             Some(Fault::HttpRetryAfter(status, seconds)) => {
                 let mut r = reply(status, "text/html", b"<html>slow down</html>".to_vec(), Duration::ZERO);
@@ -547,10 +570,8 @@ fn int(text: &str, key: &str) -> Result<i64, (i64, String)> {
 /// The values of `Name.0`, `Name.1`, ... in index order.
 fn list<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
     let prefix = format!("{name}.");
-    let mut items: Vec<(usize, &str)> = form
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.parse().ok()?, v.as_str())))
-        .collect();
+    let mut items: Vec<(usize, &str)> =
+        form.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.parse().ok()?, v.as_str()))).collect();
     items.sort_by_key(|(i, _)| *i);
     items.into_iter().map(|(_, v)| v).collect()
 }

@@ -1,0 +1,80 @@
+//! List images, create a custom image, show it, delete it.
+//!
+//! `cargo run --example quickstart` runs against the embedded fake UCloudStack. To run the same
+//! steps against a real one, set UCLOUDSTACK_ENDPOINT, UCLOUDSTACK_PUBLIC_KEY,
+//! UCLOUDSTACK_PRIVATE_KEY, UCLOUDSTACK_REGION and, for the create step, UCLOUDSTACK_VM_ID.
+
+use ucloudstack::Client;
+use ucloudstack::image::{ImageInfo, ImageType};
+use ucloudstack::testing::FakeUCloudStack;
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), ucloudstack::Error> {
+    // Keep the fake alive for the whole run: dropping it stops the server.
+    let (client, vm_id, _fake) = if std::env::var_os(ucloudstack::env::ENDPOINT).is_some() {
+        let client = Client::from_env()?;
+        println!("Using the UCloudStack at ${}", ucloudstack::env::ENDPOINT);
+        (client, std::env::var("UCLOUDSTACK_VM_ID").ok().filter(|v| !v.is_empty()), None)
+    } else {
+        let fake = FakeUCloudStack::start().await;
+        println!("UCLOUDSTACK_ENDPOINT is not set: using the embedded fake UCloudStack at {}", fake.endpoint());
+        (fake.client(), fake.vm_ids().into_iter().next(), Some(fake))
+    };
+
+    println!("\n1. Listing platform images (DescribeImage, ImageType=Base)");
+    let page = client.describe_image().image_type(ImageType::Base).limit(10).send().await?;
+    println!("   {} base images in all, first {}:", page.total_count, page.infos.len());
+    for image in &page.infos {
+        println!("   {}", line(image));
+    }
+
+    let Some(vm_id) = vm_id else {
+        println!("\nUCLOUDSTACK_VM_ID is not set: skipping create, show and delete.");
+        return Ok(());
+    };
+
+    println!("\n2. Creating a custom image from VM {vm_id} (CreateCustomImage)");
+    let created = client
+        .create_custom_image()
+        .vm_id(&vm_id)
+        .image_name("quickstart-image")
+        .image_description("made by the ucloudstack quickstart")
+        .send()
+        .await?;
+    println!("   created {}", created.image_id);
+
+    println!("\n3. Showing it (DescribeImage, ImageIDs.0={})", created.image_id);
+    let shown = client.describe_image().image_ids([&created.image_id]).send().await?;
+    for image in &shown.infos {
+        println!("   {}", line(image));
+    }
+
+    println!("\n4. Deleting it (DeleteCustomImage)");
+    client.delete_custom_image().image_id(&created.image_id).send().await?;
+    let after = client.describe_image().image_ids([&created.image_id]).send().await?;
+    match after.infos.first() {
+        Some(image) => println!("   {}", line(image)),
+        None => println!("   {} is gone", created.image_id),
+    }
+    println!("\nDone.");
+    Ok(())
+}
+
+fn line(image: &ImageInfo) -> String {
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let show = |v: Option<&dyn std::fmt::Display>| v.map_or_else(|| "-".into(), |v| v.to_string());
+    format!(
+        "{:<24} {:<32} {:<7} {:<10}",
+        text(&image.image_id),
+        text(&image.name),
+        show(image.image_type.as_ref().map(|v| v as _)),
+        show(image.image_status.as_ref().map(|v| v as _)),
+    )
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the crate against real HTTP (wiremock and the embedded fake).
+//! One test binary, so the suite links once.
+
+mod decode;
+mod fake;
+mod redaction;
+mod support;
+mod validation;
+mod wire;
