@@ -1,9 +1,11 @@
-//! List images, create a custom image, show it, delete it.
+//! List images, create a custom image, wait until it is available, show it, delete it.
 //!
 //! `cargo run --example quickstart` runs against the embedded fake UCloudStack. To run the same
 //! steps against a real one, set UCLOUDSTACK_ENDPOINT, UCLOUDSTACK_PUBLIC_KEY,
 //! UCLOUDSTACK_PRIVATE_KEY, UCLOUDSTACK_REGION and, for the create step, UCLOUDSTACK_VM_ID.
 
+use futures::TryStreamExt;
+use std::time::Duration;
 use ucloudstack::Client;
 use ucloudstack::image::{ImageInfo, ImageType};
 use ucloudstack::testing::FakeUCloudStack;
@@ -23,7 +25,12 @@ async fn run() -> Result<(), ucloudstack::Error> {
         println!("Using the UCloudStack at ${}", ucloudstack::env::ENDPOINT);
         (client, std::env::var("UCLOUDSTACK_VM_ID").ok().filter(|v| !v.is_empty()), None)
     } else {
-        let fake = FakeUCloudStack::start().await;
+        // The fake makes an image in 1.5 s; a real UCloudStack takes minutes.
+        let fake = FakeUCloudStack::builder()
+            .making_delay(Duration::from_millis(1500))
+            .deleting_delay(Duration::from_millis(500))
+            .start()
+            .await;
         println!("UCLOUDSTACK_ENDPOINT is not set: using the embedded fake UCloudStack at {}", fake.endpoint());
         (fake.client(), fake.vm_ids().into_iter().next(), Some(fake))
     };
@@ -55,14 +62,24 @@ async fn run() -> Result<(), ucloudstack::Error> {
     for image in &shown.infos {
         println!("   {}", line(image));
     }
+    println!("   waiting until it is available...");
+    let image = client.wait_until_image_available(&created.image_id).await?;
+    println!("   {}", line(&image));
 
     println!("\n4. Deleting it (DeleteCustomImage)");
     client.delete_custom_image().image_id(&created.image_id).send().await?;
-    let after = client.describe_image().image_ids([&created.image_id]).send().await?;
-    match after.infos.first() {
-        Some(image) => println!("   {}", line(image)),
-        None => println!("   {} is gone", created.image_id),
+    println!("   waiting until it is gone...");
+    client.wait_until_image_deleted(&created.image_id).await?;
+    println!("   {} is gone", created.image_id);
+
+    println!("\n5. Every custom image left, across pages (the paginator)");
+    let mut images = client.describe_image().image_type(ImageType::Custom).into_paginator().items();
+    let mut count = 0;
+    while let Some(image) = images.try_next().await? {
+        println!("   {}", line(&image));
+        count += 1;
     }
+    println!("   {count} custom images");
     println!("\nDone.");
     Ok(())
 }

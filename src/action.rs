@@ -130,6 +130,12 @@ macro_rules! action_builders {
                 self.client.send(request).await
             }
 
+            /// The client and the request as set so far.
+            #[allow(dead_code)]
+            pub(crate) fn into_parts(self) -> ($crate::Client, $builder) {
+                (self.client, self.inner)
+            }
+
             /// The request as set so far, for inspection or to send later with
             /// [`Client::send`](crate::Client::send).
             pub fn as_input(&self) -> &$builder {

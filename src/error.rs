@@ -116,6 +116,17 @@ pub enum Error {
         message: String,
     },
 
+    /// A paginator stopped a list that does not end: a page repeated, or the page limit was
+    /// reached.
+    #[error("{action} paging stopped: {reason}")]
+    #[non_exhaustive]
+    Pagination {
+        /// The action being paged, e.g. `DescribeImage`.
+        action: String,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// A waiter gave up: the resource reached a failure state, or time ran out.
     #[error("waiting for image {image_id} failed: {reason} (last status: {})", .last_status.as_deref().unwrap_or("none seen"))]
     #[non_exhaustive]

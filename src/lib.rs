@@ -41,10 +41,12 @@ mod de;
 pub mod encode;
 mod error;
 pub mod image;
+pub mod paginate;
 mod response;
 mod retry;
 pub mod sign;
 pub mod transport;
+pub mod wait;
 
 #[cfg(feature = "testing")]
 pub mod testing;

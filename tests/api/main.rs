@@ -1,9 +1,12 @@
 //! Integration tests: the crate against real HTTP (wiremock and the embedded fake).
 //! One test binary, so the suite links once.
 
+mod cli;
 mod decode;
 mod fake;
+mod paginate;
 mod redaction;
 mod support;
 mod validation;
+mod wait;
 mod wire;

@@ -1,0 +1,289 @@
+//! `images`: list, show, create and delete UCloudStack images from the command line.
+//!
+//! ```text
+//! cargo run --example images -- list [--type custom] [--keyword centos] [--id ID].. [--project P].. [--json]
+//! cargo run --example images -- show IMAGE_ID [--json]
+//! cargo run --example images -- create --vm-id VM --name NAME [--description TEXT] [--wait]
+//! cargo run --example images -- delete IMAGE_ID [--wait]
+//! ```
+//!
+//! Runs against the embedded fake UCloudStack unless UCLOUDSTACK_ENDPOINT is set (then also
+//! UCLOUDSTACK_PUBLIC_KEY, UCLOUDSTACK_PRIVATE_KEY and UCLOUDSTACK_REGION). Exit status: 0 on
+//! success, 1 when a call fails, 2 on bad usage.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use futures::TryStreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
+use ucloudstack::image::{ImageInfo, ImageType};
+use ucloudstack::testing::FakeUCloudStack;
+use ucloudstack::wait::{ImageWaiter, WaitTarget};
+use ucloudstack::{Client, Error};
+
+#[derive(Parser)]
+#[command(name = "images", about = "Manage UCloudStack images", version)]
+struct Cli {
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Region to use instead of UCLOUDSTACK_REGION.
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// Longest time to wait with --wait, in seconds.
+    #[arg(long, global = true, default_value_t = 1800.0)]
+    max_wait: f64,
+    /// First delay between polls with --wait, in seconds (it grows to 30 s).
+    #[arg(long, global = true, default_value_t = 2.0)]
+    poll_delay: f64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List images, every page.
+    List {
+        /// Only Base (platform) or Custom images.
+        #[arg(long = "type", value_enum)]
+        image_type: Option<Kind>,
+        /// Search keyword.
+        #[arg(long)]
+        keyword: Option<String>,
+        /// Only these image ids (repeatable).
+        #[arg(long = "id")]
+        ids: Vec<String>,
+        /// Only images of these project groups (repeatable).
+        #[arg(long = "project")]
+        projects: Vec<String>,
+    },
+    /// Show one image.
+    Show {
+        /// The image id.
+        image_id: String,
+    },
+    /// Make a custom image from a virtual machine.
+    Create {
+        /// The virtual machine.
+        #[arg(long)]
+        vm_id: String,
+        /// The new image's name.
+        #[arg(long)]
+        name: String,
+        /// The new image's description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Wait until the image is available.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Delete a custom image.
+    Delete {
+        /// The image id.
+        image_id: String,
+        /// Wait until the image is gone.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Base,
+    Custom,
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        match e.downcast_ref::<Error>() {
+            Some(Error::Api { action, ret_code, message, request_id, .. }) => {
+                eprintln!("error: {action} failed with RetCode {ret_code}: {message}");
+                if let Some(id) = request_id {
+                    eprintln!("       request id {id}");
+                }
+            }
+            _ => eprintln!("error: {e}"),
+        }
+        std::process::exit(1);
+    }
+}
+
+type Failure = Box<dyn std::error::Error>;
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let (client, _fake) = connect(cli.region.as_deref()).await?;
+    let limits = (secs(cli.max_wait, "--max-wait")?, secs(cli.poll_delay, "--poll-delay")?);
+    match cli.command {
+        Command::List { image_type, keyword, ids, projects } => {
+            let mut request = client.describe_image().image_ids(ids).project_ids(projects);
+            if let Some(kind) = image_type {
+                request = request.image_type(match kind {
+                    Kind::Base => ImageType::Base,
+                    Kind::Custom => ImageType::Custom,
+                });
+            }
+            if let Some(keyword) = keyword {
+                request = request.keyword(keyword);
+            }
+            let images: Vec<ImageInfo> = request.into_paginator().items().try_collect().await?;
+            print_images(&images, cli.json);
+        }
+        Command::Show { image_id } => {
+            let page = client.describe_image().image_ids([&image_id]).send().await?;
+            match page.infos.into_iter().find(|i| i.image_id.as_deref() == Some(&image_id)) {
+                Some(image) => print_image(&image, cli.json),
+                None => return Err(format!("no image {image_id} is listed").into()),
+            }
+        }
+        Command::Create { vm_id, name, description, wait } => {
+            let mut request = client.create_custom_image().vm_id(vm_id).image_name(name);
+            if let Some(description) = description {
+                request = request.image_description(description);
+            }
+            let created = request.send().await?;
+            eprintln!("created {}", created.image_id);
+            if wait {
+                let image = with_progress(client.wait_until_image_available(&created.image_id), limits).await?;
+                print_image(&image, cli.json);
+            } else if cli.json {
+                println!("{}", serde_json::json!({ "ImageID": created.image_id }));
+            } else {
+                println!("{}", created.image_id);
+            }
+        }
+        Command::Delete { image_id, wait } => {
+            client.delete_custom_image().image_id(&image_id).send().await?;
+            eprintln!("deleting {image_id}");
+            if wait {
+                with_progress(client.wait_until_image_deleted(&image_id), limits).await?;
+                eprintln!("deleted {image_id}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The client from the environment, or the embedded fake (kept alive by the caller).
+async fn connect(region: Option<&str>) -> Result<(Client, Option<FakeUCloudStack>), Failure> {
+    if std::env::var_os(ucloudstack::env::ENDPOINT).is_some() {
+        for name in [ucloudstack::env::PUBLIC_KEY, ucloudstack::env::PRIVATE_KEY] {
+            if std::env::var(name).map_or(true, |v| v.is_empty()) {
+                return Err(format!("{name} is not set").into());
+            }
+        }
+        let mut builder = ucloudstack::ClientBuilder::from_env();
+        if let Some(region) = region {
+            builder = builder.region(region);
+        }
+        return Ok((builder.build()?, None));
+    }
+    let fake = FakeUCloudStack::start().await;
+    eprintln!("UCLOUDSTACK_ENDPOINT is not set: using the embedded fake UCloudStack at {}", fake.endpoint());
+    let mut builder = fake.client_builder();
+    if let Some(region) = region {
+        builder = builder.region(region);
+    }
+    Ok((builder.build()?, Some(fake)))
+}
+
+fn secs(value: f64, flag: &str) -> Result<Duration, Failure> {
+    Duration::try_from_secs_f64(value).map_err(|_| format!("{flag} must be a number of seconds, got {value}").into())
+}
+
+/// Waits, showing a spinner with the status and elapsed time on a terminal, plain lines when a
+/// status changes otherwise.
+async fn with_progress<T: WaitTarget>(
+    waiter: ImageWaiter<T>,
+    (max_wait, poll_delay): (Duration, Duration),
+) -> Result<T::Output, Error> {
+    let waiter = waiter.max_wait(max_wait).poll_delay(poll_delay, Duration::from_secs(30).max(poll_delay));
+    if std::io::stderr().is_terminal() {
+        let spinner = ProgressBar::new_spinner();
+        spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        let bar = spinner.clone();
+        let result = waiter
+            .on_poll(move |p| bar.set_message(format!("{}: {} ({}s)", p.image_id, p.status, p.elapsed.as_secs())))
+            .wait()
+            .await;
+        spinner.finish_and_clear();
+        result
+    } else {
+        let last = std::sync::Mutex::new(String::new());
+        waiter
+            .on_poll(move |p| {
+                let mut last = last.lock().unwrap();
+                if *last != p.status {
+                    eprintln!("{}: {} after {:.1}s", p.image_id, p.status, p.elapsed.as_secs_f64());
+                    *last = p.status.to_owned();
+                }
+            })
+            .wait()
+            .await
+    }
+}
+
+fn print_image(image: &ImageInfo, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(image).expect("ImageInfo serializes"));
+    } else {
+        print_images(std::slice::from_ref(image), false);
+    }
+}
+
+fn print_images(images: &[ImageInfo], json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(images).expect("ImageInfo serializes"));
+        return;
+    }
+    let rows: Vec<[String; 7]> = images
+        .iter()
+        .map(|i| {
+            let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            [
+                text(&i.image_id),
+                text(&i.name),
+                i.image_type.as_ref().map_or("-".into(), ToString::to_string),
+                i.os_name.clone().or_else(|| i.os_type.as_ref().map(ToString::to_string)).unwrap_or_else(|| "-".into()),
+                i.image_status.as_ref().map_or("-".into(), ToString::to_string),
+                i.image_size.map_or("-".into(), |gb| format!("{gb} GB")),
+                i.create_time.map_or("-".into(), date),
+            ]
+        })
+        .collect();
+    let header = ["ID", "NAME", "TYPE", "OS", "STATUS", "SIZE", "CREATED"].map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> =
+            row.iter().zip(&widths).map(|(cell, w)| format!("{cell}{}", " ".repeat(w - width(cell)))).collect();
+        println!("{}", cells.join("  ").trim_end());
+    }
+    println!("{} image{}", rows.len(), if rows.len() == 1 { "" } else { "s" });
+}
+
+/// Display width: CJK characters take two columns.
+fn width(text: &str) -> usize {
+    text.chars().map(|c| if ('\u{1100}'..='\u{FFDC}').contains(&c) && c > '\u{2E7F}' { 2 } else { 1 }).sum()
+}
+
+/// A Unix timestamp as `YYYY-MM-DD HH:MM` UTC (civil-from-days, proleptic Gregorian).
+fn date(timestamp: i64) -> String {
+    let (days, secs) = (timestamp.div_euclid(86_400), timestamp.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
