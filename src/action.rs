@@ -117,23 +117,42 @@ macro_rules! action_builders {
         pub struct $fluent {
             client: $crate::Client,
             inner: $builder,
+            options: $crate::CallOptions,
         }
 
         impl $fluent {
             pub(crate) fn new(client: $crate::Client) -> Self {
-                Self { client, inner: $builder::default() }
+                Self { client, inner: $builder::default(), options: $crate::CallOptions::default() }
             }
 
             /// Validates the request, signs it and sends it.
             pub async fn send(self) -> Result<<$request as $crate::Action>::Output, $crate::Error> {
                 let request = self.inner.build()?;
-                self.client.send(request).await
+                self.client.send_with(request, &self.options).await
+            }
+
+            /// This call's own retry policy, instead of the client's.
+            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+                self.options = self.options.retry_policy(policy);
+                self
+            }
+
+            /// The time allowed for each attempt of this call, instead of the client's.
+            pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.options = self.options.attempt_timeout(timeout);
+                self
+            }
+
+            /// The time allowed for this call in all, retries and backoff included.
+            pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.options = self.options.total_timeout(timeout);
+                self
             }
 
             /// The client and the request as set so far.
             #[allow(dead_code)]
-            pub(crate) fn into_parts(self) -> ($crate::Client, $builder) {
-                (self.client, self.inner)
+            pub(crate) fn into_parts(self) -> ($crate::Client, $builder, $crate::CallOptions) {
+                (self.client, self.inner, self.options)
             }
 
             /// The request as set so far, for inspection or to send later with

@@ -8,12 +8,13 @@ use crate::error::Error;
 use crate::response::{self, request_id};
 use crate::sign::{SIGNATURE, signature};
 use crate::transport::{HttpRequest, HttpResponse, Transport};
-use crate::{Credentials, RetryPolicy};
+use crate::{CallOptions, Credentials, RetryPolicy};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -114,14 +115,35 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send<A: Action>(&self, request: A) -> Result<A::Output, Error> {
+        self.send_with(request, &CallOptions::default()).await
+    }
+
+    /// [`send`](Client::send) with this call's own retry policy or timeouts.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
+    /// use std::time::Duration;
+    /// use ucloudstack::{CallOptions, RetryPolicy};
+    /// use ucloudstack::image::DescribeImageRequest;
+    ///
+    /// let options = CallOptions::new().retry_policy(RetryPolicy::disabled()).attempt_timeout(Duration::from_secs(5));
+    /// let page = client.send_with(DescribeImageRequest::builder().build()?, &options).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_with<A: Action>(&self, request: A, options: &CallOptions) -> Result<A::Output, Error> {
         request.validate()?;
         let mut pairs = Pairs::with_capacity(16);
         to_pairs(&request, &mut pairs)?;
+        // A user's own Action may serialize what only the client may set.
+        if let Some((key, _)) = pairs.iter().find(|(k, _)| RESERVED.contains(&k.as_str()) || k == "Region") {
+            return Err(Error::invalid(key.as_str(), "is set by the client; use Action::region for Region"));
+        }
         if let Some(region) = request.region() {
             pairs.push(("Region".to_owned(), region.to_owned()));
         }
         drop(request);
-        self.execute(A::NAME, A::IDEMPOTENT, pairs, |response| response::decode::<A::Output>(A::NAME, response)).await
+        let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
+        self.execute(A::NAME, A::IDEMPOTENT, pairs, options, decode).await
     }
 
     /// Calls any UCloudStack action, typed or not, and returns the response body as JSON once
@@ -130,7 +152,7 @@ impl Client {
     /// The parameters are sent as given (use `Name.0`, `Name.1` for lists); `Region` and `Zone`
     /// come from the client unless given. The call is retried like a typed one, treating
     /// `Describe*`, `Get*` and `List*` actions as idempotent; use
-    /// [`call_with`](Client::call_with) to say otherwise.
+    /// [`call_with`](Client::call_with) and [`CallOptions::idempotent`] to say otherwise.
     ///
     /// ```no_run
     /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
@@ -143,19 +165,29 @@ impl Client {
         action: &str,
         params: &[(K, V)],
     ) -> Result<serde_json::Value, Error> {
-        self.call_with(action, params, infer_idempotent(action)).await
+        self.call_with(action, params, &CallOptions::default()).await
     }
 
-    /// [`call`](Client::call), saying whether the action is idempotent (safe to re-send after
-    /// it may have reached the server).
+    /// [`call`](Client::call) with this call's own options, e.g. to say whether the action is
+    /// idempotent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
+    /// use ucloudstack::CallOptions;
+    ///
+    /// let options = CallOptions::new().idempotent(false);
+    /// client.call_with("CreateVPC", &[("Name", "vpc-a"), ("Network.0", "10.0.0.0/16")], &options).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn call_with<K: AsRef<str>, V: AsRef<str>>(
         &self,
         action: &str,
         params: &[(K, V)],
-        idempotent: bool,
+        options: &CallOptions,
     ) -> Result<serde_json::Value, Error> {
         let pairs = raw_pairs(action, params)?;
-        self.execute(action, idempotent, pairs, |response| response::decode_value(action, response)).await
+        let idempotent = options.idempotent.unwrap_or_else(|| infer_idempotent(action));
+        self.execute(action, idempotent, pairs, options, |response| response::decode_value(action, response)).await
     }
 
     /// [`call`](Client::call), decoding the body into the caller's own type once its
@@ -166,16 +198,11 @@ impl Client {
         params: &[(K, V)],
     ) -> Result<T, Error> {
         let pairs = raw_pairs(action, params)?;
-        self.execute(action, infer_idempotent(action), pairs, |response| {
+        let decode = |response: &HttpResponse| {
             let value = response::decode_value(action, response)?;
-            T::deserialize(value).map_err(|e| Error::Decode {
-                action: action.to_owned(),
-                reason: e.to_string(),
-                body: crate::error::excerpt(&response.body),
-                request_id: request_id(response),
-            })
-        })
-        .await
+            T::deserialize(value).map_err(|e| response::json_error(action, response, &e))
+        };
+        self.execute(action, infer_idempotent(action), pairs, &CallOptions::default(), decode).await
     }
 
     /// Adds the common pairs, then sends with retries and timeouts until `decode` accepts an
@@ -185,40 +212,46 @@ impl Client {
         action: &str,
         idempotent: bool,
         mut pairs: Pairs,
+        options: &CallOptions,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> Result<T, Error> {
         let config = &self.inner.config;
+        options.check()?;
         self.add_common_pairs(action, &mut pairs)?;
+        let retry = options.retry.as_ref().unwrap_or(&config.retry);
+        let attempt_timeout = options.attempt_timeout.unwrap_or(config.attempt_timeout);
+        let made = AtomicU32::new(0);
         let span = tracing::debug_span!("ucloudstack", action, attempts = tracing::field::Empty);
         let attempts = async {
             let started = Instant::now();
-            let mut attempt = 1;
             loop {
-                let result = self.attempt(action, &pairs).await.and_then(|response| decode(&response));
+                let attempt = made.fetch_add(1, Ordering::Relaxed) + 1;
+                let result = self.attempt(action, &pairs, attempt_timeout).await.and_then(|response| decode(&response));
                 match result {
                     Ok(value) => {
                         tracing::debug!(attempt, elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded");
                         return Ok(value);
                     }
-                    Err(error) if config.retry.should_retry(&error, attempt, idempotent) => {
-                        let delay = config.retry.backoff(&error, attempt);
+                    Err(error) if retry.should_retry(&error, attempt, idempotent) => {
+                        let delay = retry.backoff(&error, attempt);
                         tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying");
                         tokio::time::sleep(delay).await;
-                        attempt += 1;
                     }
                     Err(error) => {
                         tracing::debug!(attempt, error = %error, "call failed");
                         tracing::Span::current().record("attempts", attempt);
-                        return Err(error);
+                        return Err(error.with_attempts(attempt));
                     }
                 }
             }
-        };
-        match config.total_timeout {
-            None => attempts.instrument(span).await,
-            Some(limit) => tokio::time::timeout(limit, attempts.instrument(span))
-                .await
-                .unwrap_or_else(|_| Err(Error::Timeout { action: action.to_owned(), what: "total", limit })),
+        }
+        .instrument(span);
+        match options.total_timeout.or(config.total_timeout) {
+            None => attempts.await,
+            Some(limit) => tokio::time::timeout(limit, attempts).await.unwrap_or_else(|_| {
+                let attempts = made.load(Ordering::Relaxed);
+                Err(Error::Timeout { action: action.to_owned(), what: "total", limit, attempts })
+            }),
         }
     }
 
@@ -246,17 +279,18 @@ impl Client {
     }
 
     /// One attempt: sign, stamp, send, within the attempt timeout.
-    async fn attempt(&self, action: &str, pairs: &Pairs) -> Result<HttpResponse, Error> {
+    async fn attempt(&self, action: &str, pairs: &Pairs, limit: Duration) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
         let request = HttpRequest::new(inner.config.endpoint.clone(), self.headers(), self.body(pairs));
-        let limit = inner.config.attempt_timeout;
         let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
-            Err(_) => return Err(Error::Timeout { action: action.to_owned(), what: "attempt", limit }),
+            Err(_) => return Err(Error::Timeout { action: action.to_owned(), what: "attempt", limit, attempts: 1 }),
             Ok(Err(e)) => {
                 return Err(Error::Transport {
                     action: action.to_owned(),
                     maybe_sent: e.maybe_sent(),
+                    kind: e.kind(),
                     source: e.into_source(),
+                    attempts: 1,
                 });
             }
             Ok(Ok(response)) => response,

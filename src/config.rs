@@ -1,7 +1,7 @@
 //! Client settings: endpoint, credentials, region and zone, timeouts, retries, transport.
 
 use crate::retry::RetryPolicy;
-use crate::transport::{ReqwestTransport, Transport};
+use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport};
 use crate::{Client, Credentials, Error};
 use http::HeaderValue;
 use std::fmt;
@@ -68,6 +68,7 @@ pub struct ClientBuilder {
     attempt_timeout: Option<Duration>,
     total_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    max_response_size: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
     http_client: Option<reqwest::Client>,
 }
@@ -84,6 +85,7 @@ impl fmt::Debug for ClientBuilder {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
             .field("retry", &self.retry)
+            .field("max_response_size", &self.max_response_size)
             .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
@@ -170,6 +172,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Refuses response bodies larger than `bytes` (default 16 MiB) with a transport error of
+    /// kind `BodyTooLarge`, without reading them whole. Applies to the default transport.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
     /// Sends through this transport instead of the default one.
     pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
         self.transport = Some(Arc::new(transport));
@@ -206,10 +215,13 @@ impl ClientBuilder {
             }
         }
         let user_agent = user_agent(self.user_agent.as_deref())?;
+        let max_body = self.max_response_size.unwrap_or(DEFAULT_MAX_BODY);
         let transport: Arc<dyn Transport> = match (self.transport, self.http_client) {
             (Some(transport), _) => transport,
-            (None, Some(client)) => Arc::new(ReqwestTransport::from_client(client)),
-            (None, None) => Arc::new(ReqwestTransport::new(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?),
+            (None, Some(client)) => Arc::new(ReqwestTransport::from_client(client).max_body_size(max_body)),
+            (None, None) => Arc::new(
+                ReqwestTransport::new(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?.max_body_size(max_body),
+            ),
         };
         let config = Config {
             endpoint,
@@ -224,16 +236,74 @@ impl ClientBuilder {
     }
 }
 
+/// One call's own policies, overriding the client's: see [`Client::send_with`] and
+/// [`Client::call_with`]; the fluent builders take the same settings directly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct CallOptions {
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
+    pub(crate) idempotent: Option<bool>,
+}
+
+impl CallOptions {
+    /// No overrides: the client's policies.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// This call's retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The time allowed for each attempt of this call.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time allowed for this call in all, retries and backoff included.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// For [`Client::call_with`] only: whether the action is safe to send again after it may
+    /// have reached the server (by default, `Describe*`, `Get*` and `List*` actions are). A
+    /// typed action's own [`Action::IDEMPOTENT`](crate::Action::IDEMPOTENT) always decides for it.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        for (field, value) in [("attempt_timeout", self.attempt_timeout), ("total_timeout", self.total_timeout)] {
+            if value == Some(Duration::ZERO) {
+                return Err(Error::invalid(field, "must be longer than zero"));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn parse_endpoint(endpoint: Option<&str>) -> Result<Url, Error> {
     let text = endpoint
         .ok_or_else(|| Error::config("endpoint", "is required, e.g. .endpoint(\"http://192.0.2.10/api\")"))?
         .trim();
-    let url = Url::parse(text).map_err(|e| Error::config("endpoint", format!("{text:?} is not a valid URL: {e}")))?;
+    // A URL may carry a password; never echo that part.
+    let shown = match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &text[..scheme], &text[at..]),
+        _ => text.to_owned(),
+    };
+    let url = Url::parse(text).map_err(|e| Error::config("endpoint", format!("{shown:?} is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::config("endpoint", format!("{text:?} must be an http:// or https:// URL")));
+        return Err(Error::config("endpoint", format!("{shown:?} must be an http:// or https:// URL")));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::config("endpoint", format!("{text:?} has no host")));
+        return Err(Error::config("endpoint", format!("{shown:?} has no host")));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::config("endpoint", "must not carry a user name or password"));
@@ -279,6 +349,8 @@ mod tests {
         assert_eq!(err_field(good().zone("").build()), "zone");
         assert_eq!(err_field(good().attempt_timeout(Duration::ZERO).build()), "attempt_timeout");
         assert_eq!(err_field(good().user_agent("bad\nagent").build()), "user_agent");
+        let secret = good().endpoint("ftp://admin:hunter2@host/api").build().unwrap_err().to_string();
+        assert!(secret.contains("ftp://***@host/api") && !secret.contains("hunter2"), "{secret}");
     }
 
     #[test]
@@ -296,7 +368,8 @@ mod tests {
         assert_eq!(builder.region.as_deref(), Some("cn"));
         assert_eq!(builder.zone, None);
         let client = builder.build().unwrap();
-        assert!(format!("{client:?}").contains("pub"));
+        assert!(format!("{client:?}").contains("public_key: \"pub\""), "{client:?}");
+        assert!(!format!("{client:?}").contains("\"priv\""), "{client:?}");
 
         let missing = ClientBuilder::from_lookup(|name| (name == env::ENDPOINT).then(|| "http://h/api".to_owned()));
         assert_eq!(err_field(missing.build()), "credentials");

@@ -54,6 +54,9 @@ impl Credentials {
         if self.private_key.is_empty() {
             return Err(crate::Error::config("credentials", "the private key is empty"));
         }
+        if self.security_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(crate::Error::config("credentials", "the security token is empty"));
+        }
         Ok(())
     }
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a `RetCode` other than 0.
-    #[error("{action} failed: RetCode {ret_code}: {message}{}", RequestSuffix(.request_id))]
+    #[error("{action} failed{}: RetCode {ret_code}: {message}{}", Attempts(*.attempts), RequestSuffix(.request_id))]
     #[non_exhaustive]
     Api {
         /// The action that was called, e.g. `DescribeImage`.
@@ -37,10 +37,12 @@ pub enum Error {
         message: String,
         /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one.
         request_id: Option<String>,
+        /// How many attempts the call made in all.
+        attempts: u32,
     },
 
     /// The server answered with an HTTP status outside 2xx.
-    #[error("{action} failed: HTTP {status}{}{}", BodySuffix(.body), RequestSuffix(.request_id))]
+    #[error("{action} failed{}: HTTP {status}{}{}", Attempts(*.attempts), BodySuffix(.body), RequestSuffix(.request_id))]
     #[non_exhaustive]
     Http {
         /// The action that was called.
@@ -53,10 +55,12 @@ pub enum Error {
         request_id: Option<String>,
         /// Seconds the server asked us to wait (`Retry-After`), when it said so.
         retry_after: Option<Duration>,
+        /// How many attempts the call made in all.
+        attempts: u32,
     },
 
     /// The request could not be sent or the response could not be read (connect, TLS, I/O).
-    #[error("{action} failed: transport error: {source}")]
+    #[error("{action} failed{}: transport error: {source}", Attempts(*.attempts))]
     #[non_exhaustive]
     Transport {
         /// The action that was called.
@@ -64,36 +68,49 @@ pub enum Error {
         /// Whether the request may have reached the server. `false` only when the connection
         /// was never opened, so the server cannot have acted on it.
         maybe_sent: bool,
+        /// What kind of failure it was.
+        kind: crate::TransportErrorKind,
         /// What the transport reported.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+        /// How many attempts the call made in all.
+        attempts: u32,
     },
 
     /// No complete answer arrived within a time limit.
-    #[error("{action} failed: no answer within {limit:?} ({what})")]
+    #[error("{action} failed{}: no answer within {limit:?} ({what} timeout)", Attempts(*.attempts))]
     #[non_exhaustive]
     Timeout {
         /// The action that was called.
         action: String,
-        /// Which limit ran out: `"connect"`, `"attempt"` or `"total"`.
+        /// Which limit ran out: `"attempt"` (one attempt) or `"total"` (the whole call). A
+        /// connection that cannot be opened in time is a [`Error::Transport`] of kind
+        /// `Connect` instead.
         what: &'static str,
         /// The limit that ran out.
         limit: Duration,
+        /// How many attempts the call made in all.
+        attempts: u32,
     },
 
     /// The response could not be decoded: empty, cut off, not JSON, no `RetCode`, or a field of
     /// the wrong type.
-    #[error("{action} failed: cannot decode the response: {reason}; body starts: {body:?}{}", RequestSuffix(.request_id))]
+    #[error("{action} failed{}: cannot decode the response: {reason}; body starts: {body:?}{}", Attempts(*.attempts), RequestSuffix(.request_id))]
     #[non_exhaustive]
     Decode {
         /// The action that was called.
         action: String,
         /// What the decoder found wrong (from serde_json, with line and column).
         reason: String,
+        /// Whether the body is not JSON at all (empty, cut off, an HTML page): a broken answer
+        /// that may not recur. `false` for well-formed JSON of the wrong shape, which will.
+        malformed: bool,
         /// The start of the response body (at most 512 bytes, lossily decoded).
         body: String,
         /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one.
         request_id: Option<String>,
+        /// How many attempts the call made in all.
+        attempts: u32,
     },
 
     /// A request broke a rule of the API; nothing was sent.
@@ -159,8 +176,9 @@ impl Error {
         }
     }
 
-    /// Whether the same call may succeed if made again: network failures, timeouts, HTTP
-    /// 429/500/502/503/504 and RetCode >= 2000 (the official SDKs' transient class).
+    /// Whether the same call may succeed if made again: network failures (but not a body over
+    /// the size limit), timeouts, empty, cut-off or non-JSON bodies, HTTP 429/500/502/503/504
+    /// and RetCode >= 2000 (the official SDKs' transient class).
     ///
     /// Whether it is *safe* to make it again depends on the action as well: see
     /// [`Action::IDEMPOTENT`](crate::Action::IDEMPOTENT).
@@ -168,9 +186,37 @@ impl Error {
         match self {
             Error::Api { ret_code, .. } => *ret_code >= ret_code::MIN_TRANSIENT,
             Error::Http { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Transport { kind, .. } => *kind != crate::TransportErrorKind::BodyTooLarge,
+            Error::Timeout { .. } => true,
+            Error::Decode { malformed, .. } => *malformed,
             _ => false,
         }
+    }
+
+    /// How many attempts the call made before this error: 0 when nothing was sent (invalid
+    /// request, configuration), else at least 1.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api { attempts, .. }
+            | Error::Http { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Decode { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    /// Records the number of attempts the call made, on the kinds that carry it.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        if let Error::Api { attempts, .. }
+        | Error::Http { attempts, .. }
+        | Error::Transport { attempts, .. }
+        | Error::Timeout { attempts, .. }
+        | Error::Decode { attempts, .. } = &mut self
+        {
+            *attempts = n;
+        }
+        self
     }
 
     pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
@@ -203,7 +249,13 @@ pub(crate) const BODY_EXCERPT: usize = 512;
 
 /// The start of `body`, lossily decoded, cut at a character boundary.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(BODY_EXCERPT)];
+    let mut cut = &body[..body.len().min(BODY_EXCERPT)];
+    // Drop a character cut in half at the end, rather than show it as U+FFFD.
+    if let Err(e) = std::str::from_utf8(cut) {
+        if e.error_len().is_none() {
+            cut = &cut[..e.valid_up_to()];
+        }
+    }
     let mut text = String::from_utf8_lossy(cut).into_owned();
     if body.len() > BODY_EXCERPT {
         text.push('…');
@@ -219,6 +271,14 @@ impl fmt::Display for RequestSuffix<'_> {
             Some(id) => write!(f, " (request {id})"),
             None => Ok(()),
         }
+    }
+}
+
+struct Attempts(u32);
+
+impl fmt::Display for Attempts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 > 1 { write!(f, " after {} attempts", self.0) } else { Ok(()) }
     }
 }
 
@@ -241,6 +301,7 @@ mod tests {
             ret_code: 171,
             message: "signature error".into(),
             request_id: Some("6b1e".into()),
+            attempts: 1,
         };
         assert_eq!(e.to_string(), "DescribeImage failed: RetCode 171: signature error (request 6b1e)");
         assert_eq!(e.ret_code(), Some(171));
@@ -250,7 +311,13 @@ mod tests {
 
     #[test]
     fn transient_classes_are_retryable() {
-        let api = |code| Error::Api { action: "A".into(), ret_code: code, message: String::new(), request_id: None };
+        let api = |code| Error::Api {
+            action: "A".into(),
+            ret_code: code,
+            message: String::new(),
+            request_id: None,
+            attempts: 1,
+        };
         assert!(api(2000).is_retryable());
         assert!(!api(1999).is_retryable());
         let http = |status| Error::Http {
@@ -259,18 +326,24 @@ mod tests {
             body: String::new(),
             request_id: None,
             retry_after: None,
+            attempts: 1,
         };
         assert!(http(503).is_retryable());
         assert!(http(429).is_retryable());
         assert!(!http(404).is_retryable());
         assert_eq!(http(404).to_string(), "A failed: HTTP 404");
+        assert_eq!(http(503).with_attempts(3).to_string(), "A failed after 3 attempts: HTTP 503");
+        assert_eq!(http(503).with_attempts(3).attempts(), 3);
+        assert_eq!(Error::invalid("Limit", "too big").with_attempts(3).attempts(), 0);
     }
 
     #[test]
     fn excerpt_cuts_at_a_char_boundary() {
+        // 3 bytes a character: 512 falls inside the 171st.
         let body = "镜".repeat(400);
         let text = excerpt(body.as_bytes());
-        assert!(text.ends_with('…'));
-        assert!(text.chars().count() <= BODY_EXCERPT);
+        assert_eq!(text, format!("{}…", "镜".repeat(170)));
+        assert!(!text.contains('\u{FFFD}'));
+        assert_eq!(excerpt(b"short"), "short");
     }
 }

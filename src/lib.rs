@@ -42,7 +42,7 @@ pub mod encode;
 mod error;
 pub mod image;
 pub mod paginate;
-mod response;
+pub mod response;
 mod retry;
 pub mod sign;
 pub mod transport;
@@ -53,7 +53,7 @@ pub mod testing;
 
 pub use action::{Action, ApiResponse};
 pub use client::Client;
-pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
+pub use config::{CallOptions, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
 pub use error::{Error, ret_code};
 pub use response::REQUEST_ID_HEADER;

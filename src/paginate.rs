@@ -4,11 +4,14 @@ use crate::image::{
     DescribeImageFluentBuilder, DescribeImageRequest, DescribeImageRequestBuilder, DescribeImageResponse, ImageInfo,
     MAX_LIMIT,
 };
-use crate::{Action, Client, Error};
+use crate::{Action, CallOptions, Client, Error};
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+/// How many times in a row the same page may come back before the paginator gives up.
+const MAX_REPEATS: usize = 3;
 
 /// The most pages a paginator fetches unless told otherwise: a guard against a server that
 /// never stops answering with more.
@@ -23,6 +26,11 @@ pub const DEFAULT_MAX_PAGES: usize = 10_000;
 /// advances by the images received, and the stream ends on an empty page or when the offset
 /// reaches `TotalCount`. Only one page is held at a time. An error ends the stream after it is
 /// yielded.
+///
+/// Offset paging is not a snapshot: images created or deleted while paging can shift the
+/// list, so an image may be seen twice or missed. A server that returns the same page three
+/// times in a row, or a list longer than [`max_pages`](Self::max_pages), ends the stream with
+/// [`Error::Pagination`].
 ///
 /// ```no_run
 /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
@@ -40,6 +48,7 @@ pub const DEFAULT_MAX_PAGES: usize = 10_000;
 pub struct DescribeImagePaginator {
     client: Client,
     request: DescribeImageRequestBuilder,
+    options: CallOptions,
     page_size: Option<u32>,
     max_pages: usize,
 }
@@ -47,8 +56,8 @@ pub struct DescribeImagePaginator {
 impl DescribeImageFluentBuilder {
     /// Pages through every image the request matches; see [`DescribeImagePaginator`].
     pub fn into_paginator(self) -> DescribeImagePaginator {
-        let (client, request) = self.into_parts();
-        DescribeImagePaginator { client, request, page_size: None, max_pages: DEFAULT_MAX_PAGES }
+        let (client, request, options) = self.into_parts();
+        DescribeImagePaginator { client, request, options, page_size: None, max_pages: DEFAULT_MAX_PAGES }
     }
 }
 
@@ -77,11 +86,13 @@ impl DescribeImagePaginator {
         let state = match start {
             Ok(request) => State::Next(Box::new(Cursor {
                 client: self.client,
+                options: self.options,
                 offset: request.offset.unwrap_or(0),
                 request,
                 fetched: 0,
                 max_pages: self.max_pages,
                 previous_ids: Vec::new(),
+                repeats: 0,
             })),
             Err(error) => State::Failed(error),
         };
@@ -98,11 +109,13 @@ impl DescribeImagePaginator {
 /// Where the paginator is between pages.
 struct Cursor {
     client: Client,
+    options: CallOptions,
     request: DescribeImageRequest,
     offset: u32,
     fetched: usize,
     max_pages: usize,
     previous_ids: Vec<Option<String>>,
+    repeats: usize,
 }
 
 enum State {
@@ -128,7 +141,7 @@ async fn next_page(state: State) -> Option<(Result<DescribeImageResponse, Error>
     }
     let mut request = cursor.request.clone();
     request.offset = Some(cursor.offset);
-    let page = match cursor.client.send(request).await {
+    let page = match cursor.client.send_with(request, &cursor.options).await {
         Ok(page) => page,
         Err(error) => return Some((Err(error), State::Done)),
     };
@@ -137,10 +150,17 @@ async fn next_page(state: State) -> Option<(Result<DescribeImageResponse, Error>
     if received == 0 {
         return if cursor.fetched == 1 { Some((Ok(page), State::Done)) } else { None };
     }
+    // Images added while paging can shift one page onto the next once or twice; a server that
+    // answers the same page again and again is broken.
     let ids: Vec<Option<String>> = page.infos.iter().map(|i| i.image_id.clone()).collect();
     if ids == cursor.previous_ids && ids.iter().all(Option::is_some) {
-        let reason = format!("the page at offset {} repeats the previous page", cursor.offset);
-        return Some((Err(guard_error(reason)), State::Done));
+        cursor.repeats += 1;
+        if cursor.repeats >= MAX_REPEATS {
+            let reason = format!("the page at offset {} repeats the previous page {MAX_REPEATS} times", cursor.offset);
+            return Some((Err(guard_error(reason)), State::Done));
+        }
+    } else {
+        cursor.repeats = 0;
     }
     cursor.previous_ids = ids;
     cursor.offset = cursor.offset.saturating_add(u32::try_from(received).unwrap_or(u32::MAX));

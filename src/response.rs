@@ -1,4 +1,7 @@
 //! From an HTTP response to a typed response or an [`Error`]: status, envelope, body.
+//!
+//! The client runs these after every attempt; they are public for custom transports, tests
+//! and fuzzing.
 
 use crate::action::ApiResponse;
 use crate::error::{Error, excerpt};
@@ -29,20 +32,40 @@ fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a [u8], Error>
             body: excerpt(&response.body),
             request_id: request_id(response),
             retry_after: retry_after(response),
+            attempts: 1,
         });
     }
     if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(decode_error(action, response, "the body is empty".to_owned()));
+        return Err(decode_error(action, response, "the body is empty".to_owned(), true));
     }
     Ok(&response.body)
 }
 
-fn decode_error(action: &str, response: &HttpResponse, reason: String) -> Error {
-    Error::Decode { action: action.to_owned(), reason, body: excerpt(&response.body), request_id: request_id(response) }
+pub(crate) fn decode_error(action: &str, response: &HttpResponse, reason: String, malformed: bool) -> Error {
+    Error::Decode {
+        action: action.to_owned(),
+        reason,
+        malformed,
+        body: excerpt(&response.body),
+        request_id: request_id(response),
+        attempts: 1,
+    }
+}
+
+/// A serde_json failure: malformed when the text is not JSON (syntax, cut off), not when it is
+/// JSON of the wrong shape.
+pub(crate) fn json_error(action: &str, response: &HttpResponse, error: &serde_json::Error) -> Error {
+    decode_error(action, response, error.to_string(), error.is_syntax() || error.is_eof())
 }
 
 fn api_error(action: &str, response: &HttpResponse, ret_code: i64, message: &str) -> Error {
-    Error::Api { action: action.to_owned(), ret_code, message: message.to_owned(), request_id: request_id(response) }
+    Error::Api {
+        action: action.to_owned(),
+        ret_code,
+        message: message.to_owned(),
+        request_id: request_id(response),
+        attempts: 1,
+    }
 }
 
 /// Just the envelope; read only when the typed decode failed, to tell an API error (whose
@@ -55,8 +78,9 @@ struct Envelope {
     message: String,
 }
 
-/// Decodes a typed response in one pass over the body.
-pub(crate) fn decode<T: ApiResponse>(action: &str, response: &HttpResponse) -> Result<T, Error> {
+/// Checks the status and the `RetCode`, and decodes a typed response in one pass over the
+/// body (a second, envelope-only pass runs only when the first fails).
+pub fn decode<T: ApiResponse>(action: &str, response: &HttpResponse) -> Result<T, Error> {
     let bytes = body(action, response)?;
     match serde_json::from_slice::<T>(bytes) {
         Ok(value) if value.ret_code() == 0 => Ok(value),
@@ -65,17 +89,17 @@ pub(crate) fn decode<T: ApiResponse>(action: &str, response: &HttpResponse) -> R
             Ok(envelope) if envelope.ret_code != 0 => {
                 Err(api_error(action, response, envelope.ret_code, &envelope.message))
             }
-            _ => Err(decode_error(action, response, typed.to_string())),
+            _ => Err(json_error(action, response, &typed)),
         },
     }
 }
 
-/// Decodes any response as JSON, checking the envelope: for actions the crate does not type.
-pub(crate) fn decode_value(action: &str, response: &HttpResponse) -> Result<serde_json::Value, Error> {
+/// Checks the status and the `RetCode`, and returns the body as JSON: for actions the crate
+/// does not type.
+pub fn decode_value(action: &str, response: &HttpResponse) -> Result<serde_json::Value, Error> {
     let bytes = body(action, response)?;
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| decode_error(action, response, e.to_string()))?;
-    let envelope = Envelope::deserialize(&value).map_err(|e| decode_error(action, response, e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| json_error(action, response, &e))?;
+    let envelope = Envelope::deserialize(&value).map_err(|e| json_error(action, response, &e))?;
     if envelope.ret_code != 0 {
         return Err(api_error(action, response, envelope.ret_code, &envelope.message));
     }
@@ -127,9 +151,15 @@ mod tests {
 
     #[test]
     fn broken_bodies_are_decode_errors() {
-        for body in ["", "  ", "<html>", r#"{"RetCode":0"#, r#"{"Count":1}"#, r#"{"RetCode":0}"#, "[]"] {
+        for body in ["", "  ", "<html>", r#"{"RetCode":0"#] {
             let err = decode::<Thing>("X", &response(200, body)).unwrap_err();
-            assert!(matches!(err, Error::Decode { .. }), "{body:?} gave {err:?}");
+            assert!(matches!(err, Error::Decode { malformed: true, .. }), "{body:?} gave {err:?}");
+            assert!(err.is_retryable());
+        }
+        for body in [r#"{"Count":1}"#, r#"{"RetCode":0}"#, "[]", r#"{"RetCode":0,"Count":"x"}"#] {
+            let err = decode::<Thing>("X", &response(200, body)).unwrap_err();
+            assert!(matches!(err, Error::Decode { malformed: false, .. }), "{body:?} gave {err:?}");
+            assert!(!err.is_retryable(), "the same JSON will not change shape on a retry");
         }
         let err = decode_value("X", &response(200, r#"{"Count":1}"#)).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");

@@ -91,9 +91,8 @@ impl RetryPolicy {
 /// duplicate a non-idempotent action).
 pub(crate) fn is_safe_to_retry(error: &Error, idempotent: bool) -> bool {
     match error {
-        Error::Transport { maybe_sent: false, .. } => true,
+        Error::Transport { maybe_sent: false, .. } => error.is_retryable(),
         _ if !idempotent => false,
-        Error::Decode { .. } => true,
         other => other.is_retryable(),
     }
 }
@@ -109,11 +108,13 @@ mod tests {
             body: String::new(),
             request_id: None,
             retry_after: retry_after.map(Duration::from_secs),
+            attempts: 1,
         }
     }
 
     fn transport(maybe_sent: bool) -> Error {
-        Error::Transport { action: "A".into(), maybe_sent, source: "reset".into() }
+        let kind = if maybe_sent { crate::TransportErrorKind::Io } else { crate::TransportErrorKind::Connect };
+        Error::Transport { action: "A".into(), maybe_sent, kind, source: "reset".into(), attempts: 1 }
     }
 
     #[test]
@@ -127,6 +128,19 @@ mod tests {
         assert!(!p.should_retry(&http(503, None), 3, true));
         assert!(!p.should_retry(&http(400, None), 1, true));
         assert!(!RetryPolicy::disabled().should_retry(&transport(false), 1, true));
+        let timeout =
+            Error::Timeout { action: "A".into(), what: "attempt", limit: Duration::from_secs(1), attempts: 1 };
+        assert!(p.should_retry(&timeout, 1, true) && !p.should_retry(&timeout, 1, false));
+        let decode = |malformed| Error::Decode {
+            action: "A".into(),
+            reason: String::new(),
+            malformed,
+            body: String::new(),
+            request_id: None,
+            attempts: 1,
+        };
+        assert!(p.should_retry(&decode(true), 1, true) && !p.should_retry(&decode(true), 1, false));
+        assert!(!p.should_retry(&decode(false), 1, true), "JSON of the wrong shape is not retried");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::time::Duration;
 use url::Url;
 
 /// A signed request, ready to go: `POST` it to `url` with these headers and this body.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the body's length, not the body: it holds the signature.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// The endpoint, exactly as configured.
@@ -18,6 +20,16 @@ pub struct HttpRequest {
     pub headers: HeaderMap,
     /// The `application/x-www-form-urlencoded` body, signature included.
     pub body: Bytes,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("url", &self.url.as_str())
+            .field("headers", &self.headers)
+            .field("body", &format_args!("<{} bytes, signed>", self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpRequest {
@@ -154,6 +166,9 @@ impl ReqwestTransport {
     pub fn new(connect_timeout: Duration) -> Result<Self, crate::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
+            // A redirect would turn the POST into a GET, or re-send the signed body to another
+            // host: a 3xx is reported as Error::Http instead.
+            .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| crate::Error::config("transport", e.to_string()))?;

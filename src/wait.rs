@@ -15,6 +15,8 @@ pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 pub const DEFAULT_MIN_DELAY: Duration = Duration::from_secs(2);
 /// The longest delay between two polls.
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
+/// The shortest delay between polls a waiter accepts.
+pub const MIN_POLL_DELAY: Duration = Duration::from_millis(100);
 /// How many polls in a row may not list an image before waiting for it to be available fails
 /// (a fresh image may take a moment to be listed).
 const MISSING_POLLS: u32 = 3;
@@ -100,7 +102,7 @@ pub enum Verdict<T> {
     Pending,
 }
 
-/// The image is `Used` (可用): ready to use.
+/// The image is `Used` (可用), or `Available` on older releases: ready to use.
 #[derive(Debug, Clone, Copy)]
 pub struct ImageAvailable;
 
@@ -125,10 +127,8 @@ impl WaitTarget for ImageAvailable {
             };
         };
         match &image.image_status {
-            Some(ImageStatus::Used) => Verdict::Done(image),
-            Some(status @ (ImageStatus::Failed | ImageStatus::Deleting | ImageStatus::Deleted)) => {
-                Verdict::Failed(format!("reached status {status}"))
-            }
+            Some(status) if status.is_available() => Verdict::Done(image),
+            Some(status) if status.is_failed_or_gone() => Verdict::Failed(format!("reached status {status}")),
             _ => Verdict::Pending,
         }
     }
@@ -147,13 +147,15 @@ impl WaitTarget for ImageDeleted {
 
 impl Client {
     /// Waits until the image is `Used`, and returns it. Fails with [`Error::Waiter`] if it
-    /// reaches `Failed` (or starts deleting), is not listed, or time runs out.
+    /// reaches `Failed`, `Unavailable`, `Terminating` or `Deleting`, is not listed in three polls
+    /// in a row, or time runs out.
     pub fn wait_until_image_available(&self, image_id: impl Into<String>) -> ImageWaiter<ImageAvailable> {
         ImageWaiter::new(self.clone(), image_id.into())
     }
 
-    /// Waits until the image is `Deleted` or no longer listed. Fails with [`Error::Waiter`] if
-    /// it reaches `Failed` or time runs out.
+    /// Waits until the image is `Deleted` or no longer listed (so an id that was never listed
+    /// counts as deleted at once). Fails with [`Error::Waiter`] if it reaches `Failed` or time
+    /// runs out.
     pub fn wait_until_image_deleted(&self, image_id: impl Into<String>) -> ImageWaiter<ImageDeleted> {
         ImageWaiter::new(self.clone(), image_id.into())
     }
@@ -179,10 +181,11 @@ impl<T: WaitTarget> ImageWaiter<T> {
         self
     }
 
-    /// The first and the longest delay between polls (default 2 s and 30 s).
+    /// The first and the longest delay between polls (default 2 s and 30 s; never under
+    /// 100 ms, so a waiter cannot flood the API).
     pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.min_delay = min;
-        self.max_delay = max.max(min);
+        self.min_delay = min.max(MIN_POLL_DELAY);
+        self.max_delay = max.max(self.min_delay);
         self
     }
 
@@ -218,7 +221,13 @@ impl<T: WaitTarget> ImageWaiter<T> {
             if let Some(region) = &self.region {
                 poll = poll.region(region);
             }
-            match poll.send().await {
+            // A poll (with its retries) may not run past the deadline either.
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let polled = match tokio::time::timeout(remaining, poll.send()).await {
+                Ok(result) => result,
+                Err(_) => return Err(self.error(format!("timed out after {:?}", self.max_wait), last_status)),
+            };
+            match polled {
                 Ok(page) => {
                     let image = page.infos.into_iter().find(|i| i.image_id.as_deref() == Some(&self.image_id));
                     missing_polls = if image.is_some() { 0 } else { missing_polls + 1 };

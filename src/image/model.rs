@@ -84,8 +84,15 @@ macro_rules! string_enum {
                     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<$name, E> {
                         Ok($name::from(v))
                     }
+                    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<$name, E> {
+                        Ok($name::Unknown(v.to_string()))
+                    }
+                    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<$name, E> {
+                        Ok($name::Unknown(v.to_string()))
+                    }
                 }
-                deserializer.deserialize_str(V)
+                // deserialize_any, so a number the server sends instead of a name still decodes.
+                deserializer.deserialize_any(V)
             }
         }
     };
@@ -118,6 +125,10 @@ string_enum! {
         Uploading = "Uploading",
         /// `Failed` (导入失败): the import failed.
         Failed = "Failed",
+        /// `Available`: ready to use, as older UCloudStack releases say it.
+        Available = "Available",
+        /// `Unavailable`: not usable, as older UCloudStack releases say it.
+        Unavailable = "Unavailable",
     }
 }
 
@@ -134,9 +145,22 @@ string_enum! {
 }
 
 impl ImageStatus {
-    /// Whether the image is ready to use (`Used`).
+    /// Whether the image is ready to use (`Used`, or `Available` on older releases).
     pub fn is_available(&self) -> bool {
-        *self == ImageStatus::Used
+        matches!(self, ImageStatus::Used | ImageStatus::Available)
+    }
+
+    /// Whether the image has failed or is going away (`Failed`, `Unavailable`, `Terminating`,
+    /// `Deleting`, `Deleted`): it will not become available.
+    pub fn is_failed_or_gone(&self) -> bool {
+        matches!(
+            self,
+            ImageStatus::Failed
+                | ImageStatus::Unavailable
+                | ImageStatus::Terminating
+                | ImageStatus::Deleting
+                | ImageStatus::Deleted
+        )
     }
 
     /// Whether the image is still changing (`Making`, `Terminating`, `Deleting`, `Uploading`).

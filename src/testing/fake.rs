@@ -313,6 +313,17 @@ impl FakeUCloudStack {
     }
 }
 
+impl Drop for FakeUCloudStack {
+    fn drop(&mut self) {
+        // wiremock's MockServer blocks on an async lock in its Drop. Inside a tokio task whose
+        // coop budget is spent, that lock keeps answering Pending and the drop spins forever;
+        // on a thread of its own there is no budget to run out.
+        if let Some(server) = self.server.take() {
+            let _ = std::thread::Builder::new().name("fake-ucloudstack-stop".into()).spawn(move || drop(server));
+        }
+    }
+}
+
 /// Serves a [`FakeUCloudStack`] in process: no socket, tokio's clock.
 #[derive(Debug, Clone)]
 pub struct FakeTransport {
@@ -351,6 +362,9 @@ impl wiremock::Respond for Responder {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
+        if request.method != http::Method::POST {
+            return wiremock::ResponseTemplate::new(405).set_body_string("UCloudStack takes POST only");
+        }
         let reply = self.0.handle(&request.body, headers);
         let mut template = wiremock::ResponseTemplate::new(reply.status).set_body_raw(reply.body, reply.content_type);
         for (name, value) in reply.headers {

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 /// Replays queued responses in order and records every request.
 ///
 /// Clones share the queue and the record, so a test keeps one clone and gives the other to
-/// the client. When the queue is empty, a call fails with a connect error.
+/// the client. A call when the queue is empty panics, naming the request: a test that forgot
+/// a response fails loudly rather than seeing retries.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -81,9 +82,13 @@ impl Transport for MockTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut inner = self.inner.lock().unwrap();
         inner.requests.push(request);
-        inner
-            .replies
-            .pop_front()
-            .unwrap_or_else(|| Err(TransportError::connect("MockTransport has no canned response left")))
+        let sent = inner.requests.len();
+        match inner.replies.pop_front() {
+            Some(reply) => reply,
+            None => {
+                drop(inner);
+                panic!("MockTransport: no canned response left for request #{sent}");
+            }
+        }
     }
 }

@@ -5,11 +5,19 @@ use std::process::{Command, Output};
 use std::time::Duration;
 use ucloudstack::testing::FakeUCloudStack;
 
-/// `cargo test` builds the examples next to the test binaries: target/<profile>/examples.
+/// `cargo test` builds the examples next to the test binaries (target/<profile>/examples);
+/// `cargo test --test api` alone does not, so build it then.
 fn images_binary() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let binary = profile_dir.join("examples").join(format!("images{}", std::env::consts::EXE_SUFFIX));
+    BUILT.call_once(|| {
+        if !binary.exists() {
+            let status = Command::new(env!("CARGO")).args(["build", "--example", "images"]).status().unwrap();
+            assert!(status.success(), "cargo build --example images failed");
+        }
+    });
     assert!(binary.exists(), "{} is not built", binary.display());
     binary
 }

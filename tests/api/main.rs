@@ -4,8 +4,12 @@
 mod cli;
 mod decode;
 mod fake;
+mod faults;
+mod load;
 mod paginate;
+mod properties;
 mod redaction;
+mod secrets;
 mod support;
 mod validation;
 mod wait;

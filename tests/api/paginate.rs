@@ -151,13 +151,26 @@ async fn a_total_count_that_shrinks_ends_the_list() {
 }
 
 #[tokio::test]
-async fn a_page_that_repeats_is_an_error() {
+async fn a_page_that_keeps_repeating_is_an_error() {
     let mock = MockTransport::new();
-    mock.push_json(200, &page(30, 0..10)).push_json(200, &page(30, 0..10));
+    for _ in 0..6 {
+        mock.push_json(200, &page(100, 0..10));
+    }
     let result: Result<Vec<ImageInfo>, Error> =
         mock_client(&mock).describe_image().into_paginator().page_size(10).items().try_collect().await;
     let err = result.unwrap_err();
     assert!(matches!(err, Error::Pagination { .. }) && err.to_string().contains("repeats"), "{err}");
+    assert_eq!(mock.requests().len(), 4, "the first page and three repeats");
+}
+
+#[tokio::test]
+async fn a_page_shifted_by_one_new_image_is_tolerated() {
+    // An image added at the front between two requests shifts page 1 onto page 2.
+    let mock = MockTransport::new();
+    mock.push_json(200, &page(2, 0..1)).push_json(200, &page(3, 0..1)).push_json(200, &page(3, 1..2));
+    let items: Vec<ImageInfo> =
+        mock_client(&mock).describe_image().into_paginator().page_size(1).items().try_collect().await.unwrap();
+    assert_eq!(items.len(), 3);
 }
 
 #[tokio::test]

@@ -48,6 +48,25 @@ async fn debug_and_display_never_show_the_private_key() {
 }
 
 #[tokio::test]
+async fn recorded_requests_do_not_show_the_signature() {
+    let mock = ucloudstack::testing::MockTransport::new();
+    mock.push_json(200, r#"{"RetCode":0}"#);
+    let client = Client::builder()
+        .endpoint("http://fake.invalid/api")
+        .credentials(Credentials::new("p", SECRET).with_security_token("sts-token-value"))
+        .region("cn")
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    client.delete_custom_image().image_id("i").send().await.unwrap();
+    let request = &mock.requests()[0];
+    let signature = request.form().into_iter().find(|(k, _)| k == "Signature").unwrap().1;
+    let shown = format!("{request:?} {mock:?}");
+    assert_clean(&shown, Some(&signature));
+    assert!(!shown.contains("sts-token-value"), "{shown}");
+}
+
+#[tokio::test]
 async fn the_fake_and_its_client_do_not_show_the_key() {
     let fake = FakeUCloudStack::builder().credentials("pub", SECRET).start().await;
     assert_clean(&format!("{fake:?} {:?} {:?}", fake.client(), fake.credentials()), None);

@@ -63,8 +63,21 @@ pub fn image_json(i: usize) -> serde_json::Value {
     })
 }
 
-/// A minimal HTTP/1.1 keep-alive server on loopback that answers every request with `body`
-/// and counts connections and requests: what wiremock cannot show.
+/// What a [`RawServer`] does with each request.
+#[derive(Clone, Copy)]
+pub enum Behaviour {
+    /// Answers 200 with this JSON body, keeping the connection open.
+    Answer(&'static str),
+    /// Reads the request, then resets the connection without answering.
+    Reset,
+    /// Reads the request and never answers.
+    Hang,
+    /// Answers 200 with a chunked body that goes on for `mib` MiB.
+    Endless { mib: usize },
+}
+
+/// A minimal HTTP/1.1 server on loopback that counts connections and requests and can
+/// misbehave in the ways wiremock cannot: resets, hangs, endless bodies.
 pub struct RawServer {
     addr: std::net::SocketAddr,
     connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -73,6 +86,10 @@ pub struct RawServer {
 
 impl RawServer {
     pub async fn start(body: &'static str) -> RawServer {
+        Self::with(Behaviour::Answer(body)).await
+    }
+
+    pub async fn with(behaviour: Behaviour) -> RawServer {
         use std::sync::atomic::Ordering::SeqCst;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = RawServer {
@@ -86,7 +103,7 @@ impl RawServer {
                 connections.fetch_add(1, SeqCst);
                 let requests = requests.clone();
                 tokio::spawn(async move {
-                    let _ = serve_connection(socket, body, move || {
+                    let _ = serve_connection(socket, behaviour, move || {
                         requests.fetch_add(1, SeqCst);
                     })
                     .await;
@@ -109,7 +126,11 @@ impl RawServer {
     }
 }
 
-async fn serve_connection(mut socket: tokio::net::TcpStream, body: &str, on_request: impl Fn()) -> std::io::Result<()> {
+async fn serve_connection(
+    mut socket: tokio::net::TcpStream,
+    behaviour: Behaviour,
+    on_request: impl Fn(),
+) -> std::io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = Vec::new();
     loop {
@@ -137,10 +158,37 @@ async fn serve_connection(mut socket: tokio::net::TcpStream, body: &str, on_requ
         }
         buf.drain(..head_end + length);
         on_request();
-        let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        socket.write_all(response.as_bytes()).await?;
+        match behaviour {
+            Behaviour::Answer(body) => {
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(response.as_bytes()).await?;
+            }
+            Behaviour::Reset => {
+                socket.set_zero_linger()?;
+                return Ok(());
+            }
+            Behaviour::Hang => {
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                return Ok(());
+            }
+            Behaviour::Endless { mib } => {
+                socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+                    )
+                    .await?;
+                let chunk = vec![b' '; 64 * 1024];
+                let header = format!("{:x}\r\n", chunk.len());
+                for _ in 0..mib * 16 {
+                    socket.write_all(header.as_bytes()).await?;
+                    socket.write_all(&chunk).await?;
+                    socket.write_all(b"\r\n").await?;
+                }
+                socket.write_all(b"0\r\n\r\n").await?;
+            }
+        }
     }
 }

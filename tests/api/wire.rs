@@ -201,6 +201,18 @@ async fn headers_name_the_crate_and_stamp_the_time() {
 }
 
 #[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(302).insert_header("Location", "http://192.0.2.1/elsewhere"))
+        .mount(&server)
+        .await;
+    let err = client_for(&server).describe_image().send().await.unwrap_err();
+    assert!(matches!(err, ucloudstack::Error::Http { status: 302, .. }), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1, "the signed body went nowhere else");
+}
+
+#[tokio::test]
 async fn connections_are_reused_across_calls() {
     let server = RawServer::start(DESCRIBE_OK).await;
     let client = Client::builder()
@@ -223,7 +235,18 @@ async fn generic_call_is_signed_like_a_typed_one() {
     let value = client.call("DescribeVPC", &[("Limit", "10"), ("VPCIDs.0", "vpc-1")]).await.unwrap();
     assert_eq!(value["TotalCount"], 3);
     let pairs = only_request(&server).await;
-    assert_eq!(sorted(&pairs)[..4], ["Action=DescribeVPC", "Limit=10", &format!("PublicKey={PUBLIC}"), "Region=cn"]);
+    let signature = param(&pairs, "Signature").unwrap().to_owned();
+    assert_eq!(
+        sorted(&pairs),
+        [
+            "Action=DescribeVPC",
+            "Limit=10",
+            &format!("PublicKey={PUBLIC}"),
+            "Region=cn",
+            &format!("Signature={signature}"),
+            "VPCIDs.0=vpc-1",
+        ]
+    );
 
     #[derive(serde::Deserialize)]
     struct Vpcs {
