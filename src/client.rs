@@ -131,9 +131,41 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send_with<A: Action>(&self, request: A, options: &CallOptions) -> Result<A::Output, Error> {
+        let pairs = self.pairs(&request)?;
+        drop(request);
+        let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
+        self.execute(A::NAME, A::IDEMPOTENT, pairs, options, decode).await
+    }
+
+    /// The signed HTTP request that [`send`](Client::send) would make for `request`, without
+    /// sending it: validated, flattened, with the common pairs and the signature. For logging
+    /// (its `Debug` hides the body), custom transports and tests.
+    ///
+    /// ```
+    /// # fn run() -> Result<(), ucloudstack::Error> {
+    /// use ucloudstack::{Client, Credentials};
+    /// use ucloudstack::image::DeleteCustomImageRequest;
+    ///
+    /// let client = Client::builder()
+    ///     .endpoint("http://192.0.2.10/api")
+    ///     .credentials(Credentials::new("public", "private"))
+    ///     .region("cn")
+    ///     .build()?;
+    /// let request = client.prepare(&DeleteCustomImageRequest::builder().image_id("img-1").build()?)?;
+    /// assert!(request.form().contains(&("ImageID".into(), "img-1".into())));
+    /// # Ok(()) }
+    /// # run().unwrap();
+    /// ```
+    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest, Error> {
+        let pairs = self.pairs(request)?;
+        Ok(HttpRequest::new(self.inner.config.endpoint.clone(), self.headers(), self.body(&pairs)))
+    }
+
+    /// Every pair a typed request sends, but the signature.
+    fn pairs<A: Action>(&self, request: &A) -> Result<Pairs, Error> {
         request.validate()?;
         let mut pairs = Pairs::with_capacity(16);
-        to_pairs(&request, &mut pairs)?;
+        to_pairs(request, &mut pairs)?;
         // A user's own Action may serialize what only the client may set.
         if let Some((key, _)) = pairs.iter().find(|(k, _)| RESERVED.contains(&k.as_str()) || k == "Region") {
             return Err(Error::invalid(key.as_str(), "is set by the client; use Action::region for Region"));
@@ -141,9 +173,8 @@ impl Client {
         if let Some(region) = request.region() {
             pairs.push(("Region".to_owned(), region.to_owned()));
         }
-        drop(request);
-        let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
-        self.execute(A::NAME, A::IDEMPOTENT, pairs, options, decode).await
+        self.add_common_pairs(A::NAME, &mut pairs)?;
+        Ok(pairs)
     }
 
     /// Calls any UCloudStack action, typed or not, and returns the response body as JSON once
@@ -185,7 +216,8 @@ impl Client {
         params: &[(K, V)],
         options: &CallOptions,
     ) -> Result<serde_json::Value, Error> {
-        let pairs = raw_pairs(action, params)?;
+        let mut pairs = raw_pairs(action, params)?;
+        self.add_common_pairs(action, &mut pairs)?;
         let idempotent = options.idempotent.unwrap_or_else(|| infer_idempotent(action));
         self.execute(action, idempotent, pairs, options, |response| response::decode_value(action, response)).await
     }
@@ -197,7 +229,8 @@ impl Client {
         action: &str,
         params: &[(K, V)],
     ) -> Result<T, Error> {
-        let pairs = raw_pairs(action, params)?;
+        let mut pairs = raw_pairs(action, params)?;
+        self.add_common_pairs(action, &mut pairs)?;
         let decode = |response: &HttpResponse| {
             let value = response::decode_value(action, response)?;
             T::deserialize(value).map_err(|e| response::json_error(action, response, &e))
@@ -205,19 +238,18 @@ impl Client {
         self.execute(action, infer_idempotent(action), pairs, &CallOptions::default(), decode).await
     }
 
-    /// Adds the common pairs, then sends with retries and timeouts until `decode` accepts an
-    /// answer or the policy gives up.
+    /// Sends `pairs` (all but the signature) with retries and timeouts until `decode` accepts
+    /// an answer or the policy gives up.
     async fn execute<T>(
         &self,
         action: &str,
         idempotent: bool,
-        mut pairs: Pairs,
+        pairs: Pairs,
         options: &CallOptions,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> Result<T, Error> {
         let config = &self.inner.config;
         options.check()?;
-        self.add_common_pairs(action, &mut pairs)?;
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
         let attempt_timeout = options.attempt_timeout.unwrap_or(config.attempt_timeout);
         let made = AtomicU32::new(0);
