@@ -27,7 +27,24 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+/// With `DECODE_ONLY=sdk` or `DECODE_ONLY=floor`, decodes the 100-image page 1,000 times and
+/// exits, for a count of instructions that does not depend on the machine's load:
+/// `DECODE_ONLY=sdk valgrind --tool=callgrind <bench binary>`.
+fn count_only(which: &str) {
+    let body = page_body(100, 0, 1000);
+    let reply = HttpResponse::new(200, http::HeaderMap::new(), body.clone());
+    for _ in 0..1000 {
+        match which {
+            "sdk" => drop(black_box(response::decode::<DescribeImageResponse>("DescribeImage", &reply).unwrap())),
+            _ => drop(black_box(serde_json::from_slice::<PlainResponse>(&body).unwrap())),
+        }
+    }
+}
+
 fn main() {
+    if let Ok(which) = std::env::var("DECODE_ONLY") {
+        return count_only(&which);
+    }
     benches();
     criterion::Criterion::default().configure_from_args().final_summary();
     for count in [1, 20, 100] {

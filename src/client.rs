@@ -348,7 +348,9 @@ impl Client {
     /// The url-encoded form: every pair, then the signature over exactly those pairs.
     fn body(&self, pairs: &Pairs) -> Bytes {
         let signature = signature(pairs, self.inner.credentials.private_key());
-        let mut form = url::form_urlencoded::Serializer::new(String::with_capacity(64 * pairs.len()));
+        // Room for every pair with a little escaping, and the signature.
+        let size: usize = pairs.iter().map(|(k, v)| k.len() + v.len() * 3 / 2 + 2).sum::<usize>() + 52;
+        let mut form = url::form_urlencoded::Serializer::new(String::with_capacity(size));
         for (key, value) in pairs {
             form.append_pair(key, value);
         }

@@ -67,8 +67,24 @@ impl PairSerializer<'_> {
         EncodeError { key: self.key.clone(), message: message.to_owned() }
     }
 
-    fn child(&mut self, name: &dyn Display) -> PairSerializer<'_> {
-        let key = if self.key.is_empty() { name.to_string() } else { format!("{}.{}", self.key, name) };
+    /// The serializer for `key.name` (or `name` at the top level).
+    fn child(&mut self, name: &str) -> PairSerializer<'_> {
+        let mut key = String::with_capacity(self.key.len() + 1 + name.len());
+        if !self.key.is_empty() {
+            key.push_str(&self.key);
+            key.push('.');
+        }
+        key.push_str(name);
+        PairSerializer { out: self.out, key }
+    }
+
+    /// The serializer for `key.index`.
+    fn element(&mut self, index: usize) -> PairSerializer<'_> {
+        use std::fmt::Write;
+        let mut key = String::with_capacity(self.key.len() + 4);
+        key.push_str(&self.key);
+        key.push('.');
+        write!(key, "{index}").expect("writing to a String cannot fail");
         PairSerializer { out: self.out, key }
     }
 }
@@ -168,7 +184,7 @@ impl<'a> ser::Serializer for PairSerializer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), EncodeError> {
-        value.serialize(self.child(&variant))
+        value.serialize(self.child(variant))
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, EncodeError> {
         if self.key.is_empty() {
@@ -222,7 +238,7 @@ impl ser::SerializeSeq for Compound<'_> {
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
         let index = self.index;
         self.index += 1;
-        value.serialize(self.parent.child(&index))
+        value.serialize(self.parent.element(index))
     }
     fn end(self) -> Result<(), EncodeError> {
         Ok(())
@@ -255,7 +271,7 @@ impl ser::SerializeStruct for Compound<'_> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<(), EncodeError> {
-        value.serialize(self.parent.child(&name))
+        value.serialize(self.parent.child(name))
     }
     fn end(self) -> Result<(), EncodeError> {
         Ok(())

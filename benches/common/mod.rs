@@ -138,12 +138,13 @@ pub fn http_response(body: &[u8]) -> Arc<Vec<u8>> {
     Arc::new(out)
 }
 
-/// Criterion's mean estimate for `group/function`, in nanoseconds, from its output folder.
+/// Criterion's estimate for `group/function` (the slope of its linear sampling when it has
+/// one, as criterion reports; else the mean), in nanoseconds, from its output folder.
 pub fn mean_ns(group: &str, function: &str) -> Option<f64> {
     let dir = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| "target".into());
     let path = dir.join("criterion").join(group).join(function).join("new").join("estimates.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["mean"]["point_estimate"].as_f64()
+    json["slope"]["point_estimate"].as_f64().or_else(|| json["mean"]["point_estimate"].as_f64())
 }
 
 /// Prints `sdk / floor` for a group, against a target ratio.
