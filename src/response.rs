@@ -35,10 +35,12 @@ fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a [u8], Error>
             attempts: 1,
         });
     }
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(decode_error(action, response, "the body is empty".to_owned(), true));
+    match response.body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err(decode_error(action, response, "the body is empty".to_owned(), true)),
+        // serde would read a JSON array into a struct field by field: `[0]` is no envelope.
+        Some(b'{') => Ok(&response.body),
+        Some(_) => Err(decode_error(action, response, "the body is not a JSON object".to_owned(), true)),
     }
-    Ok(&response.body)
 }
 
 pub(crate) fn decode_error(action: &str, response: &HttpResponse, reason: String, malformed: bool) -> Error {
@@ -151,18 +153,20 @@ mod tests {
 
     #[test]
     fn broken_bodies_are_decode_errors() {
-        for body in ["", "  ", "<html>", r#"{"RetCode":0"#] {
+        for body in ["", "  ", "<html>", r#"{"RetCode":0"#, "[]", "[0]", r#"[0,"",5]"#, "null", "171"] {
             let err = decode::<Thing>("X", &response(200, body)).unwrap_err();
             assert!(matches!(err, Error::Decode { malformed: true, .. }), "{body:?} gave {err:?}");
             assert!(err.is_retryable());
         }
-        for body in [r#"{"Count":1}"#, r#"{"RetCode":0}"#, "[]", r#"{"RetCode":0,"Count":"x"}"#] {
+        for body in [r#"{"Count":1}"#, r#"{"RetCode":0}"#, r#"{"RetCode":0,"Count":"x"}"#] {
             let err = decode::<Thing>("X", &response(200, body)).unwrap_err();
             assert!(matches!(err, Error::Decode { malformed: false, .. }), "{body:?} gave {err:?}");
             assert!(!err.is_retryable(), "the same JSON will not change shape on a retry");
         }
-        let err = decode_value("X", &response(200, r#"{"Count":1}"#)).unwrap_err();
-        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        for body in [r#"{"Count":1}"#, "[0]", r#"[0,"message"]"#] {
+            let err = decode_value("X", &response(200, body)).unwrap_err();
+            assert!(matches!(err, Error::Decode { .. }), "{body:?} gave {err:?}");
+        }
     }
 
     #[test]
