@@ -23,8 +23,11 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
     text.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// Checks the status and returns the body, or the error the response amounts to.
-fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a [u8], Error> {
+/// Checks the status and returns the body as text, or the error the response amounts to.
+///
+/// The whole body is checked for UTF-8 once, up front: serde_json then reads it as `&str` and
+/// skips checking each string on its own, which was a fifth of the cost of a decode.
+fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a str, Error> {
     if !(200..300).contains(&response.status) {
         return Err(Error::Http {
             action: action.to_owned(),
@@ -38,7 +41,8 @@ fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a [u8], Error>
     match response.body.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Err(decode_error(action, response, "the body is empty".to_owned(), true)),
         // serde would read a JSON array into a struct field by field: `[0]` is no envelope.
-        Some(b'{') => Ok(&response.body),
+        Some(b'{') => std::str::from_utf8(&response.body)
+            .map_err(|e| decode_error(action, response, format!("the body is not UTF-8: {e}"), true)),
         Some(_) => Err(decode_error(action, response, "the body is not a JSON object".to_owned(), true)),
     }
 }
@@ -83,11 +87,11 @@ struct Envelope {
 /// Checks the status and the `RetCode`, and decodes a typed response in one pass over the
 /// body (a second, envelope-only pass runs only when the first fails).
 pub fn decode<T: ApiResponse>(action: &str, response: &HttpResponse) -> Result<T, Error> {
-    let bytes = body(action, response)?;
-    match serde_json::from_slice::<T>(bytes) {
+    let text = body(action, response)?;
+    match serde_json::from_str::<T>(text) {
         Ok(value) if value.ret_code() == 0 => Ok(value),
         Ok(value) => Err(api_error(action, response, value.ret_code(), value.message())),
-        Err(typed) => match serde_json::from_slice::<Envelope>(bytes) {
+        Err(typed) => match serde_json::from_str::<Envelope>(text) {
             Ok(envelope) if envelope.ret_code != 0 => {
                 Err(api_error(action, response, envelope.ret_code, &envelope.message))
             }
@@ -99,8 +103,8 @@ pub fn decode<T: ApiResponse>(action: &str, response: &HttpResponse) -> Result<T
 /// Checks the status and the `RetCode`, and returns the body as JSON: for actions the crate
 /// does not type.
 pub fn decode_value(action: &str, response: &HttpResponse) -> Result<serde_json::Value, Error> {
-    let bytes = body(action, response)?;
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| json_error(action, response, &e))?;
+    let text = body(action, response)?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(action, response, &e))?;
     let envelope = Envelope::deserialize(&value).map_err(|e| json_error(action, response, &e))?;
     if envelope.ret_code != 0 {
         return Err(api_error(action, response, envelope.ret_code, &envelope.message));
@@ -167,6 +171,15 @@ mod tests {
             let err = decode_value("X", &response(200, body)).unwrap_err();
             assert!(matches!(err, Error::Decode { .. }), "{body:?} gave {err:?}");
         }
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_malformed() {
+        let mut resp = response(200, "");
+        resp.body = bytes::Bytes::from_static(b"{\"RetCode\":0,\"Count\":1,\"X\":\"\xff\"}");
+        let err = decode::<Thing>("X", &resp).unwrap_err();
+        assert!(matches!(err, Error::Decode { malformed: true, .. }), "{err:?}");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
     }
 
     #[test]
