@@ -168,42 +168,28 @@ async fn next_page(state: State) -> Option<(Result<DescribeImageResponse, Error>
     Some((Ok(page), if done { State::Done } else { State::Next(cursor) }))
 }
 
-/// The pages of a [`DescribeImagePaginator`]: a `Stream` of `Result<DescribeImageResponse, Error>`,
-/// `Send` and `Unpin`.
+/// A stream of results from a paginator, `Send` and `Unpin`, so it works with
+/// `futures::TryStreamExt::try_next` and in `tokio::spawn`.
 #[must_use = "streams do nothing unless polled"]
-pub struct DescribeImagePages {
-    inner: Pin<Box<dyn Stream<Item = Result<DescribeImageResponse, Error>> + Send>>,
+pub struct Paged<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
 }
 
-impl Stream for DescribeImagePages {
-    type Item = Result<DescribeImageResponse, Error>;
+/// The pages of a [`DescribeImagePaginator`].
+pub type DescribeImagePages = Paged<DescribeImageResponse>;
+
+/// The images of a [`DescribeImagePaginator`], across pages.
+pub type DescribeImageItems = Paged<ImageInfo>;
+
+impl<T> Stream for Paged<T> {
+    type Item = Result<T, Error>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
     }
 }
 
-impl std::fmt::Debug for DescribeImagePages {
+impl<T> std::fmt::Debug for Paged<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DescribeImagePages").finish_non_exhaustive()
-    }
-}
-
-/// The images of a [`DescribeImagePaginator`], across pages: a `Stream` of
-/// `Result<ImageInfo, Error>`, `Send` and `Unpin`.
-#[must_use = "streams do nothing unless polled"]
-pub struct DescribeImageItems {
-    inner: Pin<Box<dyn Stream<Item = Result<ImageInfo, Error>> + Send>>,
-}
-
-impl Stream for DescribeImageItems {
-    type Item = Result<ImageInfo, Error>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
-    }
-}
-
-impl std::fmt::Debug for DescribeImageItems {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DescribeImageItems").finish_non_exhaustive()
+        f.debug_struct("Paged").finish_non_exhaustive()
     }
 }
