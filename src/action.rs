@@ -63,6 +63,33 @@ pub trait Action: Serialize + Send + Sync {
     fn validate(&self) -> Result<(), crate::Error> {
         Ok(())
     }
+
+    /// Called when a call has failed, before the error reaches the caller: a chance to find
+    /// out whether a request whose answer was lost (a timeout, a cut connection, an unreadable
+    /// answer) did its work after all. DeleteCustomImage uses it ("not found" after a lost
+    /// answer means the image was deleted), CreateCustomImage with `recover_by_name` too. The
+    /// default keeps the error.
+    fn settle(
+        &self,
+        client: &crate::Client,
+        failure: Failure,
+    ) -> impl std::future::Future<Output = Result<Self::Output, crate::Error>> + Send {
+        let _ = client;
+        std::future::ready(Err(failure.error))
+    }
+}
+
+/// A failed call, as [`Action::settle`] sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The error the call ends with.
+    pub error: crate::Error,
+    /// Whether an attempt before the last may have been carried out although its answer was
+    /// lost.
+    pub earlier_answer_lost: bool,
+    /// When the call began, by the system clock.
+    pub started: std::time::SystemTime,
 }
 
 /// A response body: every UCloudStack response carries `RetCode` and `Message`.

@@ -1,20 +1,20 @@
 //! The client: strings the steps together (encode, sign, send, decode) and owns retries and
 //! timeouts.
 
-use crate::action::Action;
+use crate::action::{Action, Failure};
 use crate::config::{ClientBuilder, Config, env};
 use crate::encode::{Pairs, to_pairs};
 use crate::error::Error;
 use crate::response::{self, request_id};
 use crate::sign::{SIGNATURE, signature};
-use crate::transport::{HttpRequest, HttpResponse, Transport};
-use crate::{CallOptions, Credentials, RetryPolicy};
+use crate::transport::{Delivery, HttpRequest, HttpResponse, Transport, TransportErrorKind};
+use crate::{CallOptions, Credentials, Platform, RetryPolicy};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -61,6 +61,7 @@ impl fmt::Debug for Client {
             .field("endpoint", &inner.config.endpoint.as_str())
             .field("region", &inner.config.region)
             .field("zone", &inner.config.zone)
+            .field("platform", &inner.config.platform)
             .field("credentials", &inner.credentials)
             .field("retry", &inner.config.retry)
             .field("attempt_timeout", &inner.config.attempt_timeout)
@@ -95,6 +96,11 @@ impl Client {
     /// The default `Region`, if the client has one.
     pub fn region(&self) -> Option<&str> {
         self.inner.config.region.as_deref()
+    }
+
+    /// The platform generation whose RetCode table classifies errors.
+    pub fn platform(&self) -> Platform {
+        self.inner.config.platform
     }
 
     /// The retry policy calls use.
@@ -132,9 +138,13 @@ impl Client {
     /// ```
     pub async fn send_with<A: Action>(&self, request: A, options: &CallOptions) -> Result<A::Output, Error> {
         let pairs = self.pairs(&request)?;
-        drop(request);
+        let started = SystemTime::now();
         let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
-        self.execute(A::NAME, A::IDEMPOTENT, pairs, options, decode).await
+        let (result, earlier_answer_lost) = self.execute_traced(A::NAME, A::IDEMPOTENT, pairs, options, decode).await;
+        match result {
+            Ok(output) => Ok(output),
+            Err(error) => request.settle(self, Failure { error, earlier_answer_lost, started }).await,
+        }
     }
 
     /// The signed HTTP request that [`send`](Client::send) would make for `request`, without
@@ -158,7 +168,7 @@ impl Client {
     /// ```
     pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest, Error> {
         let pairs = self.pairs(request)?;
-        Ok(HttpRequest::new(self.inner.config.endpoint.clone(), self.headers(), self.body(&pairs)))
+        Ok(HttpRequest::new(self.inner.config.endpoint.clone(), self.headers(), self.body(&pairs).0))
     }
 
     /// Every pair a typed request sends, but the signature.
@@ -248,17 +258,33 @@ impl Client {
         options: &CallOptions,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> Result<T, Error> {
+        self.execute_traced(action, idempotent, pairs, options, decode).await.0
+    }
+
+    /// [`execute`](Self::execute), also telling whether an attempt before the last may have
+    /// been carried out although its answer was lost.
+    async fn execute_traced<T>(
+        &self,
+        action: &str,
+        idempotent: bool,
+        pairs: Pairs,
+        options: &CallOptions,
+        decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
+    ) -> (Result<T, Error>, bool) {
         let config = &self.inner.config;
-        options.check()?;
+        if let Err(error) = options.check() {
+            return (Err(error), false);
+        }
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
         let attempt_timeout = options.attempt_timeout.unwrap_or(config.attempt_timeout);
         let made = AtomicU32::new(0);
+        let acted_before = AtomicBool::new(false);
         let span = tracing::debug_span!("ucloudstack", action, attempts = tracing::field::Empty);
         let attempts = async {
             let started = Instant::now();
             loop {
                 let attempt = made.fetch_add(1, Ordering::Relaxed) + 1;
-                let result = self.attempt(action, &pairs, attempt_timeout).await.and_then(|response| decode(&response));
+                let result = self.attempt(action, &pairs, attempt_timeout, &decode).await;
                 match result {
                     Ok(value) => {
                         tracing::debug!(attempt, elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded");
@@ -267,6 +293,9 @@ impl Client {
                     Err(error) if retry.should_retry(&error, attempt, idempotent) => {
                         let delay = retry.backoff(&error, attempt);
                         tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying");
+                        if error.may_have_acted() {
+                            acted_before.store(true, Ordering::Relaxed);
+                        }
                         tokio::time::sleep(delay).await;
                     }
                     Err(error) => {
@@ -278,13 +307,14 @@ impl Client {
             }
         }
         .instrument(span);
-        match options.total_timeout.or(config.total_timeout) {
+        let result = match options.total_timeout.or(config.total_timeout) {
             None => attempts.await,
             Some(limit) => tokio::time::timeout(limit, attempts).await.unwrap_or_else(|_| {
                 let attempts = made.load(Ordering::Relaxed);
                 Err(Error::Timeout { action: action.to_owned(), what: "total", limit, attempts })
             }),
-        }
+        };
+        (result, acted_before.load(Ordering::Relaxed))
     }
 
     fn add_common_pairs(&self, action: &str, pairs: &mut Pairs) -> Result<(), Error> {
@@ -310,11 +340,30 @@ impl Client {
         Ok(())
     }
 
-    /// One attempt: sign, stamp, send, within the attempt timeout.
-    async fn attempt(&self, action: &str, pairs: &Pairs, limit: Duration) -> Result<HttpResponse, Error> {
+    /// One attempt: sign, stamp, send within the attempt timeout, and decode; an error never
+    /// carries a secret the request held, even from a server that echoes it.
+    async fn attempt<T>(
+        &self,
+        action: &str,
+        pairs: &Pairs,
+        limit: Duration,
+        decode: &(impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync),
+    ) -> Result<T, Error> {
         let inner = &*self.inner;
-        let request = HttpRequest::new(inner.config.endpoint.clone(), self.headers(), self.body(pairs));
+        let (body, signature) = self.body(pairs);
+        let request = HttpRequest::new(inner.config.endpoint.clone(), self.headers(), body);
+        let delivery = request.delivery_probe();
         let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
+            // The transport said no byte has left: the server cannot have seen this attempt.
+            Err(_) if delivery.get() == Delivery::NotSent => {
+                return Err(Error::Transport {
+                    action: action.to_owned(),
+                    maybe_sent: false,
+                    kind: TransportErrorKind::Connect,
+                    source: format!("no connection within the attempt timeout of {limit:?}").into(),
+                    attempts: 1,
+                });
+            }
             Err(_) => return Err(Error::Timeout { action: action.to_owned(), what: "attempt", limit, attempts: 1 }),
             Ok(Err(e)) => {
                 return Err(Error::Transport {
@@ -327,13 +376,31 @@ impl Client {
             }
             Ok(Ok(response)) => response,
         };
-        tracing::trace!(
-            status = response.status,
-            request_id = request_id(&response).as_deref().unwrap_or(""),
-            bytes = response.body.len(),
-            "response"
-        );
-        Ok(response)
+        let secrets = self.secrets(&signature);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let id = request_id(&response).map(|id| redact_text(id, &secrets));
+            tracing::trace!(
+                status = response.status,
+                request_id = id.as_deref().unwrap_or(""),
+                bytes = response.body.len(),
+                "response"
+            );
+        }
+        decode(&response).map_err(|error| {
+            let error = if secrets.iter().any(|s| contains(&response, s)) {
+                // Decode the scrubbed answer again, so no excerpt keeps half a secret.
+                decode(&redacted(&response, &secrets)).err().unwrap_or(error)
+            } else {
+                error
+            };
+            error.redact(&secrets).with_platform(inner.config.platform)
+        })
+    }
+
+    /// What a request of this client carries that must never appear in an error or a log.
+    fn secrets<'a>(&'a self, signature: &'a str) -> [&'a str; 3] {
+        let credentials = &self.inner.credentials;
+        [signature, credentials.security_token().unwrap_or_default(), credentials.private_key()]
     }
 
     fn headers(&self) -> HeaderMap {
@@ -345,8 +412,9 @@ impl Client {
         headers
     }
 
-    /// The url-encoded form: every pair, then the signature over exactly those pairs.
-    fn body(&self, pairs: &Pairs) -> Bytes {
+    /// The url-encoded form: every pair, then the signature over exactly those pairs; and the
+    /// signature.
+    fn body(&self, pairs: &Pairs) -> (Bytes, String) {
         let signature = signature(pairs, self.inner.credentials.private_key());
         // Room for every pair with a little escaping, and the signature.
         let size: usize = pairs.iter().map(|(k, v)| k.len() + v.len() * 3 / 2 + 2).sum::<usize>() + 52;
@@ -355,8 +423,47 @@ impl Client {
             form.append_pair(key, value);
         }
         form.append_pair(SIGNATURE, &signature);
-        Bytes::from(form.finish())
+        (Bytes::from(form.finish()), signature)
     }
+}
+
+/// Whether the body or the request id of a response holds `secret`.
+fn contains(response: &HttpResponse, secret: &str) -> bool {
+    !secret.is_empty()
+        && (memchr::memmem::find(&response.body, secret.as_bytes()).is_some()
+            || request_id(response).is_some_and(|id| id.contains(secret)))
+}
+
+/// A copy of `response` with every secret in its body and request id replaced by `***`.
+fn redacted(response: &HttpResponse, secrets: &[&str]) -> HttpResponse {
+    let mut body = response.body.to_vec();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let mut out = Vec::with_capacity(body.len());
+        let mut rest = &body[..];
+        while let Some(at) = memchr::memmem::find(rest, secret.as_bytes()) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice(b"***");
+            rest = &rest[at + secret.len()..];
+        }
+        out.extend_from_slice(rest);
+        body = out;
+    }
+    let mut headers = response.headers.clone();
+    if let Some(id) = request_id(response) {
+        if let Ok(value) = HeaderValue::from_str(&redact_text(id, secrets)) {
+            headers.insert(crate::REQUEST_ID_HEADER, value);
+        }
+    }
+    HttpResponse::new(response.status, headers, body)
+}
+
+fn redact_text(mut text: String, secrets: &[&str]) -> String {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, "***");
+        }
+    }
+    text
 }
 
 /// `Describe*`, `Get*` and `List*` only read.
@@ -370,6 +477,7 @@ fn raw_pairs<K: AsRef<str>, V: AsRef<str>>(action: &str, params: &[(K, V)]) -> R
         return Err(Error::invalid("Action", format!("{action:?} is not an action name (ASCII letters and digits)")));
     }
     let mut pairs = Pairs::with_capacity(params.len() + 5);
+    let mut seen = std::collections::HashSet::with_capacity(params.len());
     for (key, value) in params {
         let (key, value) = (key.as_ref(), value.as_ref());
         if key.is_empty() {
@@ -378,7 +486,7 @@ fn raw_pairs<K: AsRef<str>, V: AsRef<str>>(action: &str, params: &[(K, V)]) -> R
         if RESERVED.contains(&key) {
             return Err(Error::invalid(key, "is set by the client and cannot be passed as a parameter"));
         }
-        if pairs.iter().any(|(k, _)| k == key) {
+        if !seen.insert(key) {
             return Err(Error::invalid(key, "is given more than once"));
         }
         pairs.push((key.to_owned(), value.to_owned()));

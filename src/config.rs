@@ -1,5 +1,6 @@
 //! Client settings: endpoint, credentials, region and zone, timeouts, retries, transport.
 
+use crate::Platform;
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport};
 use crate::{Client, Credentials, Error};
@@ -38,6 +39,7 @@ pub(crate) struct Config {
     pub(crate) attempt_timeout: Duration,
     pub(crate) total_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) platform: Platform,
 }
 
 /// Builds a [`Client`]; every problem is reported by [`build`](ClientBuilder::build) as
@@ -71,6 +73,7 @@ pub struct ClientBuilder {
     max_response_size: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
     http_client: Option<reqwest::Client>,
+    platform: Platform,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -80,6 +83,7 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("region", &self.region)
             .field("zone", &self.zone)
+            .field("platform", &self.platform)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -138,6 +142,14 @@ impl ClientBuilder {
     /// Not sent unless set.
     pub fn zone(mut self, zone: impl Into<String>) -> Self {
         self.zone = Some(zone.into());
+        self
+    }
+
+    /// The generation of the platform (default [`Platform::V2`], the API document's). It
+    /// selects the RetCode table errors are classified and retried by; nothing on the wire
+    /// changes. 1.x platforms usually want a [`zone`](Self::zone) too.
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = platform;
         self
     }
 
@@ -231,6 +243,7 @@ impl ClientBuilder {
             attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
             total_timeout: self.total_timeout,
             retry: self.retry.unwrap_or_default(),
+            platform: self.platform,
         };
         Ok(Client::from_parts(config, credentials, transport))
     }

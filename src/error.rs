@@ -1,5 +1,6 @@
-//! The one error type of the crate, and the RetCodes we know by name.
+//! The one error type of the crate.
 
+use crate::ret_code::{ApiErrorKind, Platform};
 use std::fmt;
 use std::time::Duration;
 
@@ -7,18 +8,27 @@ use std::time::Duration;
 ///
 /// Each variant says what went wrong and, where the server answered, which request it was
 /// (`request_id`, from the `X-UCLOUD-REQUEST-UUID` response header). `Display` reads on its own:
-/// `DescribeImage failed: RetCode 171: signature error (request 6b1e...)`.
+/// `CreateCustomImage failed: RetCode 1014 (the VM is not stopped: stop it first): 云主机未关机
+/// (request 6b1e...)`.
 ///
-/// No variant ever holds the private key or the request signature.
+/// Match on [`api_kind`](Error::api_kind) rather than on numbers: the same RetCode means
+/// different things on UCloudStack 1.x and 2.x.
+///
+/// No variant ever holds the private key, the request signature or the security token: a
+/// server that echoes the request has them replaced by `***`.
 ///
 /// ```
-/// # use ucloudstack::Error;
+/// # use ucloudstack::{ApiErrorKind, Error};
 /// fn describe(e: &Error) -> String {
-///     match e {
-///         Error::Api { ret_code, message, .. } => format!("the server said {ret_code}: {message}"),
-///         Error::InvalidRequest { field, rule, .. } => format!("fix {field}: {rule}"),
-///         other if other.is_retryable() => format!("try again later: {other}"),
-///         other => other.to_string(),
+///     match e.api_kind() {
+///         Some(ApiErrorKind::NotFound) => "already gone".into(),
+///         Some(ApiErrorKind::InvalidState) => format!("not now: {e}"),
+///         Some(ApiErrorKind::Auth) => "check the key pair".into(),
+///         _ => match e {
+///             Error::InvalidRequest { field, rule, .. } => format!("fix {field}: {rule}"),
+///             other if other.is_retryable() => format!("try again later: {other}"),
+///             other => other.to_string(),
+///         },
 ///     }
 /// }
 /// ```
@@ -26,19 +36,22 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a `RetCode` other than 0.
-    #[error("{action} failed{}: RetCode {ret_code}: {message}{}", Attempts(*.attempts), RequestSuffix(.request_id))]
+    #[error("{action} failed{}: RetCode {ret_code}{}: {message}{}", Attempts(*.attempts), Meaning(*.platform, *.ret_code), RequestSuffix(.request_id))]
     #[non_exhaustive]
     Api {
         /// The action that was called, e.g. `DescribeImage`.
         action: String,
-        /// The `RetCode` of the response (see [`ret_code`] for the known ones).
+        /// The `RetCode` of the response (see [`ret_code`](crate::ret_code) for the known ones).
         ret_code: i64,
-        /// The `Message` of the response (empty when the server sent none).
+        /// The `Message` of the response (empty when the server sent none; at most 512 bytes).
         message: String,
-        /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one.
+        /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one (at most 128
+        /// bytes).
         request_id: Option<String>,
         /// How many attempts the call made in all.
         attempts: u32,
+        /// The platform generation whose RetCode table classifies `ret_code`.
+        platform: Platform,
     },
 
     /// The server answered with an HTTP status outside 2xx.
@@ -60,13 +73,14 @@ pub enum Error {
     },
 
     /// The request could not be sent or the response could not be read (connect, TLS, I/O).
-    #[error("{action} failed{}: transport error: {source}", Attempts(*.attempts))]
+    #[error("{action} failed{}: transport error: {}", Attempts(*.attempts), Chain(&**.source))]
     #[non_exhaustive]
     Transport {
         /// The action that was called.
         action: String,
         /// Whether the request may have reached the server. `false` only when the connection
-        /// was never opened, so the server cannot have acted on it.
+        /// was never opened (or the request never started on it), so the server cannot have
+        /// acted on it.
         maybe_sent: bool,
         /// What kind of failure it was.
         kind: crate::TransportErrorKind,
@@ -77,15 +91,16 @@ pub enum Error {
         attempts: u32,
     },
 
-    /// No complete answer arrived within a time limit.
+    /// No complete answer arrived within a time limit, after the request may have reached the
+    /// server.
     #[error("{action} failed{}: no answer within {limit:?} ({what} timeout)", Attempts(*.attempts))]
     #[non_exhaustive]
     Timeout {
         /// The action that was called.
         action: String,
         /// Which limit ran out: `"attempt"` (one attempt) or `"total"` (the whole call). A
-        /// connection that cannot be opened in time is a [`Error::Transport`] of kind
-        /// `Connect` instead.
+        /// connection that cannot be opened in time is a [`Error::Transport`] with
+        /// `maybe_sent: false` instead.
         what: &'static str,
         /// The limit that ran out.
         limit: Duration,
@@ -102,8 +117,9 @@ pub enum Error {
         action: String,
         /// What the decoder found wrong (from serde_json, with line and column).
         reason: String,
-        /// Whether the body is not JSON at all (empty, cut off, an HTML page): a broken answer
-        /// that may not recur. `false` for well-formed JSON of the wrong shape, which will.
+        /// Whether the body is broken in a way that may not recur (empty, cut off, an HTML
+        /// page). `false` for a body the crate can never read: JSON of the wrong shape, JSON
+        /// that is not an object, a byte-order mark.
         malformed: bool,
         /// The start of the response body (at most 512 bytes, lossily decoded).
         body: String,
@@ -144,17 +160,60 @@ pub enum Error {
         reason: String,
     },
 
-    /// A waiter gave up: the resource reached a failure state, or time ran out.
-    #[error("waiting for image {image_id} failed: {reason} (last status: {})", .last_status.as_deref().unwrap_or("none seen"))]
+    /// A waiter gave up: the resource reached a failure state, was not listed, or time ran out.
+    #[error("waiting for {resource} {id} failed: {reason} (last status: {}){}", .last_status.as_deref().unwrap_or("none seen"), LastError(.source))]
     #[non_exhaustive]
     Waiter {
-        /// The image waited on.
-        image_id: String,
-        /// Why the wait ended, e.g. `reached status Failed` or `timed out after 30m`.
-        reason: String,
-        /// The last `ImageStatus` seen, if any was.
+        /// What was waited on: `"image"`.
+        resource: &'static str,
+        /// The id of the resource waited on.
+        id: String,
+        /// Why the wait ended.
+        reason: WaitFailure,
+        /// The last status seen, if any was.
         last_status: Option<String>,
+        /// The last transient error a poll met, when the wait ended without a status after it.
+        #[source]
+        source: Option<Box<Error>>,
     },
+
+    /// A create whose outcome was unknown (its answer was lost) and whose lookup by name found
+    /// more than one candidate: the crate cannot tell which one this call made.
+    #[error("{action} outcome unknown: {} images named {name:?} appeared since the call began ({}); the call failed with: {source}", .image_ids.len(), .image_ids.join(", "))]
+    #[non_exhaustive]
+    AmbiguousRecovery {
+        /// The action that was called.
+        action: String,
+        /// The name looked up.
+        name: String,
+        /// The ids of every candidate found.
+        image_ids: Vec<String>,
+        /// The failure whose outcome was unknown.
+        #[source]
+        source: Box<Error>,
+    },
+}
+
+/// Why a waiter gave up (see [`Error::Waiter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitFailure {
+    /// The resource reached a state it will not leave for the one waited for, e.g. `Failed`.
+    FailureState(String),
+    /// The resource was not listed in this many polls in a row.
+    NotListed(u32),
+    /// The wait's time limit ran out.
+    TimedOut(Duration),
+}
+
+impl fmt::Display for WaitFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitFailure::FailureState(status) => write!(f, "reached status {status}"),
+            WaitFailure::NotListed(polls) => write!(f, "not listed ({polls} polls in a row)"),
+            WaitFailure::TimedOut(limit) => write!(f, "timed out after {limit:?}"),
+        }
+    }
 }
 
 impl Error {
@@ -164,6 +223,37 @@ impl Error {
             Error::Api { ret_code, .. } => Some(*ret_code),
             _ => None,
         }
+    }
+
+    /// What the `RetCode` of an [`Error::Api`] means, from the table of the client's
+    /// [`Platform`]; `None` for other errors and for codes the table does not list.
+    ///
+    /// ```
+    /// # use ucloudstack::{ApiErrorKind, Error};
+    /// # async fn run(client: ucloudstack::Client) -> Result<(), Error> {
+    /// match client.delete_custom_image().image_id("cn-image-1").send().await {
+    ///     Ok(_) => println!("deleting"),
+    ///     Err(e) if e.is_not_found() => println!("already gone"),
+    ///     Err(e) if e.api_kind() == Some(ApiErrorKind::InUse) => println!("a VM uses it: {e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn api_kind(&self) -> Option<ApiErrorKind> {
+        match self {
+            Error::Api { ret_code, platform, .. } => platform.classify(*ret_code),
+            _ => None,
+        }
+    }
+
+    /// Whether the platform said the resource does not exist (or is already deleted).
+    pub fn is_not_found(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::NotFound)
+    }
+
+    /// Whether the platform refused the call as too frequent: nothing was done.
+    pub fn is_throttled(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::Throttled)
     }
 
     /// The server's request id (`X-UCLOUD-REQUEST-UUID`), when the server answered with one.
@@ -176,19 +266,45 @@ impl Error {
         }
     }
 
-    /// Whether the same call may succeed if made again: network failures (but not a body over
-    /// the size limit), timeouts, empty, cut-off or non-JSON bodies, HTTP 429/500/502/503/504
-    /// and RetCode >= 2000 (the official SDKs' transient class).
+    /// Whether the same call may succeed if made again: throttled and busy RetCodes (per the
+    /// platform's table; no other RetCode, unknown ones included), network failures (but not a
+    /// TLS certificate failure or a body over the size limit), timeouts, empty, cut-off or HTML
+    /// bodies, and HTTP 429/500/502/503/504.
     ///
     /// Whether it is *safe* to make it again depends on the action as well: see
     /// [`Action::IDEMPOTENT`](crate::Action::IDEMPOTENT).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api { ret_code, .. } => *ret_code >= ret_code::MIN_TRANSIENT,
+            Error::Api { .. } => self.api_kind().is_some_and(ApiErrorKind::is_transient),
             Error::Http { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
-            Error::Transport { kind, .. } => *kind != crate::TransportErrorKind::BodyTooLarge,
+            Error::Transport { kind, .. } => {
+                !matches!(kind, crate::TransportErrorKind::BodyTooLarge | crate::TransportErrorKind::Tls)
+            }
             Error::Timeout { .. } => true,
             Error::Decode { malformed, .. } => *malformed,
+            _ => false,
+        }
+    }
+
+    /// Whether the request of this failed attempt may have been carried out all the same: the
+    /// answer was lost or unreadable. A RetCode answer is a definite "not done"; a connection
+    /// that never opened and errors raised before sending cannot have reached the server.
+    pub(crate) fn may_have_acted(&self) -> bool {
+        match self {
+            Error::Transport { maybe_sent, .. } => *maybe_sent,
+            Error::Http { .. } | Error::Timeout { .. } | Error::Decode { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the outcome of a request that failed this way is unknown: it may have been
+    /// carried out although no answer said so (timeout, cut connection, unreadable answer, or
+    /// a gateway error).
+    pub(crate) fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { maybe_sent, kind, .. } => *maybe_sent && *kind != crate::TransportErrorKind::Tls,
+            Error::Timeout { .. } | Error::Decode { .. } => true,
+            Error::Http { status, .. } => *status >= 500,
             _ => false,
         }
     }
@@ -202,6 +318,7 @@ impl Error {
             | Error::Transport { attempts, .. }
             | Error::Timeout { attempts, .. }
             | Error::Decode { attempts, .. } => *attempts,
+            Error::AmbiguousRecovery { source, .. } => source.attempts(),
             _ => 0,
         }
     }
@@ -219,6 +336,37 @@ impl Error {
         self
     }
 
+    /// Records the platform generation whose table classifies an [`Error::Api`].
+    pub(crate) fn with_platform(mut self, generation: Platform) -> Self {
+        if let Error::Api { platform, .. } = &mut self {
+            *platform = generation;
+        }
+        self
+    }
+
+    /// Replaces every occurrence of each secret in the texts the error carries with `***`.
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
+        let scrub = |text: &mut String| {
+            for secret in secrets.iter().filter(|s| !s.is_empty()) {
+                if text.contains(secret) {
+                    *text = text.replace(secret, "***");
+                }
+            }
+        };
+        match &mut self {
+            Error::Api { message, request_id, .. } => {
+                scrub(message);
+                request_id.iter_mut().for_each(scrub);
+            }
+            Error::Http { body, request_id, .. } | Error::Decode { body, request_id, .. } => {
+                scrub(body);
+                request_id.iter_mut().for_each(scrub);
+            }
+            _ => {}
+        }
+        self
+    }
+
     pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
         Error::InvalidRequest { field: field.into(), rule: rule.into() }
     }
@@ -228,28 +376,21 @@ impl Error {
     }
 }
 
-/// The `RetCode`s with a known meaning. Any other non-zero code is still an [`Error::Api`].
-pub mod ret_code {
-    /// Success.
-    pub const OK: i64 = 0;
-    /// The request named no `Action`.
-    pub const MISSING_ACTION: i64 = 160;
-    /// The `Action` does not exist on this server.
-    pub const ACTION_NOT_FOUND: i64 = 161;
-    /// The signature did not match (wrong private key, or the pairs were altered on the way).
-    pub const SIGNATURE_ERROR: i64 = 171;
-    /// A parameter is missing or has a value the server refuses.
-    pub const INVALID_PARAMS: i64 = 230;
-    /// Codes from this one up are transient server-side failures that may succeed on retry.
-    pub const MIN_TRANSIENT: i64 = 2000;
-}
-
 /// How much of a response body an error keeps.
 pub(crate) const BODY_EXCERPT: usize = 512;
 
+/// How much of a request id an error keeps (a UUID is 36).
+pub(crate) const REQUEST_ID_EXCERPT: usize = 128;
+
 /// The start of `body`, lossily decoded, cut at a character boundary.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let mut cut = &body[..body.len().min(BODY_EXCERPT)];
+    excerpt_of(body, BODY_EXCERPT)
+}
+
+/// The start of `text`, at most `limit` bytes, lossily decoded, cut at a character boundary,
+/// with `…` when something was cut.
+pub(crate) fn excerpt_of(body: &[u8], limit: usize) -> String {
+    let mut cut = &body[..body.len().min(limit)];
     // Drop a character cut in half at the end, rather than show it as U+FFFD.
     if let Err(e) = std::str::from_utf8(cut) {
         if e.error_len().is_none() {
@@ -257,7 +398,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         }
     }
     let mut text = String::from_utf8_lossy(cut).into_owned();
-    if body.len() > BODY_EXCERPT {
+    if body.len() > limit {
         text.push('…');
     }
     text
@@ -290,36 +431,103 @@ impl fmt::Display for BodySuffix<'_> {
     }
 }
 
+struct Meaning(Platform, i64);
+
+impl fmt::Display for Meaning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.meaning(self.1) {
+            Some(meaning) => write!(f, " ({meaning})"),
+            None => Ok(()),
+        }
+    }
+}
+
+struct LastError<'a>(&'a Option<Box<Error>>);
+
+impl fmt::Display for LastError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(error) => write!(f, "; last error: {error}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How much of a transport error's source chain `Display` shows.
+const CHAIN_EXCERPT: usize = 300;
+
+/// An error and its sources, `outer: inner: root`, skipping a source whose text its parent
+/// already shows, cut at [`CHAIN_EXCERPT`] bytes.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.0.to_string();
+        let mut next = self.0.source();
+        while let Some(source) = next {
+            let part = source.to_string();
+            if !part.is_empty() && !text.contains(&part) {
+                text.push_str(": ");
+                text.push_str(&part);
+            }
+            next = source.source();
+        }
+        f.write_str(&excerpt_of(text.as_bytes(), CHAIN_EXCERPT))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn api_error_reads_on_its_own() {
-        let e = Error::Api {
-            action: "DescribeImage".into(),
-            ret_code: 171,
-            message: "signature error".into(),
-            request_id: Some("6b1e".into()),
-            attempts: 1,
-        };
-        assert_eq!(e.to_string(), "DescribeImage failed: RetCode 171: signature error (request 6b1e)");
-        assert_eq!(e.ret_code(), Some(171));
-        assert_eq!(e.request_id(), Some("6b1e"));
-        assert!(!e.is_retryable());
-    }
-
-    #[test]
-    fn transient_classes_are_retryable() {
-        let api = |code| Error::Api {
+    fn api(code: i64, platform: Platform) -> Error {
+        Error::Api {
             action: "A".into(),
             ret_code: code,
             message: String::new(),
             request_id: None,
             attempts: 1,
+            platform,
+        }
+    }
+
+    #[test]
+    fn api_error_reads_on_its_own() {
+        let e = Error::Api {
+            action: "CreateCustomImage".into(),
+            ret_code: 1014,
+            message: "云主机未关机".into(),
+            request_id: Some("6b1e".into()),
+            attempts: 1,
+            platform: Platform::V2,
         };
-        assert!(api(2000).is_retryable());
-        assert!(!api(1999).is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "CreateCustomImage failed: RetCode 1014 (the VM is not stopped: stop it first): 云主机未关机 (request 6b1e)"
+        );
+        assert_eq!(e.ret_code(), Some(1014));
+        assert_eq!(e.api_kind(), Some(ApiErrorKind::InvalidState));
+        assert_eq!(e.request_id(), Some("6b1e"));
+        assert!(!e.is_retryable());
+        assert_eq!(api(3000, Platform::V2).to_string(), "A failed: RetCode 3000: ", "no meaning for unknown codes");
+    }
+
+    #[test]
+    fn retcodes_are_retryable_by_kind_not_by_number() {
+        assert!(api(199, Platform::V2).is_retryable() && api(199, Platform::V2).is_throttled());
+        assert!(api(165, Platform::V1).is_retryable() && api(165, Platform::V1).is_throttled());
+        assert!(!api(165, Platform::V2).is_retryable(), "165 means nothing on 2.x");
+        assert!(api(560, Platform::V2).is_retryable() && api(1016, Platform::V2).is_retryable());
+        assert!(api(100, Platform::V1).is_retryable() && !api(100, Platform::V2).is_retryable());
+        for not_transient in [20004, 3000, 23001, 2001, 1000, 109] {
+            assert!(!api(not_transient, Platform::V2).is_retryable(), "{not_transient}");
+        }
+        assert!(!api(2008, Platform::V1).is_retryable() && api(2008, Platform::V1).is_not_found());
+        assert!(api(1000, Platform::V2).is_not_found() && api(204, Platform::V2).is_not_found());
+    }
+
+    #[test]
+    fn http_classes_are_retryable() {
         let http = |status| Error::Http {
             action: "A".into(),
             status,
@@ -335,6 +543,74 @@ mod tests {
         assert_eq!(http(503).with_attempts(3).to_string(), "A failed after 3 attempts: HTTP 503");
         assert_eq!(http(503).with_attempts(3).attempts(), 3);
         assert_eq!(Error::invalid("Limit", "too big").with_attempts(3).attempts(), 0);
+    }
+
+    #[test]
+    fn transport_display_shows_the_root_cause_briefly() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let root = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let e = Error::Transport {
+            action: "A".into(),
+            maybe_sent: false,
+            kind: crate::TransportErrorKind::Connect,
+            source: Box::new(Outer(root)),
+            attempts: 1,
+        };
+        assert_eq!(e.to_string(), "A failed: transport error: error sending request: connection refused");
+        let long = Error::Transport {
+            action: "A".into(),
+            maybe_sent: true,
+            kind: crate::TransportErrorKind::Io,
+            source: "x".repeat(10_000).into(),
+            attempts: 1,
+        };
+        assert!(long.to_string().len() < 400, "{}", long.to_string().len());
+    }
+
+    #[test]
+    fn waiter_reasons_are_values() {
+        let e = Error::Waiter {
+            resource: "image",
+            id: "img-1".into(),
+            reason: WaitFailure::TimedOut(Duration::from_secs(60)),
+            last_status: None,
+            source: Some(Box::new(api(560, Platform::V2))),
+        };
+        let text = e.to_string();
+        assert!(
+            text.starts_with("waiting for image img-1 failed: timed out after 60s (last status: none seen)"),
+            "{text}"
+        );
+        assert!(text.contains("last error: A failed: RetCode 560"), "{text}");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn redaction_replaces_every_copy() {
+        let e = Error::Api {
+            action: "A".into(),
+            ret_code: 4,
+            message: "bad Signature=abc123 and abc123".into(),
+            request_id: Some("abc123".into()),
+            attempts: 1,
+            platform: Platform::V2,
+        }
+        .redact(&["abc123", ""]);
+        assert_eq!(
+            e.to_string(),
+            "A failed: RetCode 4 (a parameter has the wrong format): bad Signature=*** and *** (request ***)"
+        );
     }
 
     #[test]

@@ -41,24 +41,30 @@ mod de;
 pub mod encode;
 mod error;
 pub mod image;
+mod open_enum;
 pub mod paginate;
 pub mod response;
+pub mod ret_code;
 mod retry;
 pub mod sign;
 pub mod transport;
+pub mod vm;
 pub mod wait;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use action::{Action, ApiResponse};
+pub use action::{Action, ApiResponse, Failure};
 pub use client::Client;
 pub use config::{CallOptions, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
-pub use error::{Error, ret_code};
+pub use error::{Error, WaitFailure};
 pub use response::REQUEST_ID_HEADER;
+pub use ret_code::{ApiErrorKind, Platform};
 pub use retry::RetryPolicy;
-pub use transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    Delivery, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -7,10 +7,13 @@ use crate::image::{
 use crate::{Action, CallOptions, Client, Error};
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// How many times in a row the same page may come back before the paginator gives up.
+/// How many times the same page may come back, anywhere in the list, before the paginator
+/// gives up.
 const MAX_REPEATS: usize = 3;
 
 /// The most pages a paginator fetches unless told otherwise: a guard against a server that
@@ -91,8 +94,7 @@ impl DescribeImagePaginator {
                 request,
                 fetched: 0,
                 max_pages: self.max_pages,
-                previous_ids: Vec::new(),
-                repeats: 0,
+                seen: HashMap::new(),
             })),
             Err(error) => State::Failed(error),
         };
@@ -114,8 +116,8 @@ struct Cursor {
     offset: u32,
     fetched: usize,
     max_pages: usize,
-    previous_ids: Vec<Option<String>>,
-    repeats: usize,
+    /// How many times each page (by a hash of its content) has been seen.
+    seen: HashMap<u64, usize>,
 }
 
 enum State {
@@ -151,21 +153,25 @@ async fn next_page(state: State) -> Option<(Result<DescribeImageResponse, Error>
         return if cursor.fetched == 1 { Some((Ok(page), State::Done)) } else { None };
     }
     // Images added while paging can shift one page onto the next once or twice; a server that
-    // answers the same page again and again is broken.
-    let ids: Vec<Option<String>> = page.infos.iter().map(|i| i.image_id.clone()).collect();
-    if ids == cursor.previous_ids && ids.iter().all(Option::is_some) {
-        cursor.repeats += 1;
-        if cursor.repeats >= MAX_REPEATS {
-            let reason = format!("the page at offset {} repeats the previous page {MAX_REPEATS} times", cursor.offset);
-            return Some((Err(guard_error(reason)), State::Done));
-        }
-    } else {
-        cursor.repeats = 0;
+    // answers the same pages again and again (A, A, A or A, B, A, B, A) is broken. Pages are
+    // told apart by their whole content, so images without ids count too.
+    let repeats = cursor.seen.entry(fingerprint(&page.infos)).or_insert(0);
+    *repeats += 1;
+    if *repeats >= MAX_REPEATS {
+        let reason =
+            format!("the page at offset {} came back {MAX_REPEATS} times: the list does not end", cursor.offset);
+        return Some((Err(guard_error(reason)), State::Done));
     }
-    cursor.previous_ids = ids;
     cursor.offset = cursor.offset.saturating_add(u32::try_from(received).unwrap_or(u32::MAX));
     let done = i64::from(cursor.offset) >= page.total_count;
     Some((Ok(page), if done { State::Done } else { State::Next(cursor) }))
+}
+
+/// A hash of a page's content.
+fn fingerprint(infos: &[ImageInfo]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    infos.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A stream of results from a paginator, `Send` and `Unpin`, so it works with

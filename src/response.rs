@@ -4,7 +4,7 @@
 //! and fuzzing.
 
 use crate::action::ApiResponse;
-use crate::error::{Error, excerpt};
+use crate::error::{BODY_EXCERPT, Error, REQUEST_ID_EXCERPT, excerpt, excerpt_of};
 use crate::transport::HttpResponse;
 use serde::Deserialize;
 use std::time::Duration;
@@ -12,9 +12,10 @@ use std::time::Duration;
 /// The response header that carries the server's id for the request.
 pub const REQUEST_ID_HEADER: &str = "x-ucloud-request-uuid";
 
-/// The `X-UCLOUD-REQUEST-UUID` of a response, if it has a readable one.
+/// The `X-UCLOUD-REQUEST-UUID` of a response, if it has a readable one, cut to 128 bytes.
 pub(crate) fn request_id(response: &HttpResponse) -> Option<String> {
-    response.headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    let id = response.headers.get(REQUEST_ID_HEADER)?.to_str().ok()?;
+    Some(excerpt_of(id.as_bytes(), REQUEST_ID_EXCERPT))
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by UCloudStack and is ignored).
@@ -38,12 +39,23 @@ fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a str, Error> 
             attempts: 1,
         });
     }
+    if response.body.starts_with(b"\xEF\xBB\xBF") {
+        // The platform's JSON never starts with one; a server that adds it always will.
+        let reason = "the body starts with a UTF-8 byte-order mark, which JSON does not allow".to_owned();
+        return Err(decode_error(action, response, reason, false));
+    }
     match response.body.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Err(decode_error(action, response, "the body is empty".to_owned(), true)),
         // serde would read a JSON array into a struct field by field: `[0]` is no envelope.
         Some(b'{') => std::str::from_utf8(&response.body)
             .map_err(|e| decode_error(action, response, format!("the body is not UTF-8: {e}"), true)),
-        Some(_) => Err(decode_error(action, response, "the body is not a JSON object".to_owned(), true)),
+        Some(_) => {
+            // JSON that is not an object will be the same JSON next time; an HTML page from a
+            // proxy, or a cut-off body, may not.
+            let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&response.body).is_ok();
+            let reason = if is_json { "the body is JSON but not an object" } else { "the body is not JSON" };
+            Err(decode_error(action, response, reason.to_owned(), !is_json))
+        }
     }
 }
 
@@ -64,13 +76,16 @@ pub(crate) fn json_error(action: &str, response: &HttpResponse, error: &serde_js
     decode_error(action, response, error.to_string(), error.is_syntax() || error.is_eof())
 }
 
+/// An answer with a RetCode other than 0, classified by the 2.x table until the client says
+/// which platform it talks to.
 fn api_error(action: &str, response: &HttpResponse, ret_code: i64, message: &str) -> Error {
     Error::Api {
         action: action.to_owned(),
         ret_code,
-        message: message.to_owned(),
+        message: excerpt_of(message.as_bytes(), BODY_EXCERPT),
         request_id: request_id(response),
         attempts: 1,
+        platform: crate::Platform::default(),
     }
 }
 
@@ -104,12 +119,13 @@ pub fn decode<T: ApiResponse>(action: &str, response: &HttpResponse) -> Result<T
 /// does not type.
 pub fn decode_value(action: &str, response: &HttpResponse) -> Result<serde_json::Value, Error> {
     let text = body(action, response)?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(action, response, &e))?;
-    let envelope = Envelope::deserialize(&value).map_err(|e| json_error(action, response, &e))?;
+    // The envelope is read from the text, not from a `Value`: a `Value` keeps the last of two
+    // `RetCode` keys, which would let `{"RetCode":171,"RetCode":0}` pass as a success.
+    let envelope: Envelope = serde_json::from_str(text).map_err(|e| json_error(action, response, &e))?;
     if envelope.ret_code != 0 {
         return Err(api_error(action, response, envelope.ret_code, &envelope.message));
     }
-    Ok(value)
+    serde_json::from_str(text).map_err(|e| json_error(action, response, &e))
 }
 
 #[cfg(test)]
@@ -157,12 +173,15 @@ mod tests {
 
     #[test]
     fn broken_bodies_are_decode_errors() {
-        for body in ["", "  ", "<html>", r#"{"RetCode":0"#, "[]", "[0]", r#"[0,"",5]"#, "null", "171"] {
+        for body in ["", "  ", "<html>", r#"{"RetCode":0"#, "[0,"] {
             let err = decode::<Thing>("X", &response(200, body)).unwrap_err();
             assert!(matches!(err, Error::Decode { malformed: true, .. }), "{body:?} gave {err:?}");
             assert!(err.is_retryable());
         }
-        for body in [r#"{"Count":1}"#, r#"{"RetCode":0}"#, r#"{"RetCode":0,"Count":"x"}"#] {
+        let never_readable = ["[]", "[0]", r#"[0,"",5]"#, "null", "171", "\u{feff}{\"RetCode\":0,\"Count\":1}"];
+        for body in
+            never_readable.into_iter().chain([r#"{"Count":1}"#, r#"{"RetCode":0}"#, r#"{"RetCode":0,"Count":"x"}"#])
+        {
             let err = decode::<Thing>("X", &response(200, body)).unwrap_err();
             assert!(matches!(err, Error::Decode { malformed: false, .. }), "{body:?} gave {err:?}");
             assert!(!err.is_retryable(), "the same JSON will not change shape on a retry");
@@ -171,6 +190,26 @@ mod tests {
             let err = decode_value("X", &response(200, body)).unwrap_err();
             assert!(matches!(err, Error::Decode { .. }), "{body:?} gave {err:?}");
         }
+    }
+
+    #[test]
+    fn a_duplicate_ret_code_is_refused_on_both_paths() {
+        let body = r#"{"RetCode":171,"RetCode":0,"Count":1}"#;
+        let typed = decode::<Thing>("X", &response(200, body)).unwrap_err();
+        let value = decode_value("X", &response(200, body)).unwrap_err();
+        for err in [typed, value] {
+            assert!(matches!(&err, Error::Decode { reason, .. } if reason.contains("duplicate")), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn message_and_request_id_are_capped() {
+        let message = "m".repeat(10 << 20);
+        let mut resp = response(200, &format!(r#"{{"RetCode":4,"Message":"{message}"}}"#));
+        resp.headers.insert(REQUEST_ID_HEADER, "r".repeat(60_000).parse().unwrap());
+        let err = decode::<Thing>("X", &resp).unwrap_err();
+        assert!(err.to_string().len() < 1024, "{}", err.to_string().len());
+        assert!(err.request_id().unwrap().len() <= REQUEST_ID_EXCERPT + 3);
     }
 
     #[test]

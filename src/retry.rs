@@ -3,17 +3,27 @@
 use crate::Error;
 use std::time::Duration;
 
+/// The shortest wait before retrying a throttled answer: the platform asked to slow down.
+pub const THROTTLE_MIN_BACKOFF: Duration = Duration::from_secs(1);
+
 /// How many attempts a call may make and how long to wait between them.
 ///
 /// The default makes 3 attempts in all, waiting a random time (full jitter) below an
 /// exponentially growing ceiling, from 100 ms up to 5 s. A server's `Retry-After` is honoured,
 /// clamped to the maximum backoff.
 ///
-/// Which failures are retried is fixed by safety, not by the policy: a connection that never
-/// opened, for every action; timeouts, cut-off or undecodable responses, HTTP
-/// 429/500/502/503/504 and RetCode >= 2000, for idempotent actions only. A
-/// `CreateCustomImage` that may have reached the server is never sent again, so a retry cannot
-/// make two images.
+/// Which failures are retried is fixed by safety and meaning, not by the policy:
+/// - for every action, creates included: a connection that never opened, and a *throttled*
+///   RetCode (199 on 2.x, 165 on 1.x: the platform refused before doing anything), after at
+///   least [`THROTTLE_MIN_BACKOFF`];
+/// - for idempotent actions only: timeouts, cut-off or HTML bodies, HTTP 429/500/502/503/504,
+///   network failures after the request may have left, and *busy* RetCodes (e.g. 560, 1016);
+/// - never: any other RetCode (unknown codes included), a TLS certificate failure, a body over
+///   the size limit, a body the crate can never read.
+///
+/// RetCodes are classified by the table of the client's [`Platform`](crate::Platform), never
+/// by "RetCode >= 2000". A `CreateCustomImage` that may have reached the server is never sent
+/// again, so a retry cannot make two images.
 ///
 /// ```
 /// use std::time::Duration;
@@ -76,14 +86,17 @@ impl RetryPolicy {
         attempt < self.max_attempts && is_safe_to_retry(error, idempotent)
     }
 
-    /// How long to wait before attempt number `attempt + 1`.
+    /// How long to wait before attempt number `attempt + 1`: a random time below a ceiling
+    /// that doubles each attempt; `Retry-After` when the server sent one; at least
+    /// [`THROTTLE_MIN_BACKOFF`] after a throttled answer.
     pub fn backoff(&self, error: &Error, attempt: u32) -> Duration {
         if let Error::Http { retry_after: Some(after), .. } = error {
             return (*after).min(self.max_backoff);
         }
         let exponent = attempt.saturating_sub(1).min(20);
         let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
-        ceiling.mul_f64(fastrand::f64())
+        let jittered = ceiling.mul_f64(fastrand::f64());
+        if error.is_throttled() { THROTTLE_MIN_BACKOFF.saturating_add(jittered) } else { jittered }
     }
 }
 
@@ -91,6 +104,8 @@ impl RetryPolicy {
 /// duplicate a non-idempotent action).
 pub(crate) fn is_safe_to_retry(error: &Error, idempotent: bool) -> bool {
     match error {
+        // Nothing was done: the platform refused, or the connection never opened.
+        _ if error.is_throttled() => true,
         Error::Transport { maybe_sent: false, .. } => error.is_retryable(),
         _ if !idempotent => false,
         other => other.is_retryable(),
@@ -141,6 +156,35 @@ mod tests {
         };
         assert!(p.should_retry(&decode(true), 1, true) && !p.should_retry(&decode(true), 1, false));
         assert!(!p.should_retry(&decode(false), 1, true), "JSON of the wrong shape is not retried");
+    }
+
+    fn api(code: i64, platform: crate::Platform) -> Error {
+        Error::Api {
+            action: "A".into(),
+            ret_code: code,
+            message: String::new(),
+            request_id: None,
+            attempts: 1,
+            platform,
+        }
+    }
+
+    #[test]
+    fn ret_codes_are_retried_by_meaning() {
+        use crate::Platform::{V1, V2};
+        let p = RetryPolicy::default();
+        assert!(p.should_retry(&api(199, V2), 1, false), "throttled: nothing was done, even a create");
+        assert!(p.should_retry(&api(165, V1), 1, false));
+        assert!(p.should_retry(&api(560, V2), 1, true) && !p.should_retry(&api(560, V2), 1, false));
+        assert!(p.should_retry(&api(100, V1), 1, true) && !p.should_retry(&api(100, V2), 1, true));
+        for code in [20004, 3000, 23001, 2001, 9999] {
+            assert!(!p.should_retry(&api(code, V2), 1, true), "{code}");
+        }
+        assert!(!p.should_retry(&api(2008, V1), 1, true));
+        for attempt in 1..6 {
+            let wait = p.backoff(&api(199, V2), attempt);
+            assert!(wait >= THROTTLE_MIN_BACKOFF && wait <= THROTTLE_MIN_BACKOFF + Duration::from_secs(5), "{wait:?}");
+        }
     }
 
     #[test]

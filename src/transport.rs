@@ -2,15 +2,24 @@
 //! [`ReqwestTransport`].
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::HeaderMap;
 use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use url::Url;
 
 /// A signed request, ready to go: `POST` it to `url` with these headers and this body.
 ///
 /// `Debug` shows the body's length, not the body: it holds the signature.
+///
+/// A transport that can tell whether the request has started to leave reports it with
+/// [`set_delivery`](Self::set_delivery): when the client's attempt timeout runs out before the
+/// request left, the attempt is then a failure the server cannot have seen (safe to retry even
+/// for a create), instead of a [`Timeout`](crate::Error::Timeout) with an unknown outcome.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct HttpRequest {
@@ -20,6 +29,20 @@ pub struct HttpRequest {
     pub headers: HeaderMap,
     /// The `application/x-www-form-urlencoded` body, signature included.
     pub body: Bytes,
+    delivery: Arc<AtomicU8>,
+}
+
+/// How far a request has gone, as its transport reports it (see [`HttpRequest::set_delivery`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// The transport has not said: the request may have reached the server.
+    Unknown,
+    /// The transport is opening a connection or waiting for one: no byte of the body has been
+    /// handed to a connection yet.
+    NotSent,
+    /// The transport has started to write the request: it may reach the server.
+    Sending,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -35,12 +58,47 @@ impl fmt::Debug for HttpRequest {
 impl HttpRequest {
     /// A request to `url` (for transports and tests that build their own).
     pub fn new(url: Url, headers: HeaderMap, body: Bytes) -> Self {
-        HttpRequest { url, headers, body }
+        HttpRequest { url, headers, body, delivery: Arc::default() }
+    }
+
+    /// Reports how far the request has gone; clones of the request share it. A transport
+    /// calls it with [`Delivery::NotSent`] before it connects and [`Delivery::Sending`] once
+    /// the body starts to leave; it never goes back.
+    pub fn set_delivery(&self, delivery: Delivery) {
+        let value = match delivery {
+            Delivery::Unknown => return,
+            Delivery::NotSent => 1,
+            Delivery::Sending => 2,
+        };
+        self.delivery.fetch_max(value, Ordering::AcqRel);
+    }
+
+    /// How far the request has gone, as its transport reported it.
+    pub fn delivery(&self) -> Delivery {
+        DeliveryProbe(self.delivery.clone()).get()
+    }
+
+    /// A handle that reads [`delivery`](Self::delivery) after the request is handed over.
+    pub(crate) fn delivery_probe(&self) -> DeliveryProbe {
+        DeliveryProbe(self.delivery.clone())
     }
 
     /// The form pairs of the body, decoded: what the server will read.
     pub fn form(&self) -> Vec<(String, String)> {
         url::form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+}
+
+/// Reads how far a request has gone once the request itself belongs to the transport.
+pub(crate) struct DeliveryProbe(Arc<AtomicU8>);
+
+impl DeliveryProbe {
+    pub(crate) fn get(&self) -> Delivery {
+        match self.0.load(Ordering::Acquire) {
+            0 => Delivery::Unknown,
+            1 => Delivery::NotSent,
+            _ => Delivery::Sending,
+        }
     }
 }
 
@@ -76,6 +134,9 @@ pub enum TransportErrorKind {
     Io,
     /// The response body is larger than the configured maximum.
     BodyTooLarge,
+    /// The server's TLS certificate was refused (unknown issuer, expired, wrong name): a
+    /// retry meets the same certificate.
+    Tls,
 }
 
 /// A transport failure, saying whether the request may have reached the server.
@@ -97,6 +158,11 @@ impl TransportError {
         TransportError { kind: TransportErrorKind::Io, maybe_sent: true, source: source.into() }
     }
 
+    /// The server's TLS certificate was refused: the request was not sent.
+    pub fn tls(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        TransportError { kind: TransportErrorKind::Tls, maybe_sent: false, source: source.into() }
+    }
+
     /// The transport's own time limit ran out.
     pub fn timeout(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         TransportError { kind: TransportErrorKind::Timeout, maybe_sent: true, source: source.into() }
@@ -116,7 +182,8 @@ impl TransportError {
         self.kind
     }
 
-    /// Whether the request may have reached the server (`false` only for [`TransportErrorKind::Connect`]).
+    /// Whether the request may have reached the server (`false` for [`TransportErrorKind::Connect`]
+    /// and [`TransportErrorKind::Tls`]).
     pub fn maybe_sent(&self) -> bool {
         self.maybe_sent
     }
@@ -190,7 +257,7 @@ impl ReqwestTransport {
 
 fn classify(e: reqwest::Error) -> TransportError {
     if e.is_connect() {
-        TransportError::connect(e)
+        if is_certificate_error(&e) { TransportError::tls(e) } else { TransportError::connect(e) }
     } else if e.is_timeout() {
         TransportError::timeout(e)
     } else {
@@ -198,28 +265,83 @@ fn classify(e: reqwest::Error) -> TransportError {
     }
 }
 
+/// Whether a connect failure was the server's certificate being refused. Neither TLS backend
+/// has a type reqwest exposes for it, so the source chain's text is read: rustls says
+/// "invalid peer certificate", OpenSSL "certificate verify failed".
+fn is_certificate_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(error) = next {
+        if error.to_string().to_ascii_lowercase().contains("certificate") {
+            return true;
+        }
+        next = error.source();
+    }
+    false
+}
+
+/// The request body: reports [`Delivery::Sending`] the first time the connection asks for it,
+/// which hyper does only once it holds a connection for this request.
+struct TrackedBody {
+    data: Option<Bytes>,
+    request: HttpRequest,
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        self.request.set_delivery(Delivery::Sending);
+        Poll::Ready(self.data.take().map(|data| Ok(http_body::Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64))
+    }
+}
+
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut response =
-            self.client.post(request.url).headers(request.headers).body(request.body).send().await.map_err(classify)?;
+        request.set_delivery(Delivery::NotSent);
+        let body = reqwest::Body::wrap(TrackedBody { data: Some(request.body.clone()), request: request.clone() });
+        let length = request.body.len();
+        let mut response = self
+            .client
+            .post(request.url)
+            .headers(request.headers)
+            .header(http::header::CONTENT_LENGTH, length)
+            .body(body)
+            .send()
+            .await
+            .map_err(classify)?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
-        let body = match response.content_length() {
-            Some(len) if len > self.max_body as u64 => return Err(TransportError::body_too_large(self.max_body)),
-            // hyper never reads past Content-Length, so this is bounded.
-            Some(_) => response.bytes().await.map_err(classify)?,
-            None => {
-                let mut buf = BytesMut::new();
-                while let Some(chunk) = response.chunk().await.map_err(classify)? {
-                    if buf.len() + chunk.len() > self.max_body {
-                        return Err(TransportError::body_too_large(self.max_body));
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                buf.freeze()
+        let expected = response.content_length();
+        if expected.is_some_and(|len| len > self.max_body as u64) {
+            return Err(TransportError::body_too_large(self.max_body));
+        }
+        // Read into one buffer that grows by a quarter at a time (realloc, no second copy), so
+        // a body near the limit needs little more than its own size in memory.
+        let mut body = Vec::with_capacity(expected.map_or(0, |len| len as usize));
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            let needed = body.len() + chunk.len();
+            if needed > self.max_body {
+                return Err(TransportError::body_too_large(self.max_body));
             }
-        };
-        Ok(HttpResponse { status, headers, body })
+            if needed > body.capacity() {
+                let grown = (body.capacity() + body.capacity() / 4).max(needed).max(16 * 1024).min(self.max_body);
+                body.reserve_exact(grown - body.len());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse { status, headers, body: Bytes::from(body) })
     }
 }

@@ -1,7 +1,7 @@
 //! Waiters: poll DescribeImage until an image is ready, or gone, within a time limit.
 
 use crate::image::{ImageInfo, ImageStatus};
-use crate::{Client, Error};
+use crate::{Client, Error, WaitFailure};
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -17,6 +17,8 @@ pub const DEFAULT_MIN_DELAY: Duration = Duration::from_secs(2);
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
 /// The shortest delay between polls a waiter accepts.
 pub const MIN_POLL_DELAY: Duration = Duration::from_millis(100);
+/// A deadline far enough away to mean "no limit" (100 years).
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 /// How many polls in a row may not list an image before waiting for it to be available fails
 /// (a fresh image may take a moment to be listed).
 const MISSING_POLLS: u32 = 3;
@@ -98,7 +100,7 @@ pub trait WaitTarget: sealed::Sealed + Send + 'static {
 #[doc(hidden)]
 pub enum Verdict<T> {
     Done(T),
-    Failed(String),
+    Failed(WaitFailure),
     Pending,
 }
 
@@ -121,14 +123,16 @@ impl WaitTarget for ImageAvailable {
     fn check(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<ImageInfo> {
         let Some(image) = image else {
             return if missing_polls >= MISSING_POLLS {
-                Verdict::Failed(format!("the image is not listed ({missing_polls} polls in a row)"))
+                Verdict::Failed(WaitFailure::NotListed(missing_polls))
             } else {
                 Verdict::Pending
             };
         };
         match &image.image_status {
             Some(status) if status.is_available() => Verdict::Done(image),
-            Some(status) if status.is_failed_or_gone() => Verdict::Failed(format!("reached status {status}")),
+            Some(status) if status.is_failed_or_gone() => {
+                Verdict::Failed(WaitFailure::FailureState(status.to_string()))
+            }
             _ => Verdict::Pending,
         }
     }
@@ -139,7 +143,7 @@ impl WaitTarget for ImageDeleted {
     fn check(image: Option<ImageInfo>, _: u32) -> Verdict<()> {
         match image.map(|i| i.image_status) {
             None | Some(Some(ImageStatus::Deleted)) => Verdict::Done(()),
-            Some(Some(ImageStatus::Failed)) => Verdict::Failed("reached status Failed".into()),
+            Some(Some(ImageStatus::Failed)) => Verdict::Failed(WaitFailure::FailureState("Failed".into())),
             Some(_) => Verdict::Pending,
         }
     }
@@ -210,9 +214,11 @@ impl<T: WaitTarget> ImageWaiter<T> {
     /// Polls until the image reaches the state, fails, or time runs out.
     pub async fn wait(self) -> Result<T::Output, Error> {
         let started = Instant::now();
-        let deadline = started + self.max_wait;
+        // `max_wait(Duration::MAX)` means "no limit": a century is as good.
+        let deadline = started.checked_add(self.max_wait).unwrap_or_else(|| started + FOREVER);
         let mut delay = self.min_delay;
         let mut last_status: Option<String> = None;
+        let mut last_error: Option<Error> = None;
         let mut missing_polls = 0;
         let mut polls = 0;
         loop {
@@ -225,10 +231,11 @@ impl<T: WaitTarget> ImageWaiter<T> {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let polled = match tokio::time::timeout(remaining, poll.send()).await {
                 Ok(result) => result,
-                Err(_) => return Err(self.error(format!("timed out after {:?}", self.max_wait), last_status)),
+                Err(_) => return Err(self.error(WaitFailure::TimedOut(self.max_wait), last_status, last_error)),
             };
             match polled {
                 Ok(page) => {
+                    last_error = None;
                     let image = page.infos.into_iter().find(|i| i.image_id.as_deref() == Some(&self.image_id));
                     missing_polls = if image.is_some() { 0 } else { missing_polls + 1 };
                     last_status = Some(match &image {
@@ -239,29 +246,36 @@ impl<T: WaitTarget> ImageWaiter<T> {
                     self.report(last_status.as_deref().unwrap_or_default(), started, polls);
                     match T::check(image, missing_polls) {
                         Verdict::Done(output) => return Ok(output),
-                        Verdict::Failed(reason) => return Err(self.error(reason, last_status)),
+                        Verdict::Failed(reason) => return Err(self.error(reason, last_status, None)),
                         Verdict::Pending => {}
                     }
                 }
                 Err(error) if error.is_retryable() => {
                     tracing::debug!(image_id = %self.image_id, %error, "waiter poll failed; polling on");
                     self.report(&format!("poll failed: {error}"), started, polls);
+                    last_error = Some(error);
                 }
                 Err(error) => return Err(error),
             }
             let now = Instant::now();
             if now >= deadline {
-                let reason = format!("timed out after {:?}", self.max_wait);
-                return Err(self.error(reason, last_status));
+                return Err(self.error(WaitFailure::TimedOut(self.max_wait), last_status, last_error));
             }
-            let jittered = delay.mul_f64(0.8 + 0.4 * fastrand::f64());
-            tokio::time::sleep(jittered.min(deadline - now)).await;
+            // Jitter what is left to wait, never more: the product cannot overflow.
+            let pause = delay.min(deadline - now).mul_f64(0.8 + 0.4 * fastrand::f64());
+            tokio::time::sleep(pause.min(deadline - now)).await;
             delay = delay.saturating_mul(2).min(self.max_delay);
         }
     }
 
-    fn error(&self, reason: String, last_status: Option<String>) -> Error {
-        Error::Waiter { image_id: self.image_id.clone(), reason, last_status }
+    fn error(&self, reason: WaitFailure, last_status: Option<String>, last_error: Option<Error>) -> Error {
+        Error::Waiter {
+            resource: "image",
+            id: self.image_id.clone(),
+            reason,
+            last_status,
+            source: last_error.map(Box::new),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! DeleteCustomImage (删除自制镜像): deletes a custom image.
 
-use crate::action::{Action, ApiResponse, action_builders, not_blank, required};
-use crate::{Client, Error};
+use super::ImageStatus;
+use crate::action::{Action, ApiResponse, Failure, action_builders, not_blank, required};
+use crate::{ApiErrorKind, Client, Error};
 use serde::{Deserialize, Serialize};
 
 /// A DeleteCustomImage request. Build it with [`DeleteCustomImageRequest::builder`], or send
@@ -58,6 +59,13 @@ impl Client {
     /// DeleteCustomImage (删除自制镜像): deletes a custom image. The image goes `Deleting`, then
     /// disappears from DescribeImage.
     ///
+    /// Retried like any idempotent action, and truthful about it: when an attempt's answer
+    /// was lost (timeout, cut connection, unreadable answer) and a later attempt hears "not
+    /// found" (or "already deleted"), the earlier attempt deleted the image and the call
+    /// succeeds. When the later attempt hears "the image's state does not allow this", one
+    /// DescribeImage decides: `Deleting`, `Deleted` or no longer listed is a success too.
+    /// Without a lost answer, "not found" stays an error ([`Error::is_not_found`]).
+    ///
     /// ```no_run
     /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
     /// client.delete_custom_image().image_id("cn-image-1").send().await?;
@@ -81,6 +89,37 @@ impl Action for DeleteCustomImageRequest {
         not_blank("Region", &self.region)?;
         required("ImageID", &self.image_id)?;
         Ok(())
+    }
+
+    async fn settle(&self, client: &Client, failure: Failure) -> Result<DeleteCustomImageResponse, Error> {
+        let Failure { error, earlier_answer_lost, .. } = failure;
+        let image_id = self.image_id.as_deref().unwrap_or_default();
+        let gone = earlier_answer_lost
+            && match error.api_kind() {
+                Some(ApiErrorKind::NotFound) => true,
+                Some(ApiErrorKind::InvalidState) => {
+                    let mut look = client.describe_image().image_ids([image_id]);
+                    if let Some(region) = &self.region {
+                        look = look.region(region);
+                    }
+                    look.send().await.is_ok_and(|page| {
+                        let status = page.infos.iter().find(|i| i.image_id.as_deref() == Some(image_id));
+                        status.is_none_or(|i| {
+                            matches!(i.image_status, Some(ImageStatus::Deleting | ImageStatus::Deleted))
+                        })
+                    })
+                }
+                _ => false,
+            };
+        if !gone {
+            return Err(error);
+        }
+        tracing::debug!(image_id, %error, "an earlier attempt deleted the image; its answer was lost");
+        Ok(DeleteCustomImageResponse {
+            action: "DeleteCustomImageResponse".to_owned(),
+            ret_code: 0,
+            message: String::new(),
+        })
     }
 }
 

@@ -21,5 +21,5 @@
 mod fake;
 mod mock;
 
-pub use fake::{FakeBuilder, FakeTransport, FakeUCloudStack, Fault, ReceivedRequest, fake_ret_code};
+pub use fake::{FakeBuilder, FakeTransport, FakeUCloudStack, Fault, ReceivedRequest};
 pub use mock::MockTransport;

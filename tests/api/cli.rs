@@ -93,7 +93,7 @@ async fn a_bad_id_fails_with_the_ret_code() {
     let out = images(&fake, &["delete", "cn-image-nope"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("DeleteCustomImage failed with RetCode 240"), "{stderr}");
+    assert!(stderr.contains("DeleteCustomImage failed with RetCode 1000"), "{stderr}");
     assert!(stderr.contains("request id"), "{stderr}");
 
     let out = images(&fake, &["show", "cn-image-nope"]);

@@ -102,9 +102,9 @@ async fn ret_code_is_an_api_error_with_the_request_id() {
 async fn ret_code_as_a_string_is_read() {
     let err = describe_error(200, r#"{"RetCode":"230","Message":"Params [Limit] not available"}"#).await;
     assert_eq!(err.ret_code(), Some(230));
-    let err = describe_error(200, r#"{"RetCode": "2001","Message":"busy","TotalCount":0,"Infos":[]}"#).await;
-    assert_eq!(err.ret_code(), Some(2001));
-    assert!(err.is_retryable());
+    let err = describe_error(200, r#"{"RetCode": "560","Message":"busy","TotalCount":0,"Infos":[]}"#).await;
+    assert_eq!(err.ret_code(), Some(560));
+    assert!(err.is_retryable(), "560 is 2.x's system busy");
 }
 
 #[tokio::test]

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 use ucloudstack::image::{ImageStatus, ImageType};
-use ucloudstack::testing::{FakeUCloudStack, Fault, fake_ret_code};
-use ucloudstack::{Credentials, Error, RetryPolicy, ret_code};
+use ucloudstack::ret_code::{v1, v2};
+use ucloudstack::testing::{FakeUCloudStack, Fault};
+use ucloudstack::{ApiErrorKind, Credentials, Error, Platform, RetryPolicy};
 
 #[tokio::test]
 async fn lists_the_seeded_base_images() {
@@ -19,13 +20,17 @@ async fn lists_the_seeded_base_images() {
 }
 
 #[tokio::test]
-async fn a_wrong_private_key_is_ret_code_171() {
-    let fake = FakeUCloudStack::start().await;
-    let client = fake.client_builder().credentials(Credentials::new("fake-public-key", "wrong")).build().unwrap();
-    let err = client.describe_image().send().await.unwrap_err();
-    assert_eq!(err.ret_code(), Some(ret_code::SIGNATURE_ERROR));
-    assert!(err.request_id().is_some());
-    assert_eq!(fake.request_count("DescribeImage"), 1, "RetCode 171 is not retried");
+async fn a_wrong_private_key_is_the_platforms_signature_code() {
+    for (platform, code) in [(Platform::V2, v2::SIGNATURE_INVALID), (Platform::V1, v1::SIGNATURE_FAILED)] {
+        let fake = FakeUCloudStack::builder().platform(platform).start().await;
+        let client = fake.client_builder().credentials(Credentials::new("fake-public-key", "wrong")).build().unwrap();
+        let err = client.describe_image().send().await.unwrap_err();
+        assert_eq!(err.ret_code(), Some(code));
+        assert_eq!(err.api_kind(), Some(ApiErrorKind::Auth));
+        assert!(err.to_string().contains("check the key pair"), "{err}");
+        assert!(err.request_id().is_some());
+        assert_eq!(fake.request_count("DescribeImage"), 1, "a signature error is not retried");
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -61,7 +66,8 @@ async fn create_goes_making_then_used_and_delete_goes_deleting_then_gone() {
     tokio::time::advance(Duration::from_secs(11)).await;
     assert_eq!(status(client.clone(), created.image_id.clone()).await, None);
     let err = client.delete_custom_image().image_id(&created.image_id).send().await.unwrap_err();
-    assert_eq!(err.ret_code(), Some(fake_ret_code::NOT_FOUND));
+    assert_eq!(err.ret_code(), Some(v2::IMAGE_NOT_FOUND));
+    assert!(err.is_not_found());
 }
 
 #[tokio::test]
@@ -74,22 +80,19 @@ async fn documented_errors() {
 
     assert_eq!(
         code(client.create_custom_image().vm_id("vm-nope").image_name("x").send().await),
-        Some(fake_ret_code::NOT_FOUND)
+        Some(v2::VM_NOT_FOUND)
     );
-    assert_eq!(
-        code(client.delete_custom_image().image_id("cn-image-nope").send().await),
-        Some(fake_ret_code::NOT_FOUND)
-    );
+    assert_eq!(code(client.delete_custom_image().image_id("cn-image-nope").send().await), Some(v2::IMAGE_NOT_FOUND));
     assert_eq!(
         code(client.delete_custom_image().image_id("cn-image-centos-74").send().await),
-        Some(fake_ret_code::NOT_ALLOWED)
+        Some(v2::WRONG_RESOURCE_TYPE)
     );
     // What the typed client refuses to send, sent raw.
-    assert_eq!(code(client.call("DescribeImage", &[("Limit", "101")]).await), Some(ret_code::INVALID_PARAMS));
-    assert_eq!(code(client.call("CreateCustomImage", &[("ImageName", "x")]).await), Some(ret_code::INVALID_PARAMS));
-    assert_eq!(code(client.call("DeleteCustomImage", &[("CompanyID", "1")]).await), Some(ret_code::INVALID_PARAMS));
-    assert_eq!(code(client.call("DescribeImage", &[("Region", "mars")]).await), Some(ret_code::INVALID_PARAMS));
-    assert_eq!(code(client.call("DescribeVPC", &[("Limit", "1")]).await), Some(ret_code::ACTION_NOT_FOUND));
+    assert_eq!(code(client.call("DescribeImage", &[("Limit", "101")]).await), Some(v2::PARAM_FORMAT));
+    assert_eq!(code(client.call("CreateCustomImage", &[("ImageName", "x")]).await), Some(v2::PARAM_EMPTY));
+    assert_eq!(code(client.call("DeleteCustomImage", &[("CompanyID", "1")]).await), Some(v2::PARAM_EMPTY));
+    assert_eq!(code(client.call("DescribeImage", &[("Region", "mars")]).await), Some(v2::PARAM_CHECK_FAILED));
+    assert_eq!(code(client.call("DescribeVPC", &[("Limit", "1")]).await), Some(v2::ACTION_NOT_FOUND));
     assert_eq!(fake.images().len(), 6, "nothing was created or deleted");
 }
 
@@ -137,7 +140,7 @@ async fn zone_is_required_when_the_fake_says_so() {
         .region("cn")
         .build()
         .unwrap();
-    assert_eq!(without.describe_image().send().await.unwrap_err().ret_code(), Some(ret_code::INVALID_PARAMS));
+    assert_eq!(without.describe_image().send().await.unwrap_err().ret_code(), Some(v2::PARAM_EMPTY));
 }
 
 #[tokio::test]
@@ -146,11 +149,13 @@ async fn faults_are_injected_for_the_next_calls_only() {
     let client = fake.client_builder().retry_policy(RetryPolicy::disabled()).build().unwrap();
     fake.inject_fault("DescribeImage", Fault::Http(503), 1);
     fake.inject_fault("DescribeImage", Fault::RetCode(2001), 1);
+    fake.inject_fault("DescribeImage", Fault::Throttled, 1);
     fake.inject_fault("DescribeImage", Fault::MalformedBody, 1);
     fake.inject_fault("DescribeImage", Fault::TruncatedBody, 1);
     fake.inject_fault("DescribeImage", Fault::HttpRetryAfter(429, 1), 1);
     assert!(matches!(client.describe_image().send().await, Err(Error::Http { status: 503, .. })));
     assert_eq!(client.describe_image().send().await.unwrap_err().ret_code(), Some(2001));
+    assert!(client.describe_image().send().await.unwrap_err().is_throttled());
     assert!(matches!(client.describe_image().send().await, Err(Error::Decode { .. })));
     assert!(matches!(client.describe_image().send().await, Err(Error::Decode { .. })));
     match client.describe_image().send().await {

@@ -168,16 +168,18 @@ async fn truncated_json_and_an_html_page_are_retried_for_describe() {
 }
 
 #[tokio::test]
-async fn ret_code_2001_then_0_succeeds_and_171_is_not_retried() {
+async fn busy_then_0_succeeds_and_2001_or_109_is_not_retried() {
     let (fake, client) = fake().await;
-    fake.inject_fault("DescribeImage", Fault::RetCode(2001), 1);
+    fake.inject_fault("DescribeImage", Fault::RetCode(560), 1);
     client.describe_image().send().await.unwrap();
     assert_eq!(fake.request_count("DescribeImage"), 2);
 
-    fake.inject_fault("DescribeImage", Fault::RetCode(171), 1);
-    let err = client.describe_image().send().await.unwrap_err();
-    assert_eq!((err.ret_code(), err.attempts()), (Some(171), 1));
-    assert_eq!(fake.request_count("DescribeImage"), 3);
+    for code in [109, 2001] {
+        fake.inject_fault("DescribeImage", Fault::RetCode(code), 1);
+        let err = client.describe_image().send().await.unwrap_err();
+        assert_eq!((err.ret_code(), err.attempts()), (Some(code), 1));
+    }
+    assert_eq!(fake.request_count("DescribeImage"), 4);
 }
 
 #[tokio::test]
@@ -238,7 +240,7 @@ async fn create_never_makes_two_images_under_any_fault() {
     let faults = [
         Fault::Http(503),
         Fault::HttpRetryAfter(429, 1),
-        Fault::RetCode(2001),
+        Fault::RetCode(560),
         Fault::TruncatedBody,
         Fault::MalformedBody,
         Fault::Delay(Duration::from_millis(800)),

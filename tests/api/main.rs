@@ -5,6 +5,7 @@ mod cli;
 mod decode;
 mod fake;
 mod faults;
+mod fidelity;
 mod load;
 mod paginate;
 mod properties;

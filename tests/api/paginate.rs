@@ -159,8 +159,33 @@ async fn a_page_that_keeps_repeating_is_an_error() {
     let result: Result<Vec<ImageInfo>, Error> =
         mock_client(&mock).describe_image().into_paginator().page_size(10).items().try_collect().await;
     let err = result.unwrap_err();
-    assert!(matches!(err, Error::Pagination { .. }) && err.to_string().contains("repeats"), "{err}");
-    assert_eq!(mock.requests().len(), 4, "the first page and three repeats");
+    assert!(matches!(err, Error::Pagination { .. }) && err.to_string().contains("came back 3 times"), "{err}");
+    assert_eq!(mock.requests().len(), 3, "the first page and two repeats");
+}
+
+#[tokio::test]
+async fn pages_that_alternate_or_have_no_ids_are_caught() {
+    // A, B, A, B, A: no page repeats the one before it, but the list never ends.
+    let mock = MockTransport::new();
+    for _ in 0..4 {
+        mock.push_json(200, &page(1000, 0..10)).push_json(200, &page(1000, 10..20));
+    }
+    let result: Result<Vec<ImageInfo>, Error> =
+        mock_client(&mock).describe_image().into_paginator().page_size(10).items().try_collect().await;
+    assert!(matches!(result, Err(Error::Pagination { .. })), "{result:?}");
+    assert_eq!(mock.requests().len(), 5, "A, B, A, B, A");
+
+    // Images without ids: the same page again and again is still the same page.
+    let mock = MockTransport::new();
+    let no_ids =
+        serde_json::json!({"RetCode": 0, "TotalCount": 1000, "Infos": [{"Name": "x"}, {"Name": "y"}]}).to_string();
+    for _ in 0..5 {
+        mock.push_json(200, &no_ids);
+    }
+    let result: Result<Vec<ImageInfo>, Error> =
+        mock_client(&mock).describe_image().into_paginator().page_size(2).items().try_collect().await;
+    assert!(matches!(result, Err(Error::Pagination { .. })), "{result:?}");
+    assert_eq!(mock.requests().len(), 3);
 }
 
 #[tokio::test]

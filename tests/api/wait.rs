@@ -2,9 +2,9 @@
 //! transient errors in the middle.
 
 use std::time::Duration;
-use ucloudstack::Error;
 use ucloudstack::image::ImageStatus;
 use ucloudstack::testing::{FakeUCloudStack, Fault};
+use ucloudstack::{Error, WaitFailure};
 
 fn fake(making: Duration, deleting: Duration) -> FakeUCloudStack {
     FakeUCloudStack::builder().making_delay(making).deleting_delay(deleting).in_process()
@@ -46,9 +46,9 @@ async fn failed_ends_the_wait_naming_image_and_status() {
     let id = create(&fake).await;
     fake.set_image_status(&id, ImageStatus::Failed);
     match fake.client().wait_until_image_available(&id).await.unwrap_err() {
-        Error::Waiter { image_id, reason, last_status, .. } => {
-            assert_eq!(image_id, id);
-            assert!(reason.contains("Failed"), "{reason}");
+        Error::Waiter { resource, id: waited, reason, last_status, .. } => {
+            assert_eq!((resource, waited), ("image", id));
+            assert_eq!(reason, WaitFailure::FailureState("Failed".into()));
             assert_eq!(last_status.as_deref(), Some("Failed"));
         }
         other => panic!("{other:?}"),
@@ -66,7 +66,7 @@ async fn running_out_of_time_names_the_last_status() {
     match &err {
         Error::Waiter { last_status, reason, .. } => {
             assert_eq!(last_status.as_deref(), Some("Making"));
-            assert!(reason.contains("timed out"), "{reason}");
+            assert_eq!(*reason, WaitFailure::TimedOut(Duration::from_secs(600)));
         }
         other => panic!("{other:?}"),
     }

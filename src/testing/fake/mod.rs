@@ -1,0 +1,441 @@
+//! An in-memory UCloudStack that speaks the real wire protocol, for tests and the quickstart.
+//!
+//! `mod.rs` holds the public face; `state` what the fake holds, `codes` the RetCodes of the
+//! generation it plays, `handler` the checks and faults every action shares, and one file per
+//! service for the actions.
+
+mod codes;
+mod handler;
+mod image;
+mod state;
+
+use crate::image::{ImageInfo, ImageStatus};
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+use crate::vm::VmState;
+use crate::{Client, ClientBuilder, Credentials, Platform};
+use async_trait::async_trait;
+use handler::Shared;
+use state::{FakeImage, FakeVm, Phase, State, TokenBucket, VM_IMAGE, base_images, custom_image};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A fault the fake injects instead of (or on top of) its normal answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this HTTP status and an HTML body, without acting on the request.
+    Http(u16),
+    /// Answer with this HTTP status and `Retry-After: <seconds>`, without acting.
+    HttpRetryAfter(u16, u64),
+    /// Answer with this `RetCode` and a message, without acting on the request.
+    RetCode(i64),
+    /// Answer with the platform's "too frequent" code (199 on 2.x, 165 on 1.x), without acting.
+    Throttled,
+    /// Act on the request, then hold the answer back this long.
+    Delay(Duration),
+    /// Act on the request, then answer 200 with an HTML page instead of JSON.
+    MalformedBody,
+    /// Act on the request, then answer 200 with only the first half of the JSON.
+    TruncatedBody,
+    /// Carry the request out `acts_after` from now (at once when zero), as a platform still
+    /// working on it would, but never answer: the client's attempt timeout ends the attempt.
+    LostAnswer {
+        /// How long the platform takes to carry the request out.
+        acts_after: Duration,
+    },
+}
+
+/// A request the fake received, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// The `Action` pair, if any.
+    pub action: Option<String>,
+    /// Every form pair, in the order sent, `Signature` included.
+    pub form: Vec<(String, String)>,
+    /// Every header, names lowercase.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ReceivedRequest {
+    /// The value of a form pair.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a header (name in any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Configures a [`FakeUCloudStack`] before it starts.
+#[derive(Clone)]
+#[must_use]
+pub struct FakeBuilder {
+    public_key: String,
+    private_key: String,
+    region: String,
+    require_zone: Option<String>,
+    platform: Platform,
+    making_delay: Duration,
+    deleting_delay: Duration,
+    vm_ids: Vec<String>,
+    base_images: bool,
+    rate_limit: Option<u32>,
+}
+
+impl Default for FakeBuilder {
+    fn default() -> Self {
+        FakeBuilder {
+            public_key: "fake-public-key".into(),
+            private_key: "fake-private-key".into(),
+            region: "cn".into(),
+            require_zone: None,
+            platform: Platform::default(),
+            making_delay: Duration::from_secs(2),
+            deleting_delay: Duration::from_secs(1),
+            vm_ids: vec!["vm-fake-1".into(), "vm-fake-2".into(), "vm-fake-3".into()],
+            base_images: true,
+            rate_limit: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for FakeBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeBuilder")
+            .field("public_key", &self.public_key)
+            .field("private_key", &"***")
+            .field("region", &self.region)
+            .field("require_zone", &self.require_zone)
+            .field("platform", &self.platform)
+            .field("making_delay", &self.making_delay)
+            .field("deleting_delay", &self.deleting_delay)
+            .field("vm_ids", &self.vm_ids)
+            .field("base_images", &self.base_images)
+            .field("rate_limit", &self.rate_limit)
+            .finish()
+    }
+}
+
+impl FakeBuilder {
+    /// The key pair the fake accepts (default `fake-public-key` / `fake-private-key`).
+    pub fn credentials(mut self, public_key: impl Into<String>, private_key: impl Into<String>) -> Self {
+        self.public_key = public_key.into();
+        self.private_key = private_key.into();
+        self
+    }
+
+    /// The only region the fake serves (default `cn`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Requires `Zone` with this value on every call, as older UCloudStack releases do.
+    pub fn require_zone(mut self, zone: impl Into<String>) -> Self {
+        self.require_zone = Some(zone.into());
+        self
+    }
+
+    /// The platform generation the fake plays (default [`Platform::V2`]): it answers with that
+    /// generation's RetCodes, and [`client`](FakeUCloudStack::client) is built for it.
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = platform;
+        self
+    }
+
+    /// How long a new custom image stays `Making` before it is `Used` (default 2 s).
+    pub fn making_delay(mut self, delay: Duration) -> Self {
+        self.making_delay = delay;
+        self
+    }
+
+    /// How long a deleted image stays `Deleting` before it is gone (default 1 s).
+    pub fn deleting_delay(mut self, delay: Duration) -> Self {
+        self.deleting_delay = delay;
+        self
+    }
+
+    /// The virtual machines the fake holds (default `vm-fake-1` to `vm-fake-3`), each
+    /// `Stopped` and made from the Base image `cn-image-centos-79`.
+    pub fn vm_ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.vm_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Starts with no images at all instead of the six platform (Base) images.
+    pub fn without_base_images(mut self) -> Self {
+        self.base_images = false;
+        self
+    }
+
+    /// Accepts at most this many requests per second (a token bucket holding one second's
+    /// worth), answering the rest with the platform's "too frequent" code, as a rate-limited
+    /// platform does. Default: no limit.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    fn into_shared(self) -> Arc<Shared> {
+        let images = if self.base_images { base_images(&self.region) } else { Vec::new() };
+        let vms = self
+            .vm_ids
+            .iter()
+            .map(|id| FakeVm { vm_id: id.clone(), state: VmState::Stopped, image_id: VM_IMAGE.to_owned() })
+            .collect();
+        let rate = self.rate_limit.map(TokenBucket::new);
+        Arc::new(Shared {
+            codes: codes::Codes::of(self.platform),
+            settings: self,
+            state: Mutex::new(State { images, vms, rate, ..State::default() }),
+        })
+    }
+
+    /// Starts the fake on 127.0.0.1, on a port of its own.
+    pub async fn start(self) -> FakeUCloudStack {
+        let shared = self.into_shared();
+        let server = wiremock::MockServer::builder().start().await;
+        wiremock::Mock::given(wiremock::matchers::any()).respond_with(Responder(shared.clone())).mount(&server).await;
+        let endpoint = format!("{}/api", server.uri());
+        FakeUCloudStack { shared, server: Some(server), endpoint }
+    }
+
+    /// The fake without a server: reach it through [`FakeUCloudStack::transport`] only. Its
+    /// clock is tokio's, so it runs under paused time.
+    pub fn in_process(self) -> FakeUCloudStack {
+        FakeUCloudStack { shared: self.into_shared(), server: None, endpoint: "http://fake.invalid/api".into() }
+    }
+}
+
+/// A UCloudStack on 127.0.0.1 for tests: DescribeImage, CreateCustomImage and
+/// DeleteCustomImage from in-memory state, signatures checked, faults on request.
+///
+/// It answers with the RetCodes of the [`platform`](FakeBuilder::platform) it plays (2.x by
+/// default; the numbers in brackets are 1.x's), and keeps the platform's rules:
+/// - every call needs `Action` (101 [154]), `PublicKey` (103 [170]) and a matching
+///   `Signature` (109 [171]), `Region` equal to the fake's (102 [229] when missing, 113 [162]
+///   when another), and `Zone` when [`require_zone`](FakeBuilder::require_zone) was set;
+///   an action it does not know is 110 [140];
+/// - DescribeImage filters on `ImageType`, `ImageIDs.N`, `Keyword`, `ProjectIDs.N` and
+///   `CompanyID`, counts `TotalCount` before paging, and pages with `Offset`/`Limit` (default
+///   20; outside 1..=100 is 4 [140]);
+/// - CreateCustomImage needs `VMID` and `ImageName` (3 [229]); the VM must exist (1004 [2006]),
+///   be `Stopped` (1014 [2005]) and not be imaged already (1016 [100]); the image is `Making`
+///   with the system clock's `CreateTime`, then `Used` after the making delay;
+/// - DeleteCustomImage needs `ImageID` of an existing image (1000 [2008]), a custom one (207
+///   [140]), not `Making` or `Deleting` (1001 [2007]) and used by no VM (1008 [2009]); the
+///   image is `Deleting`, then gone after the deleting delay;
+/// - [`rate_limit`](FakeBuilder::rate_limit) and [`Fault::Throttled`] answer 199 [165].
+#[derive(Debug)]
+pub struct FakeUCloudStack {
+    shared: Arc<Shared>,
+    server: Option<wiremock::MockServer>,
+    endpoint: String,
+}
+
+impl FakeUCloudStack {
+    /// Starts a fake with the defaults of [`FakeBuilder`].
+    pub async fn start() -> FakeUCloudStack {
+        FakeBuilder::default().start().await
+    }
+
+    /// Configures a fake before starting it.
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder::default()
+    }
+
+    /// The API URL, e.g. `http://127.0.0.1:40123/api`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The key pair the fake accepts.
+    pub fn credentials(&self) -> Credentials {
+        Credentials::new(&self.shared.settings.public_key, &self.shared.settings.private_key)
+    }
+
+    /// The region the fake serves.
+    pub fn region(&self) -> &str {
+        &self.shared.settings.region
+    }
+
+    /// The platform generation the fake plays.
+    pub fn platform(&self) -> Platform {
+        self.shared.settings.platform
+    }
+
+    /// The virtual machines the fake holds.
+    pub fn vm_ids(&self) -> Vec<String> {
+        self.shared.lock().vms.iter().map(|vm| vm.vm_id.clone()).collect()
+    }
+
+    /// A client builder aimed at this fake: endpoint, credentials, region, platform (and
+    /// zone) set. A fake without a server gets its in-process transport.
+    pub fn client_builder(&self) -> ClientBuilder {
+        let settings = &self.shared.settings;
+        let mut builder = Client::builder()
+            .endpoint(&self.endpoint)
+            .credentials(self.credentials())
+            .region(self.region())
+            .platform(settings.platform);
+        if let Some(zone) = &settings.require_zone {
+            builder = builder.zone(zone);
+        }
+        if self.server.is_none() {
+            builder = builder.transport(self.transport());
+        }
+        builder
+    }
+
+    /// A client aimed at this fake.
+    pub fn client(&self) -> Client {
+        self.client_builder().build().expect("the fake's own settings are valid")
+    }
+
+    /// A transport that serves this fake in process, without a socket.
+    pub fn transport(&self) -> FakeTransport {
+        FakeTransport { shared: self.shared.clone() }
+    }
+
+    /// Every image the fake holds now, in listing order.
+    pub fn images(&self) -> Vec<ImageInfo> {
+        let mut state = self.shared.lock();
+        self.shared.advance(&mut state);
+        state.images.iter().map(|i| i.info.clone()).collect()
+    }
+
+    /// One image, if the fake holds it.
+    pub fn image(&self, image_id: &str) -> Option<ImageInfo> {
+        self.images().into_iter().find(|i| i.image_id.as_deref() == Some(image_id))
+    }
+
+    /// Adds `count` custom images in state `Used` and returns their ids.
+    pub fn seed_custom_images(&self, count: usize) -> Vec<String> {
+        let mut state = self.shared.lock();
+        (0..count)
+            .map(|_| {
+                let id = state.next_image_id();
+                let info = custom_image(&self.shared.settings.region, &id, &format!("seeded {id}"), None, None);
+                let info = ImageInfo { image_status: Some(ImageStatus::Used), ..info };
+                state.images.push(FakeImage { info, phase: Phase::Stable, source_vm: None });
+                id
+            })
+            .collect()
+    }
+
+    /// Sets an image's status (e.g. to `Failed`), as the platform would.
+    pub fn set_image_status(&self, image_id: &str, status: ImageStatus) -> bool {
+        let mut state = self.shared.lock();
+        match state.image_mut(image_id) {
+            Some(image) => {
+                image.info.image_status = Some(status);
+                image.phase = Phase::Stable;
+                image.source_vm = None;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A VM's state, if the fake holds the VM.
+    pub fn vm_state(&self, vm_id: &str) -> Option<VmState> {
+        self.shared.lock().vms.iter().find(|vm| vm.vm_id == vm_id).map(|vm| vm.state.clone())
+    }
+
+    /// Sets a VM's state (e.g. `Running`, from which no image can be made).
+    pub fn set_vm_state(&self, vm_id: &str, state: VmState) -> bool {
+        self.shared.lock().vm_mut(vm_id).map(|vm| vm.state = state).is_some()
+    }
+
+    /// Says which image a VM was made from: that image is in use, and cannot be deleted, while
+    /// the VM exists.
+    pub fn set_vm_image(&self, vm_id: &str, image_id: &str) -> bool {
+        self.shared.lock().vm_mut(vm_id).map(|vm| vm.image_id = image_id.to_owned()).is_some()
+    }
+
+    /// Makes the next `times` calls of `action` fail with `fault`. Faults queue up in order.
+    pub fn inject_fault(&self, action: &str, fault: Fault, times: usize) {
+        let mut state = self.shared.lock();
+        let queue = state.faults.entry(action.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.shared.lock().received.clone()
+    }
+
+    /// How many requests for `action` were received.
+    pub fn request_count(&self, action: &str) -> usize {
+        self.shared.lock().received.iter().filter(|r| r.action.as_deref() == Some(action)).count()
+    }
+}
+
+impl Drop for FakeUCloudStack {
+    fn drop(&mut self) {
+        // wiremock's MockServer blocks on an async lock in its Drop. Inside a tokio task whose
+        // coop budget is spent, that lock keeps answering Pending and the drop spins forever;
+        // on a thread of its own there is no budget to run out.
+        if let Some(server) = self.server.take() {
+            let _ = std::thread::Builder::new().name("fake-ucloudstack-stop".into()).spawn(move || drop(server));
+        }
+    }
+}
+
+/// Serves a [`FakeUCloudStack`] in process: no socket, tokio's clock.
+#[derive(Debug, Clone)]
+pub struct FakeTransport {
+    shared: Arc<Shared>,
+}
+
+#[async_trait]
+impl Transport for FakeTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        request.set_delivery(crate::Delivery::Sending);
+        let headers = request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let reply = self.shared.handle(&request.body, headers);
+        if !reply.delay.is_zero() {
+            tokio::time::sleep(reply.delay).await;
+        }
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in reply.headers {
+            headers.insert(
+                http::HeaderName::from_static(name),
+                http::HeaderValue::from_str(&value).expect("the fake's headers are ASCII"),
+            );
+        }
+        Ok(HttpResponse::new(reply.status, headers, reply.body))
+    }
+}
+
+struct Responder(Arc<Shared>);
+
+impl wiremock::Respond for Responder {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        if request.method != http::Method::POST {
+            return wiremock::ResponseTemplate::new(405).set_body_string("UCloudStack takes POST only");
+        }
+        let reply = self.0.handle(&request.body, headers);
+        let mut template = wiremock::ResponseTemplate::new(reply.status).set_body_raw(reply.body, reply.content_type);
+        for (name, value) in reply.headers {
+            template = template.insert_header(name, value.as_str());
+        }
+        if !reply.delay.is_zero() {
+            template = template.set_delay(reply.delay);
+        }
+        template
+    }
+}

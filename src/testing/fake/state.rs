@@ -1,0 +1,189 @@
+//! What the fake holds: images and VMs, and how they change as time passes.
+
+use crate::image::{ImageInfo, ImageStatus, ImageType, OsType};
+use crate::vm::VmState;
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+use super::Fault;
+use super::ReceivedRequest;
+
+/// Everything the fake knows, behind one lock.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub images: Vec<FakeImage>,
+    pub vms: Vec<FakeVm>,
+    pub faults: HashMap<String, Vec<Fault>>,
+    pub received: Vec<ReceivedRequest>,
+    /// Requests the platform carries out later (see [`Fault::LostAnswer`]): when, and the form.
+    pub deferred: Vec<(Instant, Vec<(String, String)>)>,
+    pub rate: Option<TokenBucket>,
+    pub next_id: u64,
+    pub requests_served: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct FakeImage {
+    pub info: ImageInfo,
+    pub phase: Phase,
+    /// The VM the image is being made from, while it is `Making`.
+    pub source_vm: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct FakeVm {
+    pub vm_id: String,
+    pub state: VmState,
+    /// The image the VM was made from: that image is in use while the VM exists.
+    pub image_id: String,
+}
+
+/// Where an image is in its life; statuses change lazily, when the fake is next asked.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Phase {
+    Stable,
+    Making { since: Instant },
+    Deleting { since: Instant },
+}
+
+/// How many requests the fake accepts per second, as a token bucket: `per_second` tokens at
+/// most, refilled continuously.
+#[derive(Debug, Clone)]
+pub(super) struct TokenBucket {
+    per_second: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl TokenBucket {
+    pub fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second.max(1));
+        TokenBucket { per_second, tokens: per_second, at: Instant::now() }
+    }
+
+    /// Takes a token if there is one.
+    pub fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refill).min(self.per_second);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl State {
+    pub fn next_image_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("cn-image-custom-{:06}", self.next_id)
+    }
+
+    pub fn image_mut(&mut self, image_id: &str) -> Option<&mut FakeImage> {
+        self.images.iter_mut().find(|i| i.info.image_id.as_deref() == Some(image_id))
+    }
+
+    pub fn vm_mut(&mut self, vm_id: &str) -> Option<&mut FakeVm> {
+        self.vms.iter_mut().find(|v| v.vm_id == vm_id)
+    }
+
+    /// Moves images along their life, as time has passed.
+    pub fn advance(&mut self, making_delay: Duration, deleting_delay: Duration) {
+        let now = Instant::now();
+        self.images.retain_mut(|image| match image.phase {
+            Phase::Making { since } if now.duration_since(since) >= making_delay => {
+                image.info.image_status = Some(ImageStatus::Used);
+                image.phase = Phase::Stable;
+                image.source_vm = None;
+                true
+            }
+            Phase::Deleting { since } => now.duration_since(since) < deleting_delay,
+            _ => true,
+        });
+    }
+
+    /// Takes the requests whose time has come, in order.
+    pub fn due(&mut self) -> Vec<Vec<(String, String)>> {
+        let now = Instant::now();
+        let (due, later) = std::mem::take(&mut self.deferred).into_iter().partition(|(at, _)| *at <= now);
+        self.deferred = later;
+        due.into_iter().map(|(_, form)| form).collect()
+    }
+}
+
+const FAKE_TIME: i64 = 1_700_000_000;
+
+/// Now, as the platform stamps `CreateTime`: Unix seconds by the system clock.
+pub(super) fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+pub(super) fn custom_image(
+    region: &str,
+    id: &str,
+    name: &str,
+    description: Option<&str>,
+    company_id: Option<i64>,
+) -> ImageInfo {
+    let now = unix_now();
+    ImageInfo {
+        region: Some(region.to_owned()),
+        company_id: Some(company_id.unwrap_or(200001)),
+        email: Some("tester@example.com".into()),
+        project_id: Some("proj-default".into()),
+        project_name: Some("默认项目".into()),
+        image_id: Some(id.to_owned()),
+        name: Some(name.to_owned()),
+        image_description: description.map(str::to_owned),
+        image_size: Some(40),
+        image_type: Some(ImageType::Custom),
+        os_type: Some(OsType::Linux),
+        os_name: Some("CentOS 7.6 64位".into()),
+        set_arch: Some("x86_64".into()),
+        os_distribution: Some("Centos".into()),
+        image_status: Some(ImageStatus::Making),
+        create_time: Some(now),
+        update_time: Some(now),
+    }
+}
+
+/// The image the fake's VMs are made from.
+pub(super) const VM_IMAGE: &str = "cn-image-centos-79";
+
+/// The platform images a fresh UCloudStack lists.
+pub(super) fn base_images(region: &str) -> Vec<FakeImage> {
+    let rows: [(&str, &str, OsType, &str, &str, i64); 6] = [
+        ("cn-image-centos-74", "CentOS 7.4 64位", OsType::Linux, "Centos", "x86_64", 20),
+        (VM_IMAGE, "CentOS 7.9 64位", OsType::Linux, "Centos", "x86_64", 20),
+        ("cn-image-ubuntu-1604", "Ubuntu 16.04 64位", OsType::Linux, "Ubuntu", "x86_64", 20),
+        ("cn-image-ubuntu-2204", "Ubuntu 22.04 64位", OsType::Linux, "Ubuntu", "x86_64", 20),
+        ("cn-image-windows-2019", "Windows Server 2019 数据中心版", OsType::Windows, "Windows", "x86_64", 40),
+        ("cn-image-kylin-v10", "Kylin V10 SP2 aarch64", OsType::Kylin, "Kylin", "aarch64", 30),
+    ];
+    rows.into_iter()
+        .map(|(id, os_name, os_type, distro, arch, size)| FakeImage {
+            info: ImageInfo {
+                region: Some(region.to_owned()),
+                image_id: Some(id.to_owned()),
+                name: Some(os_name.to_owned()),
+                image_description: Some("平台默认镜像".into()),
+                image_size: Some(size),
+                image_type: Some(ImageType::Base),
+                os_type: Some(os_type),
+                os_name: Some(os_name.to_owned()),
+                set_arch: Some(arch.to_owned()),
+                os_distribution: Some(distro.to_owned()),
+                image_status: Some(ImageStatus::Used),
+                create_time: Some(FAKE_TIME),
+                update_time: Some(FAKE_TIME),
+                ..ImageInfo::default()
+            },
+            phase: Phase::Stable,
+            source_vm: None,
+        })
+        .collect()
+}
