@@ -5,7 +5,7 @@ use crate::action::{Action, Failure};
 use crate::config::{ClientBuilder, Config, env};
 use crate::encode::{Pairs, to_pairs};
 use crate::error::Error;
-use crate::response::{self, request_id};
+use crate::response;
 use crate::sign::{SIGNATURE, signature};
 use crate::transport::{Delivery, HttpRequest, HttpResponse, Transport, TransportErrorKind};
 use crate::{CallOptions, Credentials, Platform, RetryPolicy};
@@ -378,7 +378,8 @@ impl Client {
         };
         let secrets = self.secrets(&signature);
         if tracing::enabled!(tracing::Level::TRACE) {
-            let id = request_id(&response).map(|id| redact_text(id, &secrets));
+            let id = raw_request_id(&response).map(|id| redact_text(id.to_owned(), &secrets));
+            let id = id.map(|id| crate::error::excerpt_of(id.as_bytes(), crate::error::REQUEST_ID_EXCERPT));
             tracing::trace!(
                 status = response.status,
                 request_id = id.as_deref().unwrap_or(""),
@@ -431,7 +432,12 @@ impl Client {
 fn contains(response: &HttpResponse, secret: &str) -> bool {
     !secret.is_empty()
         && (memchr::memmem::find(&response.body, secret.as_bytes()).is_some()
-            || request_id(response).is_some_and(|id| id.contains(secret)))
+            || raw_request_id(response).is_some_and(|id| id.contains(secret)))
+}
+
+/// The whole request id header, uncut: a secret in it must be found before it is cut.
+fn raw_request_id(response: &HttpResponse) -> Option<&str> {
+    response.headers.get(crate::REQUEST_ID_HEADER)?.to_str().ok()
 }
 
 /// A copy of `response` with every secret in its body and request id replaced by `***`.
@@ -449,8 +455,8 @@ fn redacted(response: &HttpResponse, secrets: &[&str]) -> HttpResponse {
         body = out;
     }
     let mut headers = response.headers.clone();
-    if let Some(id) = request_id(response) {
-        if let Ok(value) = HeaderValue::from_str(&redact_text(id, secrets)) {
+    if let Some(id) = raw_request_id(response) {
+        if let Ok(value) = HeaderValue::from_str(&redact_text(id.to_owned(), secrets)) {
             headers.insert(crate::REQUEST_ID_HEADER, value);
         }
     }

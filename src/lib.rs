@@ -61,7 +61,7 @@ pub use credentials::Credentials;
 pub use error::{Error, WaitFailure};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, THROTTLE_MIN_BACKOFF};
 pub use transport::{
     Delivery, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
 };

@@ -12,6 +12,7 @@ mod properties;
 mod redaction;
 mod secrets;
 mod support;
+mod tls;
 mod validation;
 mod wait;
 mod wire;

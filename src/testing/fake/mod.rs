@@ -216,20 +216,20 @@ impl FakeBuilder {
 ///
 /// It answers with the RetCodes of the [`platform`](FakeBuilder::platform) it plays (2.x by
 /// default; the numbers in brackets are 1.x's), and keeps the platform's rules:
-/// - every call needs `Action` (101 [154]), `PublicKey` (103 [170]) and a matching
-///   `Signature` (109 [171]), `Region` equal to the fake's (102 [229] when missing, 113 [162]
+/// - every call needs `Action` (101 \[154\]), `PublicKey` (103 \[170\]) and a matching
+///   `Signature` (109 \[171\]), `Region` equal to the fake's (102 \[229\] when missing, 113 \[162\]
 ///   when another), and `Zone` when [`require_zone`](FakeBuilder::require_zone) was set;
-///   an action it does not know is 110 [140];
+///   an action it does not know is 110 \[140\];
 /// - DescribeImage filters on `ImageType`, `ImageIDs.N`, `Keyword`, `ProjectIDs.N` and
 ///   `CompanyID`, counts `TotalCount` before paging, and pages with `Offset`/`Limit` (default
-///   20; outside 1..=100 is 4 [140]);
-/// - CreateCustomImage needs `VMID` and `ImageName` (3 [229]); the VM must exist (1004 [2006]),
-///   be `Stopped` (1014 [2005]) and not be imaged already (1016 [100]); the image is `Making`
+///   20; outside 1..=100 is 4 \[140\]);
+/// - CreateCustomImage needs `VMID` and `ImageName` (3 \[229\]); the VM must exist (1004 \[2006\]),
+///   be `Stopped` (1014 \[2005\]) and not be imaged already (1016 \[100\]); the image is `Making`
 ///   with the system clock's `CreateTime`, then `Used` after the making delay;
-/// - DeleteCustomImage needs `ImageID` of an existing image (1000 [2008]), a custom one (207
-///   [140]), not `Making` or `Deleting` (1001 [2007]) and used by no VM (1008 [2009]); the
+/// - DeleteCustomImage needs `ImageID` of an existing image (1000 \[2008\]), a custom one (207
+///   \[140\]), not `Making` or `Deleting` (1001 \[2007\]) and used by no VM (1008 \[2009\]); the
 ///   image is `Deleting`, then gone after the deleting delay;
-/// - [`rate_limit`](FakeBuilder::rate_limit) and [`Fault::Throttled`] answer 199 [165].
+/// - [`rate_limit`](FakeBuilder::rate_limit) and [`Fault::Throttled`] answer 199 \[165\].
 #[derive(Debug)]
 pub struct FakeUCloudStack {
     shared: Arc<Shared>,
