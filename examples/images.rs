@@ -18,7 +18,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 use ucloudstack::image::{ImageInfo, ImageType};
 use ucloudstack::testing::FakeUCloudStack;
-use ucloudstack::wait::{ImageWaiter, WaitTarget};
+use ucloudstack::wait::{WaitTarget, Waiter};
 use ucloudstack::{Client, Error};
 
 #[derive(Parser)]
@@ -195,7 +195,7 @@ fn secs(value: f64, flag: &str) -> Result<Duration, Failure> {
 /// Waits, showing a spinner with the status and elapsed time on a terminal, plain lines when a
 /// status changes otherwise.
 async fn with_progress<T: WaitTarget>(
-    waiter: ImageWaiter<T>,
+    waiter: Waiter<T>,
     (max_wait, poll_delay): (Duration, Duration),
 ) -> Result<T::Output, Error> {
     let waiter = waiter.max_wait(max_wait).poll_delay(poll_delay, Duration::from_secs(30).max(poll_delay));
@@ -205,7 +205,7 @@ async fn with_progress<T: WaitTarget>(
         spinner.enable_steady_tick(Duration::from_millis(100));
         let bar = spinner.clone();
         let result = waiter
-            .on_poll(move |p| bar.set_message(format!("{}: {} ({}s)", p.image_id, p.status, p.elapsed.as_secs())))
+            .on_poll(move |p| bar.set_message(format!("{}: {} ({}s)", p.id, p.status, p.elapsed.as_secs())))
             .wait()
             .await;
         spinner.finish_and_clear();
@@ -216,7 +216,7 @@ async fn with_progress<T: WaitTarget>(
             .on_poll(move |p| {
                 let mut last = last.lock().unwrap();
                 if *last != p.status {
-                    eprintln!("{}: {} after {:.1}s", p.image_id, p.status, p.elapsed.as_secs_f64());
+                    eprintln!("{}: {} after {:.1}s", p.id, p.status, p.elapsed.as_secs_f64());
                     *last = p.status.to_owned();
                 }
             })

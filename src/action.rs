@@ -104,11 +104,11 @@ pub trait ApiResponse: DeserializeOwned + Send + 'static {
 }
 
 /// Checks that a required string field is set and not blank.
-pub(crate) fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, crate::Error> {
+pub(crate) fn required(field: &str, value: &Option<String>) -> Result<(), crate::Error> {
     match value.as_deref() {
         None => Err(crate::Error::invalid(field, "is required")),
         Some(v) if v.trim().is_empty() => Err(crate::Error::invalid(field, "must not be empty or blank")),
-        Some(v) => Ok(v),
+        Some(_) => Ok(()),
     }
 }
 
@@ -122,23 +122,104 @@ pub(crate) fn not_blank(field: &str, value: &Option<String>) -> Result<(), crate
 }
 
 /// Checks that no entry of a list is blank (an empty entry would shift the `Name.N` indices).
-pub(crate) fn no_blank_entries(field: &str, values: &[String]) -> Result<(), crate::Error> {
-    match values.iter().position(|v| v.trim().is_empty()) {
+pub(crate) fn no_blank_entries<T: AsRef<str>>(field: &str, values: &[T]) -> Result<(), crate::Error> {
+    match values.iter().position(|v| v.as_ref().trim().is_empty()) {
         Some(i) => Err(crate::Error::invalid(format!("{field}.{i}"), "must not be empty or blank")),
         None => Ok(()),
     }
 }
 
-/// Defines, for one action, the fluent builder (`client.<action>()...send()`) and the setters
-/// shared by it and the request builder, so a field is described once.
-macro_rules! action_builders {
+/// A request field that is not sent when unset: `None`, or an empty list.
+pub(crate) trait Unset {
+    fn is_unset(&self) -> bool;
+}
+
+impl<T> Unset for Option<T> {
+    fn is_unset(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T> Unset for Vec<T> {
+    fn is_unset(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// For `skip_serializing_if`: whether a field is left off the wire.
+pub(crate) fn is_unset<T: Unset>(value: &T) -> bool {
+    value.is_unset()
+}
+
+/// Defines one action from one declaration, each field documented once: the request struct,
+/// its builder, the fluent builder `client.<method>()`, the `Action` impl with the checks each
+/// field's kind implies, and the response struct.
+///
+/// A field is `"Wire" name: Type => how(Param)`, where `how` is `set` (`Option<T>` from
+/// `impl Into<Param>`), `required` (the same, and the field must be set and not blank),
+/// `value` (`Option<T>` from a `Param`), `extend` (`Vec<T>` from any iterator of
+/// `impl Into<Param>`, no blank entry) or, for `local` fields that are not sent, `flag` (a
+/// `bool`).
+macro_rules! action {
     (
-        $(#[$fluent_doc:meta])*
-        $fluent:ident => $builder:ident => $request:ident {
-            $( $(#[$doc:meta])* fn $name:ident(&mut $b:ident, $v:ident: $ty:ty) $body:block )*
+        $(#[$doc:meta])*
+        $name:literal => $request:ident, $builder:ident, $fluent:ident, $method:ident;
+        idempotent: $idempotent:expr;
+        $(check: $check:path;)?
+        $(settle: $settle:path;)?
+        request {
+            $( $(#[$fdoc:meta])* $wire:literal $field:ident: $ty:ty => $how:ident($param:ty), )*
+        }
+        $(local {
+            $( $(#[$ldoc:meta])* $lfield:ident: $lty:ty => $lhow:ident($lparam:ty), )*
+        })?
+        response $response:ident {
+            $($body:tt)*
         }
     ) => {
-        $(#[$fluent_doc])*
+        #[doc = concat!("A ", $name, " request. Build it with [`", stringify!($request), "::builder`], or send it fluently with [`Client::", stringify!($method), "`](crate::Client::", stringify!($method), ").")]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+        #[non_exhaustive]
+        pub struct $request {
+            /// `Region`: the region; the client's default when `None`.
+            #[serde(skip)]
+            pub region: Option<String>,
+            $( $(#[$fdoc])* #[serde(rename = $wire, skip_serializing_if = "crate::action::is_unset")] pub $field: $ty, )*
+            $($( $(#[$ldoc])* #[serde(skip)] pub $lfield: $lty, )*)?
+        }
+
+        impl $request {
+            #[doc = concat!("A builder with nothing set; [`build`](", stringify!($builder), "::build) checks the request.")]
+            pub fn builder() -> $builder {
+                $builder::default()
+            }
+        }
+
+        #[doc = concat!("Builds a [`", stringify!($request), "`]; [`build`](Self::build) checks it.")]
+        #[derive(Debug, Clone, Default)]
+        #[must_use]
+        pub struct $builder {
+            request: $request,
+        }
+
+        impl $builder {
+            /// Checks the request against the API's rules and returns it.
+            pub fn build(self) -> Result<$request, $crate::Error> {
+                $crate::Action::validate(&self.request)?;
+                Ok(self.request)
+            }
+
+            /// `Region`: overrides the client's default region for this call.
+            pub fn region(mut self, region: impl Into<String>) -> Self {
+                self.request.region = Some(region.into());
+                self
+            }
+
+            $( $crate::action::action!(@setter $how, $(#[$fdoc])* $field, $param); )*
+            $($( $crate::action::action!(@setter $lhow, $(#[$ldoc])* $lfield, $lparam); )*)?
+        }
+
+        #[doc = concat!("`client.", stringify!($method), "()`: set the fields, then [`send`](Self::send).")]
         #[derive(Debug, Clone)]
         #[must_use = "a fluent builder does nothing until .send() is awaited"]
         pub struct $fluent {
@@ -153,27 +234,9 @@ macro_rules! action_builders {
             }
 
             /// Validates the request, signs it and sends it.
-            pub async fn send(self) -> Result<<$request as $crate::Action>::Output, $crate::Error> {
+            pub async fn send(self) -> Result<$response, $crate::Error> {
                 let request = self.inner.build()?;
                 self.client.send_with(request, &self.options).await
-            }
-
-            /// This call's own retry policy, instead of the client's.
-            pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-                self.options = self.options.retry_policy(policy);
-                self
-            }
-
-            /// The time allowed for each attempt of this call, instead of the client's.
-            pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.options = self.options.attempt_timeout(timeout);
-                self
-            }
-
-            /// The time allowed for this call in all, retries and backoff included.
-            pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.options = self.options.total_timeout(timeout);
-                self
             }
 
             /// The client and the request as set so far.
@@ -188,21 +251,155 @@ macro_rules! action_builders {
                 &self.inner
             }
 
-            $( $(#[$doc])* pub fn $name(mut self, $v: $ty) -> Self {
-                self.inner = self.inner.$name($v);
+            /// `Region`: overrides the client's default region for this call.
+            pub fn region(mut self, region: impl Into<String>) -> Self {
+                self.inner = self.inner.region(region);
                 self
-            } )*
+            }
+
+            $( $crate::action::action!(@forward $how, $(#[$fdoc])* $field, $param); )*
+            $($( $crate::action::action!(@forward $lhow, $(#[$ldoc])* $lfield, $lparam); )*)?
         }
 
-        impl $builder {
-            $( $(#[$doc])* pub fn $name(mut self, $v: $ty) -> Self {
-                {
-                    let $b = &mut self;
-                    $body
+        impl $crate::CallOptionsBuilder for $fluent {
+            fn call_options(&mut self) -> &mut $crate::CallOptions {
+                &mut self.options
+            }
+        }
+
+        impl $crate::Client {
+            $(#[$doc])*
+            pub fn $method(&self) -> $fluent {
+                $fluent::new(self.clone())
+            }
+        }
+
+        impl $crate::Action for $request {
+            const NAME: &'static str = $name;
+            const IDEMPOTENT: bool = $idempotent;
+            type Output = $response;
+
+            fn region(&self) -> Option<&str> {
+                self.region.as_deref()
+            }
+
+            fn validate(&self) -> Result<(), $crate::Error> {
+                $crate::action::not_blank("Region", &self.region)?;
+                $( $crate::action::action!(@check $how, $wire, &self.$field); )*
+                $( $check(self)?; )?
+                Ok(())
+            }
+
+            $(
+                fn settle(
+                    &self,
+                    client: &$crate::Client,
+                    failure: $crate::Failure,
+                ) -> impl std::future::Future<Output = Result<$response, $crate::Error>> + Send {
+                    $settle(self, client, failure)
                 }
-                self
-            } )*
+            )?
+        }
+
+        #[doc = concat!("The answer to ", $name, ".")]
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct $response {
+            #[doc = concat!("`Action`: `", $name, "Response`.")]
+            #[serde(rename = "Action", default, deserialize_with = "crate::de::string")]
+            pub action: String,
+            /// `RetCode`: 0 (any other value is returned as [`Error::Api`](crate::Error::Api) instead).
+            #[serde(rename = "RetCode", deserialize_with = "crate::de::int")]
+            pub ret_code: i64,
+            /// `Message`: empty on success.
+            #[serde(rename = "Message", default, deserialize_with = "crate::de::string")]
+            pub message: String,
+            $($body)*
+        }
+
+        impl $crate::ApiResponse for $response {
+            fn ret_code(&self) -> i64 {
+                self.ret_code
+            }
+            fn message(&self) -> &str {
+                &self.message
+            }
         }
     };
+
+    // Setters on the request builder, by kind.
+    (@setter set, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: impl Into<$param>) -> Self {
+            self.request.$field = Some(value.into());
+            self
+        }
+    };
+    (@setter required, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $crate::action::action!(@setter set, $(#[$doc])* $field, $param);
+    };
+    (@setter value, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: $param) -> Self {
+            self.request.$field = Some(value);
+            self
+        }
+    };
+    (@setter flag, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: $param) -> Self {
+            self.request.$field = value;
+            self
+        }
+    };
+    (@setter extend, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        ///
+        /// Adds to the list; call again to add more.
+        pub fn $field(mut self, values: impl IntoIterator<Item = impl Into<$param>>) -> Self {
+            self.request.$field.extend(values.into_iter().map(Into::into));
+            self
+        }
+    };
+
+    // The same setters on the fluent builder, forwarding to the request builder.
+    (@forward extend, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        ///
+        /// Adds to the list; call again to add more.
+        pub fn $field(mut self, values: impl IntoIterator<Item = impl Into<$param>>) -> Self {
+            self.inner = self.inner.$field(values);
+            self
+        }
+    };
+    (@forward $how:ident, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $crate::action::action!(@forward_one $how, $(#[$doc])* $field, $param);
+    };
+    (@forward_one set, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: impl Into<$param>) -> Self {
+            self.inner = self.inner.$field(value);
+            self
+        }
+    };
+    (@forward_one required, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $crate::action::action!(@forward_one set, $(#[$doc])* $field, $param);
+    };
+    (@forward_one $how:ident, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: $param) -> Self {
+            self.inner = self.inner.$field(value);
+            self
+        }
+    };
+
+    // The check each kind implies.
+    (@check required, $wire:literal, $value:expr) => {
+        $crate::action::required($wire, $value)?
+    };
+    (@check extend, $wire:literal, $value:expr) => {
+        $crate::action::no_blank_entries($wire, $value)?
+    };
+    (@check $how:ident, $wire:literal, $value:expr) => {};
 }
-pub(crate) use action_builders;
+pub(crate) use action;

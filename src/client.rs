@@ -129,7 +129,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
     /// use std::time::Duration;
-    /// use ucloudstack::{CallOptions, RetryPolicy};
+    /// use ucloudstack::{CallOptions, CallOptionsBuilder, RetryPolicy};
     /// use ucloudstack::image::DescribeImageRequest;
     ///
     /// let options = CallOptions::new().retry_policy(RetryPolicy::disabled()).attempt_timeout(Duration::from_secs(5));

@@ -1,6 +1,7 @@
 //! Client settings: endpoint, credentials, region and zone, timeouts, retries, transport.
 
 use crate::Platform;
+use crate::options::{CallOptions, CallOptionsBuilder};
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport};
 use crate::{Client, Credentials, Error};
@@ -26,7 +27,8 @@ pub mod env {
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default time allowed for one attempt, from sending to the last byte of the answer.
+/// Default time allowed for one attempt, from sending to the last byte of the answer (see
+/// [`CallOptionsBuilder::attempt_timeout`]).
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The settings a built client runs with.
@@ -45,9 +47,12 @@ pub(crate) struct Config {
 /// Builds a [`Client`]; every problem is reported by [`build`](ClientBuilder::build) as
 /// [`Error::Config`] naming the setting.
 ///
+/// The client's default retry policy and timeouts are set through [`CallOptionsBuilder`], the
+/// same setters a single call takes.
+///
 /// ```
 /// use std::time::Duration;
-/// use ucloudstack::{Client, Credentials};
+/// use ucloudstack::{CallOptionsBuilder, Client, Credentials};
 ///
 /// let client = Client::builder()
 ///     .endpoint("http://192.0.2.10/api")
@@ -67,9 +72,7 @@ pub struct ClientBuilder {
     zone: Option<String>,
     user_agent: Option<String>,
     connect_timeout: Option<Duration>,
-    attempt_timeout: Option<Duration>,
-    total_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
+    defaults: CallOptions,
     max_response_size: Option<usize>,
     transport: Option<Arc<dyn Transport>>,
     http_client: Option<reqwest::Client>,
@@ -86,9 +89,7 @@ impl fmt::Debug for ClientBuilder {
             .field("platform", &self.platform)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("total_timeout", &self.total_timeout)
-            .field("retry", &self.retry)
+            .field("defaults", &self.defaults)
             .field("max_response_size", &self.max_response_size)
             .field("transport", &self.transport)
             .finish_non_exhaustive()
@@ -165,25 +166,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The time allowed for one attempt, from sending to the last byte (default 30 s).
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// The time allowed for a whole call, retries and backoff included (default: no limit
-    /// beyond the attempts').
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
-        self
-    }
-
-    /// When to retry (default: [`RetryPolicy::default`], 3 attempts).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
     /// Refuses response bodies larger than `bytes` (default 16 MiB) with a transport error of
     /// kind `BodyTooLarge`, without reading them whole. Applies to the default transport.
     pub fn max_response_size(mut self, bytes: usize) -> Self {
@@ -216,15 +198,11 @@ impl ClientBuilder {
                 return Err(Error::config(field, "must not be empty or blank when set"));
             }
         }
-        let durations = [
-            ("connect_timeout", self.connect_timeout),
-            ("attempt_timeout", self.attempt_timeout),
-            ("total_timeout", self.total_timeout),
-        ];
-        for (field, value) in durations {
-            if value == Some(Duration::ZERO) {
-                return Err(Error::config(field, "must be longer than zero"));
-            }
+        if self.connect_timeout == Some(Duration::ZERO) {
+            return Err(Error::config("connect_timeout", "must be longer than zero"));
+        }
+        if let Err(Error::InvalidRequest { field, rule }) = self.defaults.check() {
+            return Err(Error::config(field, rule));
         }
         let user_agent = user_agent(self.user_agent.as_deref())?;
         let max_body = self.max_response_size.unwrap_or(DEFAULT_MAX_BODY);
@@ -240,65 +218,20 @@ impl ClientBuilder {
             region: self.region,
             zone: self.zone,
             user_agent,
-            attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
-            total_timeout: self.total_timeout,
-            retry: self.retry.unwrap_or_default(),
+            attempt_timeout: self.defaults.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+            total_timeout: self.defaults.total_timeout,
+            retry: self.defaults.retry.unwrap_or_default(),
             platform: self.platform,
         };
         Ok(Client::from_parts(config, credentials, transport))
     }
 }
 
-/// One call's own policies, overriding the client's: see [`Client::send_with`] and
-/// [`Client::call_with`]; the fluent builders take the same settings directly.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[must_use]
-pub struct CallOptions {
-    pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) attempt_timeout: Option<Duration>,
-    pub(crate) total_timeout: Option<Duration>,
-    pub(crate) idempotent: Option<bool>,
-}
-
-impl CallOptions {
-    /// No overrides: the client's policies.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// This call's retry policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// The time allowed for each attempt of this call.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = Some(timeout);
-        self
-    }
-
-    /// The time allowed for this call in all, retries and backoff included.
-    pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
-        self
-    }
-
-    /// For [`Client::call_with`] only: whether the action is safe to send again after it may
-    /// have reached the server (by default, `Describe*`, `Get*` and `List*` actions are). A
-    /// typed action's own [`Action::IDEMPOTENT`](crate::Action::IDEMPOTENT) always decides for it.
-    pub fn idempotent(mut self, idempotent: bool) -> Self {
-        self.idempotent = Some(idempotent);
-        self
-    }
-
-    pub(crate) fn check(&self) -> Result<(), Error> {
-        for (field, value) in [("attempt_timeout", self.attempt_timeout), ("total_timeout", self.total_timeout)] {
-            if value == Some(Duration::ZERO) {
-                return Err(Error::invalid(field, "must be longer than zero"));
-            }
-        }
-        Ok(())
+/// The client's defaults: `retry_policy` (default [`RetryPolicy::default`], 3 attempts),
+/// `attempt_timeout` (default 30 s) and `total_timeout` (default: none beyond the attempts').
+impl CallOptionsBuilder for ClientBuilder {
+    fn call_options(&mut self) -> &mut CallOptions {
+        &mut self.defaults
     }
 }
 

@@ -22,10 +22,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! How a call flows: the request struct is flattened to form pairs ([`encode`]), `Action`,
-//! `Region`, `Zone` and `PublicKey` are added, the pairs are signed ([`sign`]) and sent through a
-//! [`Transport`]; the answer is checked (status, `RetCode`) and decoded in one pass. Failures
-//! are one [`Error`] type. Attempts are retried per the [`RetryPolicy`], within the timeouts.
+//! How a call flows: the request struct is flattened to form pairs (`Name.N` for lists),
+//! `Action`, `Region`, `Zone` and `PublicKey` are added, the pairs are signed (SHA-1 over the
+//! sorted pairs and the private key) and sent through a [`Transport`]; the answer is checked
+//! (status, `RetCode`) and decoded in one pass. Failures are one [`Error`] type, classified by
+//! the RetCode table of the client's [`Platform`]. Attempts are retried per the
+//! [`RetryPolicy`], within the timeouts.
 //!
 //! Features: `rustls` (default) or `native-tls` pick the TLS backend; `testing` adds
 //! [`testing`]: an embedded fake UCloudStack and a mock transport.
@@ -38,15 +40,28 @@ mod client;
 mod config;
 mod credentials;
 mod de;
+#[cfg(feature = "__internals")]
+#[doc(hidden)]
 pub mod encode;
+#[cfg(not(feature = "__internals"))]
+mod encode;
 mod error;
 pub mod image;
 mod open_enum;
+mod options;
 pub mod paginate;
+#[cfg(feature = "__internals")]
+#[doc(hidden)]
 pub mod response;
+#[cfg(not(feature = "__internals"))]
+mod response;
 pub mod ret_code;
 mod retry;
+#[cfg(feature = "__internals")]
+#[doc(hidden)]
 pub mod sign;
+#[cfg(not(feature = "__internals"))]
+mod sign;
 pub mod transport;
 pub mod vm;
 pub mod wait;
@@ -56,9 +71,10 @@ pub mod testing;
 
 pub use action::{Action, ApiResponse, Failure};
 pub use client::Client;
-pub use config::{CallOptions, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
+pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
 pub use error::{Error, WaitFailure};
+pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};
 pub use retry::{RetryPolicy, THROTTLE_MIN_BACKOFF};

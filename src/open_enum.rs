@@ -31,6 +31,12 @@ macro_rules! string_enum {
             pub const KNOWN: &'static [&'static str] = &[$($wire),*];
         }
 
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
                 match value {

@@ -1,9 +1,7 @@
-//! Every image across pages of DescribeImage, as a `futures::Stream`.
+//! Every item of a listing action across its pages, as a `futures::Stream`: the machinery
+//! every paginator shares. Each service's paginators sit next to their actions
+//! (`DescribeImageFluentBuilder::into_paginator`).
 
-use crate::image::{
-    DescribeImageFluentBuilder, DescribeImageRequest, DescribeImageRequestBuilder, DescribeImageResponse, ImageInfo,
-    MAX_LIMIT,
-};
 use crate::{Action, CallOptions, Client, Error};
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -20,52 +18,92 @@ const MAX_REPEATS: usize = 3;
 /// never stops answering with more.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
-/// Pages through DescribeImage: made by
-/// [`DescribeImageFluentBuilder::into_paginator`], consumed as [`pages`](Self::pages) or
-/// [`items`](Self::items).
+/// The largest page the listing actions accept (`Limit` 1 to 100).
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A listing action: `Offset` and `Limit` in, `TotalCount` and a list out.
+pub trait PagedAction: Action + Clone + 'static {
+    /// One element of the list, e.g. [`ImageInfo`](crate::image::ImageInfo).
+    type Item: Hash + Send + 'static;
+
+    /// The request's own `Offset`, if set.
+    fn offset(&self) -> Option<u32>;
+    /// The request's own `Limit`, if set.
+    fn limit(&self) -> Option<u32>;
+    /// Sets `Offset` and `Limit`.
+    fn set_page(&mut self, offset: u32, limit: u32);
+    /// The list of one page.
+    fn items(page: &Self::Output) -> &[Self::Item];
+    /// The list of one page, taken out of it.
+    fn into_items(page: Self::Output) -> Vec<Self::Item>;
+    /// `TotalCount` of one page.
+    fn total_count(page: &Self::Output) -> i64;
+}
+
+/// Pages through a listing action: made by a fluent builder's `into_paginator()`, consumed as
+/// [`pages`](Self::pages) or [`items`](Self::items).
 ///
-/// Nothing is sent until the stream is polled. Each page asks for `page_size` images (default
+/// Nothing is sent until the stream is polled. Each page asks for `page_size` items (default
 /// 100, or the request's own `limit`) from the request's own `offset` (default 0); the offset
-/// advances by the images received, and the stream ends on an empty page or when the offset
+/// advances by the items received, and the stream ends on an empty page or when the offset
 /// reaches `TotalCount`. Only one page is held at a time. An error ends the stream after it is
 /// yielded.
 ///
-/// Offset paging is not a snapshot: images created or deleted while paging can shift the
-/// list, so an image may be seen twice or missed. A server that returns the same page three
-/// times in a row, or a list longer than [`max_pages`](Self::max_pages), ends the stream with
-/// [`Error::Pagination`].
-///
-/// ```no_run
-/// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
-/// use futures::TryStreamExt;
-/// use ucloudstack::image::ImageType;
-///
-/// let mut images = client.describe_image().image_type(ImageType::Custom).into_paginator().items();
-/// while let Some(image) = images.try_next().await? {
-///     println!("{:?}", image.image_id);
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
+/// Offset paging is not a snapshot: items created or deleted while paging can shift the
+/// list, so an item may be seen twice or missed. A server that returns the same page three
+/// times (anywhere in the list), or a list longer than [`max_pages`](Self::max_pages), ends
+/// the stream with [`Error::Pagination`].
 #[must_use = "a paginator does nothing until .pages() or .items() is polled"]
-pub struct DescribeImagePaginator {
+pub struct Paginator<A: PagedAction> {
     client: Client,
-    request: DescribeImageRequestBuilder,
+    request: Result<A, Error>,
     options: CallOptions,
     page_size: Option<u32>,
     max_pages: usize,
 }
 
-impl DescribeImageFluentBuilder {
-    /// Pages through every image the request matches; see [`DescribeImagePaginator`].
-    pub fn into_paginator(self) -> DescribeImagePaginator {
-        let (client, request, options) = self.into_parts();
-        DescribeImagePaginator { client, request, options, page_size: None, max_pages: DEFAULT_MAX_PAGES }
+impl<A: PagedAction + std::fmt::Debug> std::fmt::Debug for Paginator<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Paginator")
+            .field("request", &self.request)
+            .field("options", &self.options)
+            .field("page_size", &self.page_size)
+            .field("max_pages", &self.max_pages)
+            .finish_non_exhaustive()
     }
 }
 
-impl DescribeImagePaginator {
-    /// Images per page, 1 to 100 (default 100, or the request's own `limit`).
+impl<A: PagedAction> Clone for Paginator<A> {
+    fn clone(&self) -> Self {
+        let request = match &self.request {
+            Ok(request) => Ok(request.clone()),
+            // Errors are not Clone; the clone reports the same rule broken.
+            Err(Error::InvalidRequest { field, rule }) => Err(Error::invalid(field.clone(), rule.clone())),
+            Err(other) => Err(Error::invalid("request", other.to_string())),
+        };
+        Paginator {
+            client: self.client.clone(),
+            request,
+            options: self.options.clone(),
+            page_size: self.page_size,
+            max_pages: self.max_pages,
+        }
+    }
+}
+
+impl<A: PagedAction> crate::CallOptionsBuilder for Paginator<A> {
+    fn call_options(&mut self) -> &mut CallOptions {
+        &mut self.options
+    }
+}
+
+impl<A: PagedAction> Paginator<A> {
+    /// A paginator for `request` (its build result: an invalid request fails the stream).
+    pub(crate) fn new(client: Client, request: Result<A, Error>, options: CallOptions) -> Self {
+        Paginator { client, request, options, page_size: None, max_pages: DEFAULT_MAX_PAGES }
+    }
+
+    /// Items per page, 1 to 100 (default 100, or the request's own `limit`).
     pub fn page_size(mut self, page_size: u32) -> Self {
         self.page_size = Some(page_size);
         self
@@ -79,18 +117,20 @@ impl DescribeImagePaginator {
 
     /// The pages, as they arrive. The first page is yielded even when empty, so its
     /// `total_count` can be read.
-    pub fn pages(self) -> DescribeImagePages {
+    pub fn pages(self) -> Paged<A::Output> {
         let page_size = self.page_size;
-        let start = self.request.build().and_then(|mut request| {
-            request.limit = Some(page_size.or(request.limit).unwrap_or(MAX_LIMIT));
+        let start = self.request.and_then(|mut request| {
+            let limit = page_size.or(request.limit()).unwrap_or(MAX_PAGE_SIZE);
+            let offset = request.offset().unwrap_or(0);
+            request.set_page(offset, limit);
             request.validate()?;
-            Ok(request)
+            Ok((request, offset))
         });
         let state = match start {
-            Ok(request) => State::Next(Box::new(Cursor {
+            Ok((request, offset)) => State::Next(Box::new(Cursor {
                 client: self.client,
                 options: self.options,
-                offset: request.offset.unwrap_or(0),
+                offset,
                 request,
                 fetched: 0,
                 max_pages: self.max_pages,
@@ -98,21 +138,21 @@ impl DescribeImagePaginator {
             })),
             Err(error) => State::Failed(error),
         };
-        DescribeImagePages { inner: stream::unfold(state, next_page).boxed() }
+        Paged { inner: stream::unfold(state, next_page::<A>).boxed() }
     }
 
-    /// The images, one by one, across pages.
-    pub fn items(self) -> DescribeImageItems {
-        let items = self.pages().map_ok(|page| stream::iter(page.infos.into_iter().map(Ok))).try_flatten();
-        DescribeImageItems { inner: items.boxed() }
+    /// The items, one by one, across pages.
+    pub fn items(self) -> Paged<A::Item> {
+        let items = self.pages().map_ok(|page| stream::iter(A::into_items(page).into_iter().map(Ok))).try_flatten();
+        Paged { inner: items.boxed() }
     }
 }
 
 /// Where the paginator is between pages.
-struct Cursor {
+struct Cursor<A> {
     client: Client,
     options: CallOptions,
-    request: DescribeImageRequest,
+    request: A,
     offset: u32,
     fetched: usize,
     max_pages: usize,
@@ -120,17 +160,17 @@ struct Cursor {
     seen: HashMap<u64, usize>,
 }
 
-enum State {
-    Next(Box<Cursor>),
+enum State<A> {
+    Next(Box<Cursor<A>>),
     Failed(Error),
     Done,
 }
 
-fn guard_error(reason: String) -> Error {
-    Error::Pagination { action: DescribeImageRequest::NAME.to_owned(), reason }
+fn guard_error<A: Action>(reason: String) -> Error {
+    Error::Pagination { action: A::NAME.to_owned(), reason }
 }
 
-async fn next_page(state: State) -> Option<(Result<DescribeImageResponse, Error>, State)> {
+async fn next_page<A: PagedAction>(state: State<A>) -> Option<(Result<A::Output, Error>, State<A>)> {
     let mut cursor = match state {
         State::Next(cursor) => cursor,
         State::Failed(error) => return Some((Err(error), State::Done)),
@@ -139,38 +179,39 @@ async fn next_page(state: State) -> Option<(Result<DescribeImageResponse, Error>
     if cursor.fetched >= cursor.max_pages {
         let reason =
             format!("gave up after {} pages at offset {}: the list does not end", cursor.fetched, cursor.offset);
-        return Some((Err(guard_error(reason)), State::Done));
+        return Some((Err(guard_error::<A>(reason)), State::Done));
     }
     let mut request = cursor.request.clone();
-    request.offset = Some(cursor.offset);
+    let limit = cursor.request.limit().unwrap_or(MAX_PAGE_SIZE);
+    request.set_page(cursor.offset, limit);
     let page = match cursor.client.send_with(request, &cursor.options).await {
         Ok(page) => page,
         Err(error) => return Some((Err(error), State::Done)),
     };
     cursor.fetched += 1;
-    let received = page.infos.len();
+    let received = A::items(&page).len();
     if received == 0 {
         return if cursor.fetched == 1 { Some((Ok(page), State::Done)) } else { None };
     }
-    // Images added while paging can shift one page onto the next once or twice; a server that
+    // Items added while paging can shift one page onto the next once or twice; a server that
     // answers the same pages again and again (A, A, A or A, B, A, B, A) is broken. Pages are
-    // told apart by their whole content, so images without ids count too.
-    let repeats = cursor.seen.entry(fingerprint(&page.infos)).or_insert(0);
+    // told apart by their whole content, so items without ids count too.
+    let repeats = cursor.seen.entry(fingerprint(A::items(&page))).or_insert(0);
     *repeats += 1;
     if *repeats >= MAX_REPEATS {
         let reason =
             format!("the page at offset {} came back {MAX_REPEATS} times: the list does not end", cursor.offset);
-        return Some((Err(guard_error(reason)), State::Done));
+        return Some((Err(guard_error::<A>(reason)), State::Done));
     }
     cursor.offset = cursor.offset.saturating_add(u32::try_from(received).unwrap_or(u32::MAX));
-    let done = i64::from(cursor.offset) >= page.total_count;
+    let done = i64::from(cursor.offset) >= A::total_count(&page);
     Some((Ok(page), if done { State::Done } else { State::Next(cursor) }))
 }
 
 /// A hash of a page's content.
-fn fingerprint(infos: &[ImageInfo]) -> u64 {
+fn fingerprint<T: Hash>(items: &[T]) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    infos.hash(&mut hasher);
+    items.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -180,12 +221,6 @@ fn fingerprint(infos: &[ImageInfo]) -> u64 {
 pub struct Paged<T> {
     inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
 }
-
-/// The pages of a [`DescribeImagePaginator`].
-pub type DescribeImagePages = Paged<DescribeImageResponse>;
-
-/// The images of a [`DescribeImagePaginator`], across pages.
-pub type DescribeImageItems = Paged<ImageInfo>;
 
 impl<T> Stream for Paged<T> {
     type Item = Result<T, Error>;

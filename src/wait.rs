@@ -1,6 +1,7 @@
-//! Waiters: poll DescribeImage until an image is ready, or gone, within a time limit.
+//! Waiters: poll until a resource reaches a state, within a time limit. The machinery every
+//! waiter shares; the targets sit next to their actions (`image::ImageAvailable`,
+//! `vm::VmStopped`, ...).
 
-use crate::image::{ImageInfo, ImageStatus};
 use crate::{Client, Error, WaitFailure};
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
@@ -19,16 +20,14 @@ pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
 pub const MIN_POLL_DELAY: Duration = Duration::from_millis(100);
 /// A deadline far enough away to mean "no limit" (100 years).
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-/// How many polls in a row may not list an image before waiting for it to be available fails
-/// (a fresh image may take a moment to be listed).
-const MISSING_POLLS: u32 = 3;
 
-/// Waits for an image to reach a state: `.await` it directly, or set limits first.
+/// Waits for a resource to reach a state: `.await` it directly, or set limits first.
 ///
-/// Polls DescribeImage with the image's id, first after no delay, then with delays growing
-/// from `min_delay` (2 s) to `max_delay` (30 s), with ±20 % jitter, for at most `max_wait`
-/// (30 min). Errors the retry policy deems transient do not end the wait; others do. Time is
-/// tokio's, so tests can run it under paused time.
+/// Polls with the resource's id, first after no delay, then with delays growing from
+/// `min_delay` (2 s) to `max_delay` (30 s), with ±20 % jitter, for at most `max_wait`
+/// (30 min). Errors the retry policy deems transient do not end the wait (the last one is kept
+/// as the source of the error if time runs out); others do. Time is tokio's, so tests can run
+/// it under paused time.
 ///
 /// ```no_run
 /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
@@ -44,11 +43,10 @@ const MISSING_POLLS: u32 = 3;
 /// client.wait_until_image_deleted("cn-image-1").await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
 #[must_use = "a waiter does nothing until awaited"]
-pub struct ImageWaiter<T> {
+pub struct Waiter<T> {
     client: Client,
-    image_id: String,
+    id: String,
     region: Option<String>,
     max_wait: Duration,
     min_delay: Duration,
@@ -57,10 +55,25 @@ pub struct ImageWaiter<T> {
     target: PhantomData<fn() -> T>,
 }
 
-impl<T> std::fmt::Debug for ImageWaiter<T> {
+impl<T> Clone for Waiter<T> {
+    fn clone(&self) -> Self {
+        Waiter {
+            client: self.client.clone(),
+            id: self.id.clone(),
+            region: self.region.clone(),
+            max_wait: self.max_wait,
+            min_delay: self.min_delay,
+            max_delay: self.max_delay,
+            on_poll: self.on_poll.clone(),
+            target: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Waiter<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImageWaiter")
-            .field("image_id", &self.image_id)
+        f.debug_struct("Waiter")
+            .field("id", &self.id)
             .field("region", &self.region)
             .field("max_wait", &self.max_wait)
             .field("min_delay", &self.min_delay)
@@ -72,13 +85,13 @@ impl<T> std::fmt::Debug for ImageWaiter<T> {
 
 type ProgressHook = Arc<dyn Fn(&WaitProgress<'_>) + Send + Sync>;
 
-/// What a waiter saw at one poll, for progress reports (see [`ImageWaiter::on_poll`]).
+/// What a waiter saw at one poll, for progress reports (see [`Waiter::on_poll`]).
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct WaitProgress<'a> {
-    /// The image waited on.
-    pub image_id: &'a str,
-    /// Its `ImageStatus`, `not listed`, or the transient error that this poll met.
+    /// The id of the resource waited on.
+    pub id: &'a str,
+    /// Its status, `not listed`, or the transient error that this poll met.
     pub status: &'a str,
     /// Time since the wait began.
     pub elapsed: Duration,
@@ -86,90 +99,47 @@ pub struct WaitProgress<'a> {
     pub polls: u32,
 }
 
-/// The state an [`ImageWaiter`] waits for.
-pub trait WaitTarget: sealed::Sealed + Send + 'static {
+/// The state a [`Waiter`] waits for: how to look the resource up and judge what it sees.
+pub trait WaitTarget: Send + 'static {
+    /// What is polled, e.g. [`ImageInfo`](crate::image::ImageInfo).
+    type Resource: Send;
     /// What the wait returns once the state is reached.
     type Output: Send + 'static;
-    /// Judges one poll: the image as listed (`None` if not listed) and how many polls in a row
-    /// have not listed it.
-    #[doc(hidden)]
-    fn check(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<Self::Output>;
+    /// The kind of resource, for errors: `"image"`, `"VM"`.
+    const RESOURCE: &'static str;
+
+    /// Looks the resource up by id (`None` when not listed).
+    fn poll(
+        client: &Client,
+        id: &str,
+        region: Option<&str>,
+    ) -> impl Future<Output = Result<Option<Self::Resource>, Error>> + Send;
+
+    /// The resource's status, as shown in progress and errors.
+    fn status(resource: &Self::Resource) -> String;
+
+    /// Judges one poll: the resource as listed (`None` if not listed) and how many polls in a
+    /// row have not listed it.
+    fn check(resource: Option<Self::Resource>, missing_polls: u32) -> Verdict<Self::Output>;
 }
 
 /// What one poll says.
-#[doc(hidden)]
+#[derive(Debug)]
+#[non_exhaustive]
 pub enum Verdict<T> {
+    /// The state is reached.
     Done(T),
+    /// The state will not be reached.
     Failed(WaitFailure),
+    /// Not yet.
     Pending,
 }
 
-/// The image is `Used` (可用), or `Available` on older releases: ready to use.
-#[derive(Debug, Clone, Copy)]
-pub struct ImageAvailable;
-
-/// The image is `Deleted` or no longer listed.
-#[derive(Debug, Clone, Copy)]
-pub struct ImageDeleted;
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::ImageAvailable {}
-    impl Sealed for super::ImageDeleted {}
-}
-
-impl WaitTarget for ImageAvailable {
-    type Output = ImageInfo;
-    fn check(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<ImageInfo> {
-        let Some(image) = image else {
-            return if missing_polls >= MISSING_POLLS {
-                Verdict::Failed(WaitFailure::NotListed(missing_polls))
-            } else {
-                Verdict::Pending
-            };
-        };
-        match &image.image_status {
-            Some(status) if status.is_available() => Verdict::Done(image),
-            Some(status) if status.is_failed_or_gone() => {
-                Verdict::Failed(WaitFailure::FailureState(status.to_string()))
-            }
-            _ => Verdict::Pending,
-        }
-    }
-}
-
-impl WaitTarget for ImageDeleted {
-    type Output = ();
-    fn check(image: Option<ImageInfo>, _: u32) -> Verdict<()> {
-        match image.map(|i| i.image_status) {
-            None | Some(Some(ImageStatus::Deleted)) => Verdict::Done(()),
-            Some(Some(ImageStatus::Failed)) => Verdict::Failed(WaitFailure::FailureState("Failed".into())),
-            Some(_) => Verdict::Pending,
-        }
-    }
-}
-
-impl Client {
-    /// Waits until the image is `Used`, and returns it. Fails with [`Error::Waiter`] if it
-    /// reaches `Failed`, `Unavailable`, `Terminating` or `Deleting`, is not listed in three polls
-    /// in a row, or time runs out.
-    pub fn wait_until_image_available(&self, image_id: impl Into<String>) -> ImageWaiter<ImageAvailable> {
-        ImageWaiter::new(self.clone(), image_id.into())
-    }
-
-    /// Waits until the image is `Deleted` or no longer listed (so an id that was never listed
-    /// counts as deleted at once). Fails with [`Error::Waiter`] if it reaches `Failed` or time
-    /// runs out.
-    pub fn wait_until_image_deleted(&self, image_id: impl Into<String>) -> ImageWaiter<ImageDeleted> {
-        ImageWaiter::new(self.clone(), image_id.into())
-    }
-}
-
-impl<T: WaitTarget> ImageWaiter<T> {
-    fn new(client: Client, image_id: String) -> Self {
-        ImageWaiter {
+impl<T: WaitTarget> Waiter<T> {
+    pub(crate) fn new(client: Client, id: String) -> Self {
+        Waiter {
             client,
-            image_id,
+            id,
             region: None,
             max_wait: DEFAULT_MAX_WAIT,
             min_delay: DEFAULT_MIN_DELAY,
@@ -179,7 +149,8 @@ impl<T: WaitTarget> ImageWaiter<T> {
         }
     }
 
-    /// The longest time to wait in all (default 30 min).
+    /// The longest time to wait in all (default 30 min; `Duration::MAX` waits as long as it
+    /// takes).
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self
@@ -193,7 +164,7 @@ impl<T: WaitTarget> ImageWaiter<T> {
         self
     }
 
-    /// The region of the image, when not the client's default.
+    /// The region of the resource, when not the client's default.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -207,11 +178,11 @@ impl<T: WaitTarget> ImageWaiter<T> {
 
     fn report(&self, status: &str, started: Instant, polls: u32) {
         if let Some(report) = &self.on_poll {
-            report(&WaitProgress { image_id: &self.image_id, status, elapsed: started.elapsed(), polls });
+            report(&WaitProgress { id: &self.id, status, elapsed: started.elapsed(), polls });
         }
     }
 
-    /// Polls until the image reaches the state, fails, or time runs out.
+    /// Polls until the resource reaches the state, fails, or time runs out.
     pub async fn wait(self) -> Result<T::Output, Error> {
         let started = Instant::now();
         // `max_wait(Duration::MAX)` means "no limit": a century is as good.
@@ -223,35 +194,29 @@ impl<T: WaitTarget> ImageWaiter<T> {
         let mut polls = 0;
         loop {
             polls += 1;
-            let mut poll = self.client.describe_image().image_ids([&self.image_id]);
-            if let Some(region) = &self.region {
-                poll = poll.region(region);
-            }
             // A poll (with its retries) may not run past the deadline either.
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let polled = match tokio::time::timeout(remaining, poll.send()).await {
+            let poll = T::poll(&self.client, &self.id, self.region.as_deref());
+            let polled = match tokio::time::timeout(remaining, poll).await {
                 Ok(result) => result,
                 Err(_) => return Err(self.error(WaitFailure::TimedOut(self.max_wait), last_status, last_error)),
             };
             match polled {
-                Ok(page) => {
+                Ok(resource) => {
                     last_error = None;
-                    let image = page.infos.into_iter().find(|i| i.image_id.as_deref() == Some(&self.image_id));
-                    missing_polls = if image.is_some() { 0 } else { missing_polls + 1 };
-                    last_status = Some(match &image {
-                        Some(i) => i.image_status.as_ref().map_or("(no status)", |s| s.as_str()).to_owned(),
-                        None => "not listed".to_owned(),
-                    });
-                    tracing::debug!(image_id = %self.image_id, status = ?last_status, "waiter poll");
-                    self.report(last_status.as_deref().unwrap_or_default(), started, polls);
-                    match T::check(image, missing_polls) {
+                    missing_polls = if resource.is_some() { 0 } else { missing_polls + 1 };
+                    let status = resource.as_ref().map_or_else(|| "not listed".to_owned(), T::status);
+                    tracing::debug!(resource = T::RESOURCE, id = %self.id, %status, "waiter poll");
+                    self.report(&status, started, polls);
+                    last_status = Some(status);
+                    match T::check(resource, missing_polls) {
                         Verdict::Done(output) => return Ok(output),
                         Verdict::Failed(reason) => return Err(self.error(reason, last_status, None)),
                         Verdict::Pending => {}
                     }
                 }
                 Err(error) if error.is_retryable() => {
-                    tracing::debug!(image_id = %self.image_id, %error, "waiter poll failed; polling on");
+                    tracing::debug!(resource = T::RESOURCE, id = %self.id, %error, "waiter poll failed; polling on");
                     self.report(&format!("poll failed: {error}"), started, polls);
                     last_error = Some(error);
                 }
@@ -270,8 +235,8 @@ impl<T: WaitTarget> ImageWaiter<T> {
 
     fn error(&self, reason: WaitFailure, last_status: Option<String>, last_error: Option<Error>) -> Error {
         Error::Waiter {
-            resource: "image",
-            id: self.image_id.clone(),
+            resource: T::RESOURCE,
+            id: self.id.clone(),
             reason,
             last_status,
             source: last_error.map(Box::new),
@@ -279,7 +244,7 @@ impl<T: WaitTarget> ImageWaiter<T> {
     }
 }
 
-impl<T: WaitTarget> IntoFuture for ImageWaiter<T> {
+impl<T: WaitTarget> IntoFuture for Waiter<T> {
     type Output = Result<T::Output, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 

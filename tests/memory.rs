@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::{Client, Credentials, RetryPolicy};
 
 #[global_allocator]

@@ -1,4 +1,5 @@
-//! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage.
+//! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage, their
+//! paginator and waiters.
 //!
 //! One file per action; adding an action is one file here and one line below.
 
@@ -6,8 +7,10 @@ mod create_custom_image;
 mod delete_custom_image;
 mod describe_image;
 mod model;
+mod waiters;
 
 pub use create_custom_image::*;
 pub use delete_custom_image::*;
 pub use describe_image::*;
 pub use model::{ImageInfo, ImageStatus, ImageType, OsType};
+pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter};

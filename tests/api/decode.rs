@@ -1,6 +1,7 @@
 //! What comes back: typed responses, and every way a response can be an error.
 
 use crate::support::*;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::Error;
 use ucloudstack::image::{ImageStatus, ImageType, OsType};
 use wiremock::matchers::method;

@@ -1,6 +1,7 @@
 //! The embedded fake UCloudStack behaves like the real one.
 
 use std::time::Duration;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::image::{ImageStatus, ImageType};
 use ucloudstack::ret_code::{v1, v2};
 use ucloudstack::testing::{FakeUCloudStack, Fault};

@@ -3,6 +3,7 @@
 
 use crate::support::*;
 use std::time::Duration;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::image::{ImageStatus, OsType};
 use ucloudstack::testing::{FakeUCloudStack, Fault};
 use ucloudstack::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};

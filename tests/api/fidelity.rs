@@ -5,6 +5,7 @@
 use crate::support::*;
 use std::time::Duration;
 use tokio::time::Instant;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::image::ImageStatus;
 use ucloudstack::ret_code::{v1, v2};
 use ucloudstack::testing::{FakeUCloudStack, Fault};

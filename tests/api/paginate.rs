@@ -2,6 +2,7 @@
 
 use crate::support::image_json;
 use futures::{StreamExt, TryStreamExt};
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::image::{DescribeImageResponse, ImageInfo, ImageType};
 use ucloudstack::testing::{FakeUCloudStack, Fault, MockTransport};
 use ucloudstack::{Client, Credentials, Error, RetryPolicy};

@@ -1,6 +1,7 @@
 //! The private key never shows: not in Debug, not in Display, not in errors.
 
 use crate::support::*;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::image::DescribeImageRequest;
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::{Client, Credentials, Error, RetryPolicy};

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::testing::{FakeUCloudStack, Fault};
 use ucloudstack::{Client, Credentials, RetryPolicy};
 

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::{Client, Credentials, RetryPolicy};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -7,6 +7,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::{Client, Credentials, Error, RetryPolicy, TransportErrorKind};
 
 /// A self-signed certificate for 127.0.0.1, made once with openssl for this test.

@@ -1,6 +1,7 @@
 //! What goes on the wire: the exact form pairs, the signature, the headers.
 
 use crate::support::*;
+use ucloudstack::CallOptionsBuilder;
 use ucloudstack::image::{CreateCustomImageRequest, DeleteCustomImageRequest, DescribeImageRequest, ImageType};
 use ucloudstack::{Client, Credentials, RetryPolicy};
 use wiremock::MockServer;

@@ -1,0 +1,110 @@
+//! The image waiters: until an image is ready to use, or gone.
+
+use super::{ImageInfo, ImageStatus};
+use crate::wait::{Verdict, WaitTarget, Waiter};
+use crate::{Client, Error, WaitFailure};
+
+/// How many polls in a row may not list an image before waiting for it to be available fails
+/// (a fresh image may take a moment to be listed).
+const MISSING_POLLS: u32 = 3;
+
+/// The image is `Used` (可用), or `Available` on older releases: ready to use.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageAvailable;
+
+/// The image is `Deleted` or no longer listed.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageDeleted;
+
+/// A waiter for an image; see [`Waiter`].
+pub type ImageWaiter<T> = Waiter<T>;
+
+async fn look(client: &Client, id: &str, region: Option<&str>) -> Result<Option<ImageInfo>, Error> {
+    let mut poll = client.describe_image().image_ids([id]);
+    if let Some(region) = region {
+        poll = poll.region(region);
+    }
+    let page = poll.send().await?;
+    Ok(page.infos.into_iter().find(|i| i.image_id.as_deref() == Some(id)))
+}
+
+fn status(image: &ImageInfo) -> String {
+    image.image_status.as_ref().map_or("(no status)", |s| s.as_str()).to_owned()
+}
+
+impl WaitTarget for ImageAvailable {
+    type Resource = ImageInfo;
+    type Output = ImageInfo;
+    const RESOURCE: &'static str = "image";
+
+    fn poll(
+        client: &Client,
+        id: &str,
+        region: Option<&str>,
+    ) -> impl Future<Output = Result<Option<ImageInfo>, Error>> + Send {
+        look(client, id, region)
+    }
+
+    fn status(image: &ImageInfo) -> String {
+        status(image)
+    }
+
+    fn check(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<ImageInfo> {
+        let Some(image) = image else {
+            return if missing_polls >= MISSING_POLLS {
+                Verdict::Failed(WaitFailure::NotListed(missing_polls))
+            } else {
+                Verdict::Pending
+            };
+        };
+        match &image.image_status {
+            Some(status) if status.is_available() => Verdict::Done(image),
+            Some(status) if status.is_failed_or_gone() => {
+                Verdict::Failed(WaitFailure::FailureState(status.to_string()))
+            }
+            _ => Verdict::Pending,
+        }
+    }
+}
+
+impl WaitTarget for ImageDeleted {
+    type Resource = ImageInfo;
+    type Output = ();
+    const RESOURCE: &'static str = "image";
+
+    fn poll(
+        client: &Client,
+        id: &str,
+        region: Option<&str>,
+    ) -> impl Future<Output = Result<Option<ImageInfo>, Error>> + Send {
+        look(client, id, region)
+    }
+
+    fn status(image: &ImageInfo) -> String {
+        status(image)
+    }
+
+    fn check(image: Option<ImageInfo>, _: u32) -> Verdict<()> {
+        match image.map(|i| i.image_status) {
+            None | Some(Some(ImageStatus::Deleted)) => Verdict::Done(()),
+            Some(Some(ImageStatus::Failed)) => Verdict::Failed(WaitFailure::FailureState("Failed".into())),
+            Some(_) => Verdict::Pending,
+        }
+    }
+}
+
+impl Client {
+    /// Waits until the image is `Used`, and returns it. Fails with [`Error::Waiter`] if it
+    /// reaches `Failed`, `Unavailable`, `Terminating` or `Deleting`, is not listed in three polls
+    /// in a row, or time runs out.
+    pub fn wait_until_image_available(&self, image_id: impl Into<String>) -> ImageWaiter<ImageAvailable> {
+        Waiter::new(self.clone(), image_id.into())
+    }
+
+    /// Waits until the image is `Deleted` or no longer listed (so an id that was never listed
+    /// counts as deleted at once). Fails with [`Error::Waiter`] if it reaches `Failed` or time
+    /// runs out.
+    pub fn wait_until_image_deleted(&self, image_id: impl Into<String>) -> ImageWaiter<ImageDeleted> {
+        Waiter::new(self.clone(), image_id.into())
+    }
+}
