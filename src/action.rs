@@ -54,6 +54,11 @@ pub trait Action: Serialize + Send + Sync {
     /// The decoded response.
     type Output: ApiResponse;
 
+    /// Whether the action takes a `Region` (every action but a few, such as DescribeRegion):
+    /// the client then adds its default when the request has none, and refuses to send
+    /// without one.
+    const REGIONAL: bool = true;
+
     /// The request's own `Region`, which wins over the client's default.
     fn region(&self) -> Option<&str> {
         None

@@ -183,7 +183,7 @@ impl Client {
         if let Some(region) = request.region() {
             pairs.push(("Region".to_owned(), region.to_owned()));
         }
-        self.add_common_pairs(A::NAME, &mut pairs)?;
+        self.add_common_pairs(A::NAME, A::REGIONAL, &mut pairs)?;
         Ok(pairs)
     }
 
@@ -227,7 +227,7 @@ impl Client {
         options: &CallOptions,
     ) -> Result<serde_json::Value, Error> {
         let mut pairs = raw_pairs(action, params)?;
-        self.add_common_pairs(action, &mut pairs)?;
+        self.add_common_pairs(action, true, &mut pairs)?;
         let idempotent = options.idempotent.unwrap_or_else(|| infer_idempotent(action));
         self.execute(action, idempotent, pairs, options, |response| response::decode_value(action, response)).await
     }
@@ -240,7 +240,7 @@ impl Client {
         params: &[(K, V)],
     ) -> Result<T, Error> {
         let mut pairs = raw_pairs(action, params)?;
-        self.add_common_pairs(action, &mut pairs)?;
+        self.add_common_pairs(action, true, &mut pairs)?;
         let decode = |response: &HttpResponse| {
             let value = response::decode_value(action, response)?;
             T::deserialize(value).map_err(|e| response::json_error(action, response, &e))
@@ -317,10 +317,10 @@ impl Client {
         (result, acted_before.load(Ordering::Relaxed))
     }
 
-    fn add_common_pairs(&self, action: &str, pairs: &mut Pairs) -> Result<(), Error> {
+    fn add_common_pairs(&self, action: &str, regional: bool, pairs: &mut Pairs) -> Result<(), Error> {
         let config = &self.inner.config;
         let has = |pairs: &Pairs, key: &str| pairs.iter().any(|(k, _)| k == key);
-        if !has(pairs, "Region") {
+        if regional && !has(pairs, "Region") {
             let region = config.region.as_deref().ok_or_else(|| {
                 Error::invalid("Region", "is required: set it on the request or with ClientBuilder::region")
             })?;

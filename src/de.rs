@@ -103,6 +103,103 @@ pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
     Ok(opt_string(d)?.unwrap_or_default())
 }
 
+/// Turns a JSON scalar into `Option<bool>`: `true`/`false`, `1`/`0`, and the strings
+/// `"true"`/`"false"`, `"Y"`/`"N"`, `"1"`/`"0"`; `null` and `""` are `None`.
+struct BoolVisitor;
+
+impl<'de> Visitor<'de> for BoolVisitor {
+    type Value = Option<bool>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean, 0 or 1, or Y or N")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        match v {
+            0 => Ok(Some(false)),
+            1 => Ok(Some(true)),
+            _ => Err(E::custom(format!("{v} is not a boolean"))),
+        }
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        match v.trim() {
+            "" => Ok(None),
+            "true" | "True" | "TRUE" | "Y" | "y" | "Yes" | "yes" | "1" => Ok(Some(true)),
+            "false" | "False" | "FALSE" | "N" | "n" | "No" | "no" | "0" => Ok(Some(false)),
+            _ => Err(E::custom(format!("{v:?} is not a boolean"))),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// An optional boolean, in any of the forms the platform uses.
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_option(BoolVisitor)
+}
+
+/// Writes an optional boolean as the platform's `"Y"` / `"N"`.
+pub(crate) fn yes_no<S: serde::Serializer>(value: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(true) => s.serialize_str("Y"),
+        Some(false) => s.serialize_str("N"),
+        None => s.serialize_none(),
+    }
+}
+
+/// Turns a JSON number or numeric string into `Option<f64>`; `null` and `""` are `None`.
+struct FloatVisitor;
+
+impl<'de> Visitor<'de> for FloatVisitor {
+    type Value = Option<f64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a string holding one")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<f64>().map(Some).map_err(|_| E::custom(format!("{v:?} is not a number")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// An optional number, as a number or a numeric string.
+pub(crate) fn opt_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_option(FloatVisitor)
+}
+
 /// A list that may be `null` (then empty).
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
@@ -139,6 +236,24 @@ mod tests {
         assert_eq!(t(r#"{"a":171,"b":" 5 ","c":"7"}"#).unwrap(), want);
         assert_eq!(t(r#"{"a":1,"b":null,"c":null}"#).unwrap(), T { a: 1, b: None, c: None, d: vec![] });
         assert_eq!(t(r#"{"a":1,"b":""}"#).unwrap().b, None);
+    }
+
+    #[test]
+    fn booleans_and_floats_in_every_form() {
+        #[derive(Deserialize)]
+        struct B {
+            #[serde(default, deserialize_with = "super::opt_bool")]
+            b: Option<bool>,
+            #[serde(default, deserialize_with = "super::opt_float")]
+            f: Option<f64>,
+        }
+        let b = |json: &str| serde_json::from_str::<B>(json).map(|v| (v.b, v.f)).ok();
+        assert_eq!(b(r#"{"b":"Y","f":"0.5"}"#), Some((Some(true), Some(0.5))));
+        assert_eq!(b(r#"{"b":0,"f":3}"#), Some((Some(false), Some(3.0))));
+        assert_eq!(b(r#"{"b":null,"f":""}"#), Some((None, None)));
+        assert_eq!(b(r#"{"b":true}"#), Some((Some(true), None)));
+        assert_eq!(b(r#"{"b":"maybe"}"#), None);
+        assert_eq!(b(r#"{"b":2}"#), None);
     }
 
     #[test]

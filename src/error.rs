@@ -177,6 +177,11 @@ pub enum Error {
         source: Option<Box<Error>>,
     },
 
+    /// [`Client::capture_image`](crate::Client::capture_image) failed: at which step, and in
+    /// what state it left the VM and the image (see [`CaptureError`]).
+    #[error(transparent)]
+    Capture(Box<CaptureError>),
+
     /// A create whose outcome was unknown (its answer was lost) and whose lookup by name found
     /// more than one candidate: the crate cannot tell which one this call made.
     #[error("{action} outcome unknown: {} images named {name:?} appeared since the call began ({}); the call failed with: {source}", .image_ids.len(), .image_ids.join(", "))]
@@ -192,6 +197,54 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+}
+
+/// Why [`Client::capture_image`](crate::Client::capture_image) failed, and in what state it
+/// left the VM and the image (as last seen), after trying to start the VM again when asked to.
+#[derive(Debug, thiserror::Error)]
+#[error("capturing an image of VM {vm_id} failed while {stage}: {reason}; the VM was left {}, the image {}", LeftVm(.vm_state), LeftImage(.image_id, .image_status))]
+#[non_exhaustive]
+pub struct CaptureError {
+    /// The VM imaged.
+    pub vm_id: String,
+    /// The step that failed.
+    pub stage: CaptureStage,
+    /// What went wrong, in words.
+    pub reason: String,
+    /// The VM's state as last seen when the capture gave up (`None`: not known).
+    pub vm_state: Option<crate::vm::VmState>,
+    /// The image made, if the create got that far.
+    pub image_id: Option<String>,
+    /// The image's status as last seen.
+    pub image_status: Option<crate::image::ImageStatus>,
+    /// The error that ended the step, when one did.
+    #[source]
+    pub source: Option<Box<Error>>,
+}
+
+/// The step of [`Client::capture_image`](crate::Client::capture_image) at which it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaptureStage {
+    /// Looking the VM up, before anything changed.
+    Inspect,
+    /// Stopping the VM.
+    Stop,
+    /// Making the image (CreateCustomImage, then waiting until it is `Used`).
+    Create,
+    /// Starting the VM again once the image was ready.
+    Restart,
+}
+
+impl fmt::Display for CaptureStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CaptureStage::Inspect => "looking at the VM",
+            CaptureStage::Stop => "stopping the VM",
+            CaptureStage::Create => "making the image",
+            CaptureStage::Restart => "starting the VM again",
+        })
+    }
 }
 
 /// Why a waiter gave up (see [`Error::Waiter`]).
@@ -438,6 +491,29 @@ impl fmt::Display for Meaning {
         match self.0.meaning(self.1) {
             Some(meaning) => write!(f, " ({meaning})"),
             None => Ok(()),
+        }
+    }
+}
+
+struct LeftVm<'a>(&'a Option<crate::vm::VmState>);
+
+impl fmt::Display for LeftVm<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(state) => write!(f, "{state}"),
+            None => f.write_str("in a state not known"),
+        }
+    }
+}
+
+struct LeftImage<'a>(&'a Option<String>, &'a Option<crate::image::ImageStatus>);
+
+impl fmt::Display for LeftImage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0, self.1) {
+            (None, _) => f.write_str("not made"),
+            (Some(id), Some(status)) => write!(f, "{id} {status}"),
+            (Some(id), None) => write!(f, "{id} in a status not known"),
         }
     }
 }

@@ -50,6 +50,8 @@ pub mod image;
 mod open_enum;
 mod options;
 pub mod paginate;
+pub mod region;
+pub mod resource;
 #[cfg(feature = "__internals")]
 #[doc(hidden)]
 pub mod response;
@@ -73,7 +75,7 @@ pub use action::{Action, ApiResponse, Failure};
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
-pub use error::{Error, WaitFailure};
+pub use error::{CaptureError, CaptureStage, Error, WaitFailure};
 pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};

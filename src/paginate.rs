@@ -24,7 +24,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// A listing action: `Offset` and `Limit` in, `TotalCount` and a list out.
 pub trait PagedAction: Action + Clone + 'static {
     /// One element of the list, e.g. [`ImageInfo`](crate::image::ImageInfo).
-    type Item: Hash + Send + 'static;
+    type Item: Send + 'static;
 
     /// The request's own `Offset`, if set.
     fn offset(&self) -> Option<u32>;
@@ -38,6 +38,8 @@ pub trait PagedAction: Action + Clone + 'static {
     fn into_items(page: Self::Output) -> Vec<Self::Item>;
     /// `TotalCount` of one page.
     fn total_count(page: &Self::Output) -> i64;
+    /// A hash of a page's content, to see a page that keeps coming back.
+    fn fingerprint(items: &[Self::Item]) -> u64;
 }
 
 /// Pages through a listing action: made by a fluent builder's `into_paginator()`, consumed as
@@ -196,7 +198,7 @@ async fn next_page<A: PagedAction>(state: State<A>) -> Option<(Result<A::Output,
     // Items added while paging can shift one page onto the next once or twice; a server that
     // answers the same pages again and again (A, A, A or A, B, A, B, A) is broken. Pages are
     // told apart by their whole content, so items without ids count too.
-    let repeats = cursor.seen.entry(fingerprint(A::items(&page))).or_insert(0);
+    let repeats = cursor.seen.entry(A::fingerprint(A::items(&page))).or_insert(0);
     *repeats += 1;
     if *repeats >= MAX_REPEATS {
         let reason =
@@ -208,10 +210,17 @@ async fn next_page<A: PagedAction>(state: State<A>) -> Option<(Result<A::Output,
     Some((Ok(page), if done { State::Done } else { State::Next(cursor) }))
 }
 
-/// A hash of a page's content.
-fn fingerprint<T: Hash>(items: &[T]) -> u64 {
+/// A hash of a page's content, for items that hash.
+pub(crate) fn hash_fingerprint<T: Hash>(items: &[T]) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     items.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A hash of a page's content, for items that do not hash (floats): of their JSON.
+pub(crate) fn json_fingerprint<T: serde::Serialize>(items: &[T]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(items).unwrap_or_default().hash(&mut hasher);
     hasher.finish()
 }
 

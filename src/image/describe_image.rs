@@ -91,6 +91,9 @@ impl crate::paginate::PagedAction for DescribeImageRequest {
     fn total_count(page: &DescribeImageResponse) -> i64 {
         page.total_count
     }
+    fn fingerprint(items: &[ImageInfo]) -> u64 {
+        crate::paginate::hash_fingerprint(items)
+    }
 }
 
 /// Pages through DescribeImage; see [`Paginator`](crate::paginate::Paginator).

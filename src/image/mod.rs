@@ -1,14 +1,16 @@
 //! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage, their
-//! paginator and waiters.
+//! paginator and waiters, and capturing an image from a VM safely.
 //!
 //! One file per action; adding an action is one file here and one line below.
 
+mod capture;
 mod create_custom_image;
 mod delete_custom_image;
 mod describe_image;
 mod model;
 mod waiters;
 
+pub use capture::{CaptureImageBuilder, CaptureProgress, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT, RESTART_BUDGET};
 pub use create_custom_image::*;
 pub use delete_custom_image::*;
 pub use describe_image::*;

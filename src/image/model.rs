@@ -34,6 +34,14 @@ string_enum! {
         Available = "Available",
         /// `Unavailable`: not usable, as older UCloudStack releases say it.
         Unavailable = "Unavailable",
+        /// `Initializing`: being prepared, as newer platforms say it.
+        Initializing = "Initializing",
+        /// `Terminated`: destroyed, as newer platforms say it.
+        Terminated = "Terminated",
+        /// `WaitMaking`: queued to be made, as newer platforms say it.
+        WaitMaking = "WaitMaking",
+        /// `WaitUploading`: queued to be imported, as newer platforms say it.
+        WaitUploading = "WaitUploading",
     }
 }
 
@@ -56,21 +64,32 @@ impl ImageStatus {
     }
 
     /// Whether the image has failed or is going away (`Failed`, `Unavailable`, `Terminating`,
-    /// `Deleting`, `Deleted`): it will not become available.
+    /// `Terminated`, `Deleting`, `Deleted`): it will not become available.
     pub fn is_failed_or_gone(&self) -> bool {
         matches!(
             self,
             ImageStatus::Failed
                 | ImageStatus::Unavailable
                 | ImageStatus::Terminating
+                | ImageStatus::Terminated
                 | ImageStatus::Deleting
                 | ImageStatus::Deleted
         )
     }
 
-    /// Whether the image is still changing (`Making`, `Terminating`, `Deleting`, `Uploading`).
+    /// Whether the image is still changing (`Making`, `Terminating`, `Deleting`, `Uploading`,
+    /// `Initializing`, `WaitMaking`, `WaitUploading`).
     pub fn is_transitional(&self) -> bool {
-        matches!(self, ImageStatus::Making | ImageStatus::Terminating | ImageStatus::Deleting | ImageStatus::Uploading)
+        matches!(
+            self,
+            ImageStatus::Making
+                | ImageStatus::Terminating
+                | ImageStatus::Deleting
+                | ImageStatus::Uploading
+                | ImageStatus::Initializing
+                | ImageStatus::WaitMaking
+                | ImageStatus::WaitUploading
+        )
     }
 }
 
@@ -144,6 +163,32 @@ pub struct ImageInfo {
     /// `UpdateTime`: 修改时间, the last modification time as a Unix timestamp (seconds).
     #[serde(rename = "UpdateTime", deserialize_with = "crate::de::opt_int", skip_serializing_if = "Option::is_none")]
     pub update_time: Option<i64>,
+    /// `CanVGPU`: whether the image supports vGPU (2.x, newer platforms).
+    #[serde(rename = "CanVGPU", deserialize_with = "crate::de::opt_bool", skip_serializing_if = "Option::is_none")]
+    pub can_vgpu: Option<bool>,
+    /// `RegionAlias`: the region's display name.
+    #[serde(
+        rename = "RegionAlias",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region_alias: Option<String>,
+    /// `ImageName`: the image's name, as newer platforms also send it (see `name`).
+    #[serde(rename = "ImageName", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub image_name: Option<String>,
+    /// `Reason`: why the image failed, when it did.
+    #[serde(rename = "Reason", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `SupportHotplug`: whether VMs from this image support hot-plugging.
+    #[serde(
+        rename = "SupportHotplug",
+        deserialize_with = "crate::de::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub support_hotplug: Option<bool>,
+    /// `Remarkable`: a Base image whose name and remark may be changed.
+    #[serde(rename = "Remarkable", deserialize_with = "crate::de::opt_bool", skip_serializing_if = "Option::is_none")]
+    pub remarkable: Option<bool>,
 }
 
 #[cfg(test)]

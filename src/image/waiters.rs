@@ -19,7 +19,7 @@ pub struct ImageDeleted;
 /// A waiter for an image; see [`Waiter`].
 pub type ImageWaiter<T> = Waiter<T>;
 
-async fn look(client: &Client, id: &str, region: Option<&str>) -> Result<Option<ImageInfo>, Error> {
+pub(crate) async fn look(client: &Client, id: &str, region: Option<&str>) -> Result<Option<ImageInfo>, Error> {
     let mut poll = client.describe_image().image_ids([id]);
     if let Some(region) = region {
         poll = poll.region(region);

@@ -148,6 +148,11 @@ pub(super) fn custom_image(
         image_status: Some(ImageStatus::Making),
         create_time: Some(now),
         update_time: Some(now),
+        image_name: Some(name.to_owned()),
+        region_alias: Some("华北一".into()),
+        can_vgpu: Some(false),
+        support_hotplug: Some(true),
+        ..ImageInfo::default()
     }
 }
 
@@ -180,6 +185,11 @@ pub(super) fn base_images(region: &str) -> Vec<FakeImage> {
                 image_status: Some(ImageStatus::Used),
                 create_time: Some(FAKE_TIME),
                 update_time: Some(FAKE_TIME),
+                image_name: Some(os_name.to_owned()),
+                region_alias: Some("华北一".into()),
+                can_vgpu: Some(false),
+                support_hotplug: Some(true),
+                remarkable: Some(true),
                 ..ImageInfo::default()
             },
             phase: Phase::Stable,
