@@ -6,6 +6,7 @@ mod decode;
 mod fake;
 mod faults;
 mod fidelity;
+mod lifecycle;
 mod load;
 mod paginate;
 mod properties;

@@ -24,6 +24,8 @@ pub(super) struct Codes {
     pub vm_not_found: i64,
     pub vm_not_stopped: i64,
     pub vm_being_imaged: i64,
+    pub vm_state: i64,
+    pub resource_not_found: i64,
 }
 
 impl Codes {
@@ -49,6 +51,9 @@ impl Codes {
                 vm_not_stopped: v1::VM_NOT_STOPPED,
                 // 1.x has no code of its own for it; "operation failed, retry later" is its busy.
                 vm_being_imaged: v1::OPERATION_FAILED,
+                // 1.x names no code for these; "parameter error" is what it has.
+                vm_state: v1::PARAM_ERROR,
+                resource_not_found: v1::PARAM_ERROR,
             },
             Platform::V2 => Codes {
                 missing_action: v2::MISSING_ACTION,
@@ -69,6 +74,8 @@ impl Codes {
                 vm_not_found: v2::VM_NOT_FOUND,
                 vm_not_stopped: v2::VM_NOT_STOPPED,
                 vm_being_imaged: v2::VM_BEING_IMAGED,
+                vm_state: v2::VM_STATE,
+                resource_not_found: v2::RESOURCE_NOT_FOUND,
             },
         }
     }

@@ -2,7 +2,7 @@
 
 use super::codes::Codes;
 use super::state::State;
-use super::{FakeBuilder, Fault, ReceivedRequest, image};
+use super::{FakeBuilder, Fault, ReceivedRequest, image, other, vm};
 use crate::REQUEST_ID_HEADER;
 use crate::sign::{SIGNATURE, signature};
 use serde_json::{Value, json};
@@ -46,7 +46,7 @@ impl Shared {
         for form in state.due() {
             let _ = self.act(state, &form);
         }
-        state.advance(self.settings.making_delay, self.settings.deleting_delay);
+        state.advance(self.settings.making_delay, self.settings.deleting_delay, self.settings.vm_delay);
     }
 
     pub fn handle(&self, body: &[u8], headers: Vec<(String, String)>) -> Reply {
@@ -134,6 +134,13 @@ impl Shared {
             Some("DescribeImage") => image::describe(self, state, form),
             Some("CreateCustomImage") => image::create(self, state, form),
             Some("DeleteCustomImage") => image::delete(self, state, form),
+            Some("DescribeVMInstance") => vm::describe(self, state, form),
+            Some("StopVMInstance") => vm::stop(self, state, form),
+            Some("StartVMInstance") => vm::start(self, state, form),
+            Some("PoweroffVMInstance") => vm::poweroff(self, state, form),
+            Some("RestartVMInstance") => vm::restart(self, state, form),
+            Some("ModifyNameAndRemark") => other::rename(self, state, form),
+            Some("DescribeRegion") => other::regions(self),
             Some(other) => Err((self.codes.unknown_action, format!("Action [{other}] not found"))),
             None => Err((self.codes.missing_action, "Missing Action".to_owned())),
         }
@@ -164,6 +171,8 @@ impl Shared {
             _ => {}
         }
         match param(form, "Region") {
+            // The one action that takes no Region.
+            _ if param(form, "Action") == Some("DescribeRegion") => {}
             None => return Err((codes.missing_region, "Params [Region] not available".into())),
             Some(region) if region != settings.region => {
                 return Err((codes.unknown_region, format!("Region [{region}] not available")));
@@ -182,6 +191,20 @@ impl Shared {
 
     pub fn required<'a>(&self, form: &'a Form, key: &str) -> Result<&'a str, (i64, String)> {
         param(form, key).ok_or_else(|| (self.codes.missing_param, format!("Params [{key}] not available")))
+    }
+
+    /// `Offset` and `Limit` as the listing actions read them (default 0 and 20; 1..=100).
+    pub fn page(&self, form: &Form) -> Result<(usize, usize), (i64, String)> {
+        let bad = self.codes.bad_param;
+        let offset = self.int(form, "Offset")?.unwrap_or(0);
+        let limit = self.int(form, "Limit")?.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err((bad, format!("Params [Limit] must be between 1 and 100, got {limit}")));
+        }
+        if offset < 0 {
+            return Err((bad, format!("Params [Offset] must not be negative, got {offset}")));
+        }
+        Ok((offset as usize, limit as usize))
     }
 
     pub fn int(&self, form: &Form, key: &str) -> Result<Option<i64>, (i64, String)> {

@@ -8,15 +8,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 pub(super) fn describe(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
-    let bad = shared.codes.bad_param;
-    let offset = shared.int(form, "Offset")?.unwrap_or(0);
-    let limit = shared.int(form, "Limit")?.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err((bad, format!("Params [Limit] must be between 1 and 100, got {limit}")));
-    }
-    if offset < 0 {
-        return Err((bad, format!("Params [Offset] must not be negative, got {offset}")));
-    }
+    let (offset, limit) = shared.page(form)?;
     let image_type = param(form, "ImageType").map(ImageType::from);
     let ids = list(form, "ImageIDs");
     let projects = list(form, "ProjectIDs");
@@ -33,7 +25,7 @@ pub(super) fn describe(shared: &Shared, state: &mut State, form: &Form) -> Outco
             })
     };
     let found: Vec<&ImageInfo> = state.images.iter().map(|i| &i.info).filter(|i| matches(i)).collect();
-    let page: Vec<&ImageInfo> = found.iter().skip(offset as usize).take(limit as usize).copied().collect();
+    let page: Vec<&ImageInfo> = found.iter().skip(offset).take(limit).copied().collect();
     Ok(json!({ "TotalCount": found.len(), "Infos": page }))
 }
 

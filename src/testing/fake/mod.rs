@@ -7,7 +7,9 @@
 mod codes;
 mod handler;
 mod image;
+mod other;
 mod state;
+mod vm;
 
 use crate::image::{ImageInfo, ImageStatus};
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
@@ -15,7 +17,7 @@ use crate::vm::VmState;
 use crate::{Client, ClientBuilder, Credentials, Platform};
 use async_trait::async_trait;
 use handler::Shared;
-use state::{FakeImage, FakeVm, Phase, State, TokenBucket, VM_IMAGE, base_images, custom_image};
+use state::{FakeImage, FakeVm, Phase, State, TokenBucket, base_images, custom_image};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -81,6 +83,7 @@ pub struct FakeBuilder {
     platform: Platform,
     making_delay: Duration,
     deleting_delay: Duration,
+    vm_delay: Duration,
     vm_ids: Vec<String>,
     base_images: bool,
     rate_limit: Option<u32>,
@@ -96,6 +99,7 @@ impl Default for FakeBuilder {
             platform: Platform::default(),
             making_delay: Duration::from_secs(2),
             deleting_delay: Duration::from_secs(1),
+            vm_delay: Duration::from_secs(2),
             vm_ids: vec!["vm-fake-1".into(), "vm-fake-2".into(), "vm-fake-3".into()],
             base_images: true,
             rate_limit: None,
@@ -113,6 +117,7 @@ impl std::fmt::Debug for FakeBuilder {
             .field("platform", &self.platform)
             .field("making_delay", &self.making_delay)
             .field("deleting_delay", &self.deleting_delay)
+            .field("vm_delay", &self.vm_delay)
             .field("vm_ids", &self.vm_ids)
             .field("base_images", &self.base_images)
             .field("rate_limit", &self.rate_limit)
@@ -159,6 +164,13 @@ impl FakeBuilder {
         self
     }
 
+    /// How long a VM takes to get where a power action sends it (`Stopping` → `Stopped`,
+    /// `Starting` → `Running`, ...; default 2 s).
+    pub fn vm_delay(mut self, delay: Duration) -> Self {
+        self.vm_delay = delay;
+        self
+    }
+
     /// The virtual machines the fake holds (default `vm-fake-1` to `vm-fake-3`), each
     /// `Stopped` and made from the Base image `cn-image-centos-79`.
     pub fn vm_ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -182,11 +194,7 @@ impl FakeBuilder {
 
     fn into_shared(self) -> Arc<Shared> {
         let images = if self.base_images { base_images(&self.region) } else { Vec::new() };
-        let vms = self
-            .vm_ids
-            .iter()
-            .map(|id| FakeVm { vm_id: id.clone(), state: VmState::Stopped, image_id: VM_IMAGE.to_owned() })
-            .collect();
+        let vms = self.vm_ids.iter().map(|id| FakeVm::new(id)).collect();
         let rate = self.rate_limit.map(TokenBucket::new);
         Arc::new(Shared {
             codes: codes::Codes::of(self.platform),
@@ -211,8 +219,8 @@ impl FakeBuilder {
     }
 }
 
-/// A UCloudStack on 127.0.0.1 for tests: DescribeImage, CreateCustomImage and
-/// DeleteCustomImage from in-memory state, signatures checked, faults on request.
+/// A UCloudStack on 127.0.0.1 for tests: the image actions, the VM actions, ModifyNameAndRemark
+/// and DescribeRegion from in-memory state, signatures checked, faults on request.
 ///
 /// It answers with the RetCodes of the [`platform`](FakeBuilder::platform) it plays (2.x by
 /// default; the numbers in brackets are 1.x's), and keeps the platform's rules:
@@ -229,6 +237,13 @@ impl FakeBuilder {
 /// - DeleteCustomImage needs `ImageID` of an existing image (1000 \[2008\]), a custom one (207
 ///   \[140\]), not `Making` or `Deleting` (1001 \[2007\]) and used by no VM (1008 \[2009\]); the
 ///   image is `Deleting`, then gone after the deleting delay;
+/// - DescribeVMInstance filters on `VMIDs.N`, `States.N`, `Keyword`, `ProjectIDs.N`, `VPCID`,
+///   `SubnetID` and `CompanyID`; StopVMInstance needs a `Running` VM, StartVMInstance a
+///   `Stopped` one not being imaged (1016), RestartVMInstance a `Running` one, and
+///   PoweroffVMInstance one that is on; else 1005 \[140\]. The VM goes `Stopping`, `Starting`,
+///   `Restarting` or `Poweroffing`, and gets there after the [VM delay](FakeBuilder::vm_delay);
+/// - ModifyNameAndRemark renames an image (its remark is its description) or a VM, else 200
+///   \[140\]; DescribeRegion lists the fake's region, `TotalCount` as a string;
 /// - [`rate_limit`](FakeBuilder::rate_limit) and [`Fault::Throttled`] answer 199 \[165\].
 #[derive(Debug)]
 pub struct FakeUCloudStack {
@@ -341,14 +356,22 @@ impl FakeUCloudStack {
         }
     }
 
-    /// A VM's state, if the fake holds the VM.
+    /// A VM's state now, if the fake holds the VM.
     pub fn vm_state(&self, vm_id: &str) -> Option<VmState> {
-        self.shared.lock().vms.iter().find(|vm| vm.vm_id == vm_id).map(|vm| vm.state.clone())
+        self.vm(vm_id).and_then(|vm| vm.state)
     }
 
-    /// Sets a VM's state (e.g. `Running`, from which no image can be made).
+    /// A VM's state, as DescribeVMInstance would list it now.
+    pub fn vm(&self, vm_id: &str) -> Option<crate::vm::VmInstanceInfo> {
+        let mut state = self.shared.lock();
+        self.shared.advance(&mut state);
+        state.vms.iter().find(|vm| vm.vm_id == vm_id).map(|vm| vm.info(&self.shared.settings.region))
+    }
+
+    /// Sets a VM's state at once (e.g. `Running`, from which no image can be made), ending any
+    /// transition it was in.
     pub fn set_vm_state(&self, vm_id: &str, state: VmState) -> bool {
-        self.shared.lock().vm_mut(vm_id).map(|vm| vm.state = state).is_some()
+        self.shared.lock().vm_mut(vm_id).map(|vm| (vm.state, vm.transition) = (state, None)).is_some()
     }
 
     /// Says which image a VM was made from: that image is in use, and cannot be deleted, while

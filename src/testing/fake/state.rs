@@ -1,7 +1,7 @@
 //! What the fake holds: images and VMs, and how they change as time passes.
 
 use crate::image::{ImageInfo, ImageStatus, ImageType, OsType};
-use crate::vm::VmState;
+use crate::vm::{ChargeType, VmDiskInfo, VmInstanceInfo, VmIpInfo, VmState};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -34,9 +34,82 @@ pub(super) struct FakeImage {
 #[derive(Debug, Clone)]
 pub(super) struct FakeVm {
     pub vm_id: String,
+    pub name: String,
+    pub remark: String,
     pub state: VmState,
     /// The image the VM was made from: that image is in use while the VM exists.
     pub image_id: String,
+    /// Where the VM is going, and since when: it gets there after the VM delay.
+    pub transition: Option<(VmState, Instant)>,
+}
+
+impl FakeVm {
+    pub fn new(vm_id: &str) -> Self {
+        FakeVm {
+            vm_id: vm_id.to_owned(),
+            name: vm_id.to_owned(),
+            remark: String::new(),
+            state: VmState::Stopped,
+            image_id: VM_IMAGE.to_owned(),
+            transition: None,
+        }
+    }
+
+    /// Puts the VM in `now` on its way to `then`.
+    pub fn go(&mut self, now: VmState, then: VmState) {
+        self.state = now;
+        self.transition = Some((then, Instant::now()));
+    }
+
+    /// The VM as DescribeVMInstance lists it.
+    pub fn info(&self, region: &str) -> VmInstanceInfo {
+        let disk = VmDiskInfo {
+            disk_type: Some("Boot".into()),
+            disk_id: Some(format!("{}-boot", self.vm_id)),
+            name: Some("系统盘".into()),
+            drive: Some("vda".into()),
+            size: Some(40),
+            is_elastic: Some(false),
+            storage_set_type: Some("Normal".into()),
+            ..VmDiskInfo::default()
+        };
+        let ip = VmIpInfo {
+            ip: Some("10.0.0.10".into()),
+            ip_type: Some("Private".into()),
+            ip_version: Some("IPv4".into()),
+            is_elastic: Some(false),
+            is_vip: Some(false),
+            is_default_gw: Some(true),
+            nic_type: Some("LAN".into()),
+            ..VmIpInfo::default()
+        };
+        VmInstanceInfo {
+            region: Some(region.to_owned()),
+            company_id: Some(200001),
+            project_id: Some("proj-default".into()),
+            project_name: Some("默认项目".into()),
+            state: Some(self.state.clone()),
+            vm_id: Some(self.vm_id.clone()),
+            name: Some(self.name.clone()),
+            remark: Some(self.remark.clone()).filter(|r| !r.is_empty()),
+            image_id: Some(self.image_id.clone()),
+            os_type: Some(OsType::Linux),
+            os_name: Some("CentOS 7.9 64位".into()),
+            set_arch: Some("x86_64".into()),
+            charge_type: Some(ChargeType::Dynamic),
+            cpu: Some(2),
+            memory: Some(4096),
+            vpc_id: Some("vpc-fake".into()),
+            subnet_id: Some("subnet-fake".into()),
+            create_time: Some(FAKE_TIME),
+            update_time: Some(FAKE_TIME),
+            cpu_utilization: Some(0.5),
+            can_login: Some(true),
+            disk_infos: vec![disk],
+            ip_infos: vec![ip],
+            ..VmInstanceInfo::default()
+        }
+    }
 }
 
 /// Where an image is in its life; statuses change lazily, when the fake is next asked.
@@ -91,9 +164,17 @@ impl State {
         self.vms.iter_mut().find(|v| v.vm_id == vm_id)
     }
 
-    /// Moves images along their life, as time has passed.
-    pub fn advance(&mut self, making_delay: Duration, deleting_delay: Duration) {
+    /// Moves images and VMs along their life, as time has passed.
+    pub fn advance(&mut self, making_delay: Duration, deleting_delay: Duration, vm_delay: Duration) {
         let now = Instant::now();
+        for vm in &mut self.vms {
+            if let Some((then, since)) = vm.transition.clone() {
+                if now.duration_since(since) >= vm_delay {
+                    vm.state = then;
+                    vm.transition = None;
+                }
+            }
+        }
         self.images.retain_mut(|image| match image.phase {
             Phase::Making { since } if now.duration_since(since) >= making_delay => {
                 image.info.image_status = Some(ImageStatus::Used);
