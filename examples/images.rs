@@ -1,10 +1,15 @@
-//! `images`: list, show, create and delete UCloudStack images from the command line.
+//! `images`: list, show, create, capture, rename and delete UCloudStack images, and list VMs
+//! and regions, from the command line.
 //!
 //! ```text
 //! cargo run --example images -- list [--type custom] [--keyword centos] [--id ID].. [--project P].. [--json]
 //! cargo run --example images -- show IMAGE_ID [--json]
 //! cargo run --example images -- create --vm-id VM --name NAME [--description TEXT] [--wait]
+//! cargo run --example images -- capture VM_ID --name NAME [--description TEXT] [--stop] [--restart]
+//! cargo run --example images -- rename IMAGE_ID --name NAME [--description TEXT]
 //! cargo run --example images -- delete IMAGE_ID [--wait]
+//! cargo run --example images -- vms [--state running].. [--json]
+//! cargo run --example images -- regions [--json]
 //! ```
 //!
 //! Runs against the embedded fake UCloudStack unless UCLOUDSTACK_ENDPOINT is set (then also
@@ -18,6 +23,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 use ucloudstack::image::{ImageInfo, ImageType};
 use ucloudstack::testing::FakeUCloudStack;
+use ucloudstack::vm::{VmInstanceInfo, VmState};
 use ucloudstack::wait::{WaitTarget, Waiter};
 use ucloudstack::{Client, Error};
 
@@ -77,6 +83,43 @@ enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Make a custom image of a VM safely: stop it (with --stop), make the image, wait until it
+    /// is ready, start the VM again (with --restart).
+    Capture {
+        /// The virtual machine.
+        vm_id: String,
+        /// The new image's name.
+        #[arg(long)]
+        name: String,
+        /// The new image's description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Stop the VM first if it runs (else a running VM is an error).
+        #[arg(long)]
+        stop: bool,
+        /// Start the VM again afterwards, if it was running.
+        #[arg(long)]
+        restart: bool,
+    },
+    /// Rename an image (ModifyNameAndRemark).
+    Rename {
+        /// The image id.
+        image_id: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
+        /// The new description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List virtual machines, every page.
+    Vms {
+        /// Only VMs in these states (repeatable), e.g. running, stopped.
+        #[arg(long = "state")]
+        states: Vec<String>,
+    },
+    /// List the platform's regions.
+    Regions,
     /// Delete a custom image.
     Delete {
         /// The image id.
@@ -153,6 +196,66 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 println!("{}", created.image_id);
             }
         }
+        Command::Capture { vm_id, name, description, stop, restart } => {
+            let mut capture =
+                client.capture_image(&vm_id).image_name(name).stop_vm(stop).restart_vm(restart).max_wait(limits.0);
+            if let Some(description) = description {
+                capture = capture.image_description(description);
+            }
+            capture = capture.poll_delay(limits.1, Duration::from_secs(30).max(limits.1));
+            let captured = capture_with_progress(capture).await?;
+            let id = captured.image.image_id.clone().unwrap_or_default();
+            eprintln!(
+                "captured {id} from {vm_id}{}",
+                match (captured.vm_was_running, captured.vm_restarted) {
+                    (true, true) => " (the VM was stopped and started again)",
+                    (true, false) => " (the VM was stopped and is left stopped)",
+                    _ => "",
+                }
+            );
+            print_image(&captured.image, cli.json);
+        }
+        Command::Rename { image_id, name, description } => {
+            let mut rename = client.modify_name_and_remark().resource_id(&image_id).name(name);
+            if let Some(description) = description {
+                rename = rename.remark(description);
+            }
+            rename.send().await?;
+            eprintln!("renamed {image_id}");
+        }
+        Command::Vms { states } => {
+            let states: Vec<VmState> = states.iter().map(|s| state(s)).collect();
+            let vms: Vec<VmInstanceInfo> =
+                client.describe_vm_instance().states(states).into_paginator().items().try_collect().await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&vms).expect("VmInstanceInfo serializes"));
+            } else {
+                let rows = vms.iter().map(|vm| {
+                    [
+                        text(&vm.vm_id),
+                        text(&vm.name),
+                        vm.state.as_ref().map_or("-".into(), ToString::to_string),
+                        text(&vm.image_id),
+                        vm.cpu.map_or("-".into(), |c| format!("{c} CPU")),
+                        vm.memory.map_or("-".into(), |m| format!("{} GB", m / 1024)),
+                        vm.ip_infos.iter().filter_map(|ip| ip.ip.clone()).collect::<Vec<_>>().join(","),
+                    ]
+                });
+                table(["ID", "NAME", "STATE", "IMAGE", "CPU", "MEMORY", "IP"], rows, "VM");
+            }
+        }
+        Command::Regions => {
+            let regions = client.describe_region().send().await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&regions.infos).expect("RegionInfo serializes"));
+            } else {
+                let rows = regions
+                    .infos
+                    .iter()
+                    .map(|r| [text(&r.region), text(&r.region_alias), text(&r.city), text(&r.state)]);
+                table(["REGION", "NAME", "CITY", "STATE"], rows, "region");
+            }
+        }
         Command::Delete { image_id, wait } => {
             client.delete_custom_image().image_id(&image_id).send().await?;
             eprintln!("deleting {image_id}");
@@ -179,7 +282,9 @@ async fn connect(region: Option<&str>) -> Result<(Client, Option<FakeUCloudStack
         }
         return Ok((builder.build()?, None));
     }
-    let fake = FakeUCloudStack::start().await;
+    let fake = FakeUCloudStack::builder().vm_delay(Duration::from_secs(1)).start().await;
+    // One running VM, so that `capture vm-fake-3 --stop --restart` shows the whole dance.
+    fake.set_vm_state("vm-fake-3", VmState::Running);
     eprintln!("UCLOUDSTACK_ENDPOINT is not set: using the embedded fake UCloudStack at {}", fake.endpoint());
     let mut builder = fake.client_builder();
     if let Some(region) = region {
@@ -225,6 +330,38 @@ async fn with_progress<T: WaitTarget>(
     }
 }
 
+/// Runs a capture, showing the step, the status and the elapsed time: a spinner on a terminal,
+/// a line per change otherwise.
+async fn capture_with_progress(
+    capture: ucloudstack::image::CaptureImageBuilder,
+) -> Result<ucloudstack::image::CapturedImage, Error> {
+    if std::io::stderr().is_terminal() {
+        let spinner = ProgressBar::new_spinner();
+        spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        let bar = spinner.clone();
+        let result = capture
+            .on_progress(move |p| bar.set_message(format!("{}: {} ({}s)", p.stage, p.status, p.elapsed.as_secs())))
+            .send()
+            .await;
+        spinner.finish_and_clear();
+        result
+    } else {
+        let last = std::sync::Mutex::new(String::new());
+        capture
+            .on_progress(move |p| {
+                let line = format!("{}: {}", p.stage, p.status);
+                let mut last = last.lock().unwrap();
+                if *last != line {
+                    eprintln!("{line} after {:.1}s", p.elapsed.as_secs_f64());
+                    *last = line;
+                }
+            })
+            .send()
+            .await
+    }
+}
+
 fn print_image(image: &ImageInfo, json: bool) {
     if json {
         println!("{}", serde_json::to_string_pretty(image).expect("ImageInfo serializes"));
@@ -238,22 +375,36 @@ fn print_images(images: &[ImageInfo], json: bool) {
         println!("{}", serde_json::to_string_pretty(images).expect("ImageInfo serializes"));
         return;
     }
-    let rows: Vec<[String; 7]> = images
+    let rows = images.iter().map(|i| {
+        [
+            text(&i.image_id),
+            text(&i.name),
+            i.image_type.as_ref().map_or("-".into(), ToString::to_string),
+            i.os_name.clone().or_else(|| i.os_type.as_ref().map(ToString::to_string)).unwrap_or_else(|| "-".into()),
+            i.image_status.as_ref().map_or("-".into(), ToString::to_string),
+            i.image_size.map_or("-".into(), |gb| format!("{gb} GB")),
+            i.create_time.map_or("-".into(), date),
+        ]
+    });
+    table(["ID", "NAME", "TYPE", "OS", "STATUS", "SIZE", "CREATED"], rows, "image");
+}
+
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "-".into())
+}
+
+/// A VM state as typed on the command line, in any case (`running` is `Running`).
+fn state(text: &str) -> VmState {
+    VmState::KNOWN
         .iter()
-        .map(|i| {
-            let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-            [
-                text(&i.image_id),
-                text(&i.name),
-                i.image_type.as_ref().map_or("-".into(), ToString::to_string),
-                i.os_name.clone().or_else(|| i.os_type.as_ref().map(ToString::to_string)).unwrap_or_else(|| "-".into()),
-                i.image_status.as_ref().map_or("-".into(), ToString::to_string),
-                i.image_size.map_or("-".into(), |gb| format!("{gb} GB")),
-                i.create_time.map_or("-".into(), date),
-            ]
-        })
-        .collect();
-    let header = ["ID", "NAME", "TYPE", "OS", "STATUS", "SIZE", "CREATED"].map(String::from);
+        .find(|known| known.eq_ignore_ascii_case(text))
+        .map_or_else(|| VmState::from(text), |known| VmState::from(*known))
+}
+
+/// Prints rows under a header, columns aligned, then the count of `noun`s.
+fn table<const N: usize>(header: [&str; N], rows: impl Iterator<Item = [String; N]>, noun: &str) {
+    let rows: Vec<[String; N]> = rows.collect();
+    let header = header.map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -265,7 +416,7 @@ fn print_images(images: &[ImageInfo], json: bool) {
             row.iter().zip(&widths).map(|(cell, w)| format!("{cell}{}", " ".repeat(w - width(cell)))).collect();
         println!("{}", cells.join("  ").trim_end());
     }
-    println!("{} image{}", rows.len(), if rows.len() == 1 { "" } else { "s" });
+    println!("{} {noun}{}", rows.len(), if rows.len() == 1 { "" } else { "s" });
 }
 
 /// Display width: CJK characters take two columns.

@@ -1,4 +1,5 @@
-//! List images, create a custom image, wait until it is available, show it, delete it.
+//! List images, capture a custom image of a stopped VM (make it, wait until it is available),
+//! show it, rename it, delete it.
 //!
 //! `cargo run --example quickstart` runs against the embedded fake UCloudStack. To run the same
 //! steps against a real one, set UCLOUDSTACK_ENDPOINT, UCLOUDSTACK_PUBLIC_KEY,
@@ -29,6 +30,7 @@ async fn run() -> Result<(), ucloudstack::Error> {
         let fake = FakeUCloudStack::builder()
             .making_delay(Duration::from_millis(1500))
             .deleting_delay(Duration::from_millis(500))
+            .vm_delay(Duration::from_millis(500))
             .start()
             .await;
         println!("UCLOUDSTACK_ENDPOINT is not set: using the embedded fake UCloudStack at {}", fake.endpoint());
@@ -43,34 +45,37 @@ async fn run() -> Result<(), ucloudstack::Error> {
     }
 
     let Some(vm_id) = vm_id else {
-        println!("\nUCLOUDSTACK_VM_ID is not set: skipping create, show and delete.");
+        println!("\nUCLOUDSTACK_VM_ID is not set: skipping capture, show, rename and delete.");
         return Ok(());
     };
 
-    println!("\n2. Creating a custom image from VM {vm_id} (CreateCustomImage)");
-    let created = client
-        .create_custom_image()
-        .vm_id(&vm_id)
+    println!("\n2. Capturing a custom image of VM {vm_id} (capture_image: DescribeVMInstance, CreateCustomImage, then");
+    println!("   DescribeImage until it is Used). The VM must be stopped: a running one is refused before");
+    println!(
+        "   anything changes, unless .stop_vm(true) lets the capture stop it (and .restart_vm(true) start it again)."
+    );
+    let captured = client
+        .capture_image(&vm_id)
         .image_name("quickstart-image")
         .image_description("made by the ucloudstack quickstart")
+        .on_progress(|p| println!("   {}: {} ({:.1}s)", p.stage, p.status, p.elapsed.as_secs_f64()))
         .send()
         .await?;
-    println!("   created {}", created.image_id);
+    let image_id = captured.image.image_id.clone().unwrap_or_default();
+    println!("   {}", line(&captured.image));
 
-    println!("\n3. Showing it (DescribeImage, ImageIDs.0={})", created.image_id);
-    let shown = client.describe_image().image_ids([&created.image_id]).send().await?;
+    println!("\n3. Showing and renaming it (DescribeImage ImageIDs.0={image_id}, ModifyNameAndRemark)");
+    client.modify_name_and_remark().resource_id(&image_id).name("quickstart-golden").send().await?;
+    let shown = client.describe_image().image_ids([&image_id]).send().await?;
     for image in &shown.infos {
         println!("   {}", line(image));
     }
-    println!("   waiting until it is available...");
-    let image = client.wait_until_image_available(&created.image_id).await?;
-    println!("   {}", line(&image));
 
     println!("\n4. Deleting it (DeleteCustomImage)");
-    client.delete_custom_image().image_id(&created.image_id).send().await?;
+    client.delete_custom_image().image_id(&image_id).send().await?;
     println!("   waiting until it is gone...");
-    client.wait_until_image_deleted(&created.image_id).await?;
-    println!("   {} is gone", created.image_id);
+    client.wait_until_image_deleted(&image_id).await?;
+    println!("   {image_id} is gone");
 
     println!("\n5. Every custom image left, across pages (the paginator)");
     let mut images = client.describe_image().image_type(ImageType::Custom).into_paginator().items();

@@ -103,3 +103,43 @@ async fn a_bad_id_fails_with_the_ret_code() {
     let out = images(&fake, &["frobnicate"]);
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn capture_rename_vms_and_regions() {
+    let fake = FakeUCloudStack::builder()
+        .making_delay(Duration::from_millis(300))
+        .vm_delay(Duration::from_millis(300))
+        .start()
+        .await;
+    fake.set_vm_state("vm-fake-2", ucloudstack::vm::VmState::Running);
+
+    let out = images(&fake, &["vms", "--state", "running"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("ID") && stdout.contains("vm-fake-2") && !stdout.contains("vm-fake-1"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("1 VM"), "{stdout}");
+
+    let out = images(&fake, &["capture", "vm-fake-2", "--name", "cli-golden"]);
+    assert_eq!(out.status.code(), Some(1), "a running VM without --stop is refused");
+    assert!(text(&out.stderr).contains("the VM is Running"), "{}", text(&out.stderr));
+
+    let out = images(&fake, &["capture", "vm-fake-2", "--name", "cli-golden", "--stop", "--restart", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let image: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((image["Name"].as_str(), image["ImageStatus"].as_str()), (Some("cli-golden"), Some("Used")));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("stopping the VM") && stderr.contains("starting the VM again"), "{stderr}");
+    assert!(stderr.contains("stopped and started again"), "{stderr}");
+    assert_eq!(fake.vm_state("vm-fake-2"), Some(ucloudstack::vm::VmState::Running));
+
+    let id = image["ImageID"].as_str().unwrap();
+    let out = images(&fake, &["rename", id, "--name", "renamed", "--description", "via cli"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let renamed = fake.image(id).unwrap();
+    assert_eq!((renamed.name.as_deref(), renamed.image_description.as_deref()), (Some("renamed"), Some("via cli")));
+
+    let out = images(&fake, &["regions", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let regions: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(regions[0]["Region"], "cn");
+}
