@@ -4,8 +4,10 @@
 
 use crate::{Action, CallOptions, Client, Error};
 use futures_core::Stream;
+use futures_util::stream::FuturesOrdered;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -55,6 +57,15 @@ pub trait PagedAction: Action + Clone + 'static {
 /// list, so an item may be seen twice or missed. A server that returns the same page three
 /// times (anywhere in the list), or a list longer than [`max_pages`](Self::max_pages), ends
 /// the stream with [`Error::Pagination`].
+///
+/// With [`concurrency`](Self::concurrency) `n` above 1, the first page is fetched alone (it
+/// tells `TotalCount`); then up to `n` pages are requested at once, at the offsets that
+/// `TotalCount` and the page size give, and yielded in server order, holding at most `n` pages.
+/// The stream ends at the first page that comes back short or empty (the list shrank while
+/// paging) and at the `TotalCount` the latest page reported. Fetching ahead widens the
+/// consistency caveat: the pages are read at slightly different moments, so a list that
+/// changes while it is read is the more likely to show an item twice or miss one. Dropping
+/// the stream cancels the requests in flight and sends no more.
 #[must_use = "a paginator does nothing until .pages() or .items() is polled"]
 pub struct Paginator<A: PagedAction> {
     client: Client,
@@ -62,6 +73,7 @@ pub struct Paginator<A: PagedAction> {
     options: CallOptions,
     page_size: Option<u32>,
     max_pages: usize,
+    concurrency: usize,
 }
 
 impl<A: PagedAction + std::fmt::Debug> std::fmt::Debug for Paginator<A> {
@@ -71,6 +83,7 @@ impl<A: PagedAction + std::fmt::Debug> std::fmt::Debug for Paginator<A> {
             .field("options", &self.options)
             .field("page_size", &self.page_size)
             .field("max_pages", &self.max_pages)
+            .field("concurrency", &self.concurrency)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +102,7 @@ impl<A: PagedAction> Clone for Paginator<A> {
             options: self.options.clone(),
             page_size: self.page_size,
             max_pages: self.max_pages,
+            concurrency: self.concurrency,
         }
     }
 }
@@ -102,7 +116,7 @@ impl<A: PagedAction> crate::CallOptionsBuilder for Paginator<A> {
 impl<A: PagedAction> Paginator<A> {
     /// A paginator for `request` (its build result: an invalid request fails the stream).
     pub(crate) fn new(client: Client, request: Result<A, Error>, options: CallOptions) -> Self {
-        Paginator { client, request, options, page_size: None, max_pages: DEFAULT_MAX_PAGES }
+        Paginator { client, request, options, page_size: None, max_pages: DEFAULT_MAX_PAGES, concurrency: 1 }
     }
 
     /// Items per page, 1 to 100 (default 100, or the request's own `limit`).
@@ -117,11 +131,22 @@ impl<A: PagedAction> Paginator<A> {
         self
     }
 
-    /// The pages, as they arrive. The first page is yielded even when empty, so its
+    /// How many page requests may be in flight at once once `TotalCount` is known (default 1:
+    /// one page after the other). At least 1.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages;
+        self
+    }
+
+    /// The pages, in server order. The first page is yielded even when empty, so its
     /// `total_count` can be read.
     pub fn pages(self) -> Paged<A::Output> {
         let page_size = self.page_size;
+        let concurrency = self.concurrency;
         let start = self.request.and_then(|mut request| {
+            if concurrency == 0 {
+                return Err(Error::invalid("concurrency", "must be at least 1"));
+            }
             let limit = page_size.or(request.limit()).unwrap_or(MAX_PAGE_SIZE);
             let offset = request.offset().unwrap_or(0);
             request.set_page(offset, limit);
@@ -140,7 +165,11 @@ impl<A: PagedAction> Paginator<A> {
             })),
             Err(error) => State::Failed(error),
         };
-        Paged { inner: stream::unfold(state, next_page::<A>).boxed() }
+        if concurrency <= 1 {
+            return Paged { inner: stream::unfold(state, next_page::<A>).boxed() };
+        }
+        let ahead = Ahead { state, in_flight: FuturesOrdered::new(), next_offset: 0, end: 0, step: 1, concurrency };
+        Paged { inner: stream::unfold(ahead, next_page_ahead::<A>).boxed() }
     }
 
     /// The items, one by one, across pages.
@@ -208,6 +237,115 @@ async fn next_page<A: PagedAction>(state: State<A>) -> Option<(Result<A::Output,
     cursor.offset = cursor.offset.saturating_add(u32::try_from(received).unwrap_or(u32::MAX));
     let done = i64::from(cursor.offset) >= A::total_count(&page);
     Some((Ok(page), if done { State::Done } else { State::Next(cursor) }))
+}
+
+type PageFuture<A> = Pin<Box<dyn Future<Output = (u32, Result<<A as Action>::Output, Error>)> + Send>>;
+
+/// A paginator that fetches pages ahead: the first page alone, then up to `concurrency` at a
+/// time, yielded in order.
+struct Ahead<A: PagedAction> {
+    state: State<A>,
+    in_flight: FuturesOrdered<PageFuture<A>>,
+    /// The offset of the next page to request.
+    next_offset: u32,
+    /// `TotalCount`, as the latest page said.
+    end: i64,
+    /// How many items a full page holds, as the first page showed (a server may cap `Limit`).
+    step: u32,
+    concurrency: usize,
+}
+
+fn fetch<A: PagedAction>(cursor: &Cursor<A>, offset: u32) -> PageFuture<A> {
+    let (client, options, mut request) = (cursor.client.clone(), cursor.options.clone(), cursor.request.clone());
+    let limit = request.limit().unwrap_or(MAX_PAGE_SIZE);
+    request.set_page(offset, limit);
+    Box::pin(async move { (offset, client.send_with(request, &options).await) })
+}
+
+async fn next_page_ahead<A: PagedAction>(mut ahead: Ahead<A>) -> Option<(Result<A::Output, Error>, Ahead<A>)> {
+    let cursor = match std::mem::replace(&mut ahead.state, State::Done) {
+        State::Next(cursor) => cursor,
+        State::Failed(error) => return Some((Err(error), ahead)),
+        State::Done => return None,
+    };
+    let limit = cursor.request.limit().unwrap_or(MAX_PAGE_SIZE);
+    if cursor.fetched == 0 {
+        // The first page alone: it tells TotalCount.
+        let offset = cursor.offset;
+        let (_, result) = fetch(&cursor, offset).await;
+        return ahead.accept(cursor, offset, limit, result);
+    }
+    // Keep up to `concurrency` requests in flight, within TotalCount and the page guard.
+    while ahead.in_flight.len() < ahead.concurrency
+        && i64::from(ahead.next_offset) < ahead.end
+        && cursor.fetched + ahead.in_flight.len() < cursor.max_pages
+    {
+        ahead.in_flight.push_back(fetch(&cursor, ahead.next_offset));
+        ahead.next_offset = ahead.next_offset.saturating_add(ahead.step);
+    }
+    if ahead.in_flight.is_empty() {
+        if i64::from(ahead.next_offset) < ahead.end {
+            let reason = format!(
+                "gave up after {} pages at offset {}: the list does not end",
+                cursor.fetched, ahead.next_offset
+            );
+            return Some((Err(guard_error::<A>(reason)), ahead));
+        }
+        return None;
+    }
+    let (offset, result) = ahead.in_flight.next().await?;
+    ahead.accept(cursor, offset, limit, result)
+}
+
+impl<A: PagedAction> Ahead<A> {
+    /// Takes one page in order: what to yield (nothing for an empty page after the first),
+    /// and whether the list goes on.
+    fn accept(
+        mut self,
+        mut cursor: Box<Cursor<A>>,
+        offset: u32,
+        limit: u32,
+        result: Result<A::Output, Error>,
+    ) -> Option<(Result<A::Output, Error>, Self)> {
+        let page = match result {
+            Ok(page) => page,
+            Err(error) => {
+                self.in_flight = FuturesOrdered::new();
+                return Some((Err(error), self));
+            }
+        };
+        let first = cursor.fetched == 0;
+        cursor.fetched += 1;
+        let received = A::items(&page).len();
+        let repeats = cursor.seen.entry(A::fingerprint(A::items(&page))).or_insert(0);
+        *repeats += 1;
+        if received > 0 && *repeats >= MAX_REPEATS {
+            self.in_flight = FuturesOrdered::new();
+            let reason = format!("the page at offset {offset} came back {MAX_REPEATS} times: the list does not end");
+            return Some((Err(guard_error::<A>(reason)), self));
+        }
+        self.end = A::total_count(&page);
+        let end_of_page = i64::from(offset) + received as i64;
+        // A short or empty page is the end of the list as it is now: the rest was planned
+        // from a TotalCount that no longer holds.
+        if first {
+            // A server may cap Limit: the first page says how long a full page is.
+            self.step = u32::try_from(received).unwrap_or(limit).clamp(1, limit.max(1));
+            self.next_offset = offset.saturating_add(self.step);
+        }
+        let short = !first && received < self.step as usize;
+        let ends = received == 0 || short || end_of_page >= self.end;
+        if ends {
+            // Requests in flight are cancelled here, and no more are made.
+            self.in_flight = FuturesOrdered::new();
+            if received == 0 && !first {
+                return None;
+            }
+        } else {
+            self.state = State::Next(cursor);
+        }
+        Some((Ok(page), self))
+    }
 }
 
 /// A hash of a page's content, for items that hash.

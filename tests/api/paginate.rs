@@ -216,3 +216,161 @@ async fn streams_are_send_and_run_in_spawned_tasks() {
     });
     assert_eq!(task.await.unwrap().unwrap().len(), 12);
 }
+
+// -- Pages fetched ahead.
+
+/// A transport that counts how many requests are in flight at once.
+#[derive(Debug)]
+struct Counts {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[derive(Debug, Clone)]
+struct Counting {
+    inner: ucloudstack::testing::FakeTransport,
+    counts: std::sync::Arc<Counts>,
+}
+
+#[async_trait::async_trait]
+impl ucloudstack::Transport for Counting {
+    async fn send(
+        &self,
+        request: ucloudstack::HttpRequest,
+    ) -> Result<ucloudstack::HttpResponse, ucloudstack::TransportError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.counts.now.fetch_add(1, SeqCst) + 1;
+        self.counts.most.fetch_max(now, SeqCst);
+        let answer = self.inner.send(request).await;
+        self.counts.now.fetch_sub(1, SeqCst);
+        answer
+    }
+}
+
+fn counted(count: usize) -> (FakeUCloudStack, Vec<String>, std::sync::Arc<Counts>, Client) {
+    let fake =
+        FakeUCloudStack::builder().without_base_images().latency(std::time::Duration::from_millis(20)).in_process();
+    let ids = fake.seed_custom_images(count);
+    let counts = std::sync::Arc::new(Counts { now: 0.into(), most: 0.into() });
+    let counting = Counting { inner: fake.transport(), counts: counts.clone() };
+    let client = fake.client_builder().transport(counting).build().unwrap();
+    (fake, ids, counts, client)
+}
+
+#[tokio::test(start_paused = true)]
+async fn pages_ahead_come_in_server_order_with_no_extra_request() {
+    for (count, page_size, concurrency) in [(1000, 100, 8), (1001, 100, 8), (250, 7, 3), (5, 10, 8), (0, 10, 4)] {
+        let (fake, ids, counting, client) = counted(count);
+        let started = tokio::time::Instant::now();
+        let items: Vec<ImageInfo> = client
+            .describe_image()
+            .into_paginator()
+            .page_size(page_size)
+            .concurrency(concurrency)
+            .items()
+            .try_collect()
+            .await
+            .unwrap();
+        let got: Vec<String> = items.into_iter().map(|i| i.image_id.unwrap()).collect();
+        assert_eq!(got, ids, "{count} / {page_size} / {concurrency}");
+        let pages = count.div_ceil(page_size as usize).max(1);
+        assert_eq!(fake.request_count("DescribeImage"), pages, "{count} / {page_size} / {concurrency}");
+        let most = counting.most.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(most <= concurrency, "{most} in flight");
+        if pages > 2 {
+            assert!(most > 1, "pages were fetched ahead");
+            // The first page alone, then rounds of `concurrency` pages, 20 ms each.
+            let rounds = 1 + (pages - 1).div_ceil(concurrency);
+            assert_eq!(started.elapsed().as_millis() as usize, rounds * 20, "{count} / {page_size} / {concurrency}");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_stream_sends_nothing_more() {
+    let (fake, _, _, client) = counted(1000);
+    let mut pages = client.describe_image().into_paginator().page_size(10).concurrency(4).pages();
+    pages.next().await.unwrap().unwrap();
+    pages.next().await.unwrap().unwrap();
+    drop(pages);
+    let sent = fake.request_count("DescribeImage");
+    assert!(sent <= 1 + 4, "the first page, then at most 4 in flight: {sent}");
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(fake.request_count("DescribeImage"), sent);
+}
+
+#[tokio::test]
+async fn a_short_or_empty_page_ends_the_list() {
+    let mock = MockTransport::new();
+    // TotalCount says 50, but the list shrank: page 3 is short, pages 4 and 5 empty.
+    mock.push_json(200, &page(50, 0..10))
+        .push_json(200, &page(50, 10..20))
+        .push_json(200, &page(45, 20..25))
+        .push_json(200, &page(45, 0..0))
+        .push_json(200, &page(45, 0..0));
+    let items: Vec<ImageInfo> = mock_client(&mock)
+        .describe_image()
+        .into_paginator()
+        .page_size(10)
+        .concurrency(4)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 25);
+    assert_eq!(items[24].image_id.as_deref(), Some("cn-image-0024"));
+
+    let mock = MockTransport::new();
+    mock.push_json(200, &page(30, 0..10)).push_json(200, &page(30, 0..0)).push_json(200, &page(30, 0..0));
+    let items: Vec<ImageInfo> = mock_client(&mock)
+        .describe_image()
+        .into_paginator()
+        .page_size(10)
+        .concurrency(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 10, "an empty page in the middle ends the list");
+}
+
+#[tokio::test]
+async fn a_server_that_caps_the_page_size_is_followed() {
+    // Asked for 100 a page, the server answers 10 at a time.
+    let mock = MockTransport::new();
+    for p in 0..4 {
+        mock.push_json(200, &page(40, p * 10..p * 10 + 10));
+    }
+    let items: Vec<ImageInfo> =
+        mock_client(&mock).describe_image().into_paginator().concurrency(3).items().try_collect().await.unwrap();
+    assert_eq!(items.len(), 40);
+    let offsets: Vec<String> =
+        mock.requests().iter().map(|r| r.form().into_iter().find(|(k, _)| k == "Offset").unwrap().1).collect();
+    assert_eq!(offsets, ["0", "10", "20", "30"]);
+}
+
+#[tokio::test]
+async fn concurrency_zero_is_refused() {
+    let mock = MockTransport::new();
+    let err = mock_client(&mock).describe_image().into_paginator().concurrency(0).items().try_next().await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidRequest { field, .. } if field == "concurrency"), "{err:?}");
+    assert!(mock.requests().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn vms_are_paged_ahead_too() {
+    let fake = FakeUCloudStack::builder().vm_ids((0..25).map(|i| format!("vm-{i:02}"))).in_process();
+    let vms: Vec<_> = fake
+        .client()
+        .describe_vm_instance()
+        .into_paginator()
+        .page_size(4)
+        .concurrency(3)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = vms.iter().map(|vm| vm.vm_id.clone().unwrap()).collect();
+    assert_eq!(ids, (0..25).map(|i| format!("vm-{i:02}")).collect::<Vec<_>>());
+    assert_eq!(fake.request_count("DescribeVMInstance"), 7);
+}

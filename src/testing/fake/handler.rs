@@ -75,12 +75,13 @@ impl Shared {
             }
             serde_json::to_vec(&value).expect("JSON values serialize")
         };
-        let reply = |status, content_type, body, delay| Reply {
+        let latency = self.settings.latency;
+        let reply = |status, content_type, body, delay: Duration| Reply {
             status,
             content_type,
             headers: vec![(REQUEST_ID_HEADER, request_id.clone())],
             body,
-            delay,
+            delay: delay.saturating_add(latency),
         };
         let throttled = || envelope(Err((self.codes.too_frequent, "请求过于频繁，请稍后再试 (too frequent)".into())));
 

@@ -87,6 +87,7 @@ pub struct FakeBuilder {
     vm_ids: Vec<String>,
     base_images: bool,
     rate_limit: Option<u32>,
+    latency: Duration,
 }
 
 impl Default for FakeBuilder {
@@ -103,6 +104,7 @@ impl Default for FakeBuilder {
             vm_ids: vec!["vm-fake-1".into(), "vm-fake-2".into(), "vm-fake-3".into()],
             base_images: true,
             rate_limit: None,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -121,6 +123,7 @@ impl std::fmt::Debug for FakeBuilder {
             .field("vm_ids", &self.vm_ids)
             .field("base_images", &self.base_images)
             .field("rate_limit", &self.rate_limit)
+            .field("latency", &self.latency)
             .finish()
     }
 }
@@ -189,6 +192,12 @@ impl FakeBuilder {
     /// platform does. Default: no limit.
     pub fn rate_limit(mut self, per_second: u32) -> Self {
         self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// Holds every answer back this long, as a platform across a network would (default none).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
         self
     }
 
