@@ -52,6 +52,7 @@ struct Inner {
     config: Config,
     credentials: Credentials,
     transport: Arc<dyn Transport>,
+    budget: crate::budget::TokenBucket,
 }
 
 impl fmt::Debug for Client {
@@ -64,6 +65,7 @@ impl fmt::Debug for Client {
             .field("platform", &inner.config.platform)
             .field("credentials", &inner.credentials)
             .field("retry", &inner.config.retry)
+            .field("budget", &inner.budget)
             .field("attempt_timeout", &inner.config.attempt_timeout)
             .field("total_timeout", &inner.config.total_timeout)
             .field("transport", &inner.transport)
@@ -90,7 +92,8 @@ impl Client {
     }
 
     pub(crate) fn from_parts(config: Config, credentials: Credentials, transport: Arc<dyn Transport>) -> Self {
-        Client { inner: Arc::new(Inner { config, credentials, transport }) }
+        let budget = crate::budget::TokenBucket::new(config.budget);
+        Client { inner: Arc::new(Inner { config, credentials, transport, budget }) }
     }
 
     /// The default `Region`, if the client has one.
@@ -101,6 +104,11 @@ impl Client {
     /// The platform generation whose RetCode table classifies errors.
     pub fn platform(&self) -> Platform {
         self.inner.config.platform
+    }
+
+    /// Tokens left in the client's retry budget (see [`RetryBudget`](crate::RetryBudget)).
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.budget.available()
     }
 
     /// The retry policy calls use.
@@ -280,17 +288,29 @@ impl Client {
         let made = AtomicU32::new(0);
         let acted_before = AtomicBool::new(false);
         let span = tracing::debug_span!("ucloudstack", action, attempts = tracing::field::Empty);
+        let budget = &self.inner.budget;
         let attempts = async {
             let started = Instant::now();
+            let mut last_retry_cost = None;
             loop {
                 let attempt = made.fetch_add(1, Ordering::Relaxed) + 1;
                 let result = self.attempt(action, &pairs, attempt_timeout, &decode).await;
+                let retryable = |error: &Error| {
+                    retry.should_retry(error, attempt, idempotent)
+                        && (options.throttle_retries || !error.is_throttled())
+                };
                 match result {
                     Ok(value) => {
                         tracing::debug!(attempt, elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded");
+                        budget.success(last_retry_cost);
                         return Ok(value);
                     }
-                    Err(error) if retry.should_retry(&error, attempt, idempotent) => {
+                    Err(error)
+                        if retryable(&error) && {
+                            last_retry_cost = budget.acquire(&error);
+                            last_retry_cost.is_some()
+                        } =>
+                    {
                         let delay = retry.backoff(&error, attempt);
                         tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying");
                         if error.may_have_acted() {
@@ -299,6 +319,9 @@ impl Client {
                         tokio::time::sleep(delay).await;
                     }
                     Err(error) => {
+                        if retryable(&error) {
+                            tracing::debug!(attempt, "the client's retry budget is spent: not retrying");
+                        }
                         tracing::debug!(attempt, error = %error, "call failed");
                         tracing::Span::current().record("attempts", attempt);
                         return Err(error.with_attempts(attempt));

@@ -42,6 +42,7 @@ pub(crate) struct Config {
     pub(crate) total_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) platform: Platform,
+    pub(crate) budget: crate::RetryBudget,
 }
 
 /// Builds a [`Client`]; every problem is reported by [`build`](ClientBuilder::build) as
@@ -77,6 +78,7 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     http_client: Option<reqwest::Client>,
     platform: Platform,
+    budget: crate::RetryBudget,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -87,6 +89,7 @@ impl fmt::Debug for ClientBuilder {
             .field("region", &self.region)
             .field("zone", &self.zone)
             .field("platform", &self.platform)
+            .field("budget", &self.budget)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("defaults", &self.defaults)
@@ -151,6 +154,15 @@ impl ClientBuilder {
     /// changes. 1.x platforms usually want a [`zone`](Self::zone) too.
     pub fn platform(mut self, platform: Platform) -> Self {
         self.platform = platform;
+        self
+    }
+
+    /// The client-wide retry budget, shared by its clones (default [`RetryBudget::default`]:
+    /// AWS's standard mode, 500 tokens, 5 a retry).
+    ///
+    /// [`RetryBudget::default`]: crate::RetryBudget::default
+    pub fn retry_budget(mut self, budget: crate::RetryBudget) -> Self {
+        self.budget = budget;
         self
     }
 
@@ -222,6 +234,7 @@ impl ClientBuilder {
             total_timeout: self.defaults.total_timeout,
             retry: self.defaults.retry.unwrap_or_default(),
             platform: self.platform,
+            budget: self.budget,
         };
         Ok(Client::from_parts(config, credentials, transport))
     }

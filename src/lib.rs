@@ -36,6 +36,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod action;
+mod budget;
 mod client;
 mod config;
 mod credentials;
@@ -72,6 +73,7 @@ pub mod wait;
 pub mod testing;
 
 pub use action::{Action, ApiResponse, Failure};
+pub use budget::RetryBudget;
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;

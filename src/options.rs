@@ -15,13 +15,28 @@ use std::time::Duration;
 /// let options = CallOptions::new().retry_policy(RetryPolicy::disabled()).attempt_timeout(Duration::from_secs(5));
 /// # let _ = options;
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct CallOptions {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) total_timeout: Option<Duration>,
     pub(crate) idempotent: Option<bool>,
+    /// Whether a throttled answer is retried inside the call (a bulk operation takes them
+    /// itself, to slow down as a whole).
+    pub(crate) throttle_retries: bool,
+}
+
+impl Default for CallOptions {
+    fn default() -> Self {
+        CallOptions {
+            retry: None,
+            attempt_timeout: None,
+            total_timeout: None,
+            idempotent: None,
+            throttle_retries: true,
+        }
+    }
 }
 
 impl CallOptions {

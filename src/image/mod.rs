@@ -6,6 +6,7 @@
 mod capture;
 mod create_custom_image;
 mod delete_custom_image;
+mod delete_custom_images;
 mod describe_image;
 mod model;
 mod waiters;
@@ -13,6 +14,7 @@ mod waiters;
 pub use capture::{CaptureImageBuilder, CaptureProgress, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT, RESTART_BUDGET};
 pub use create_custom_image::*;
 pub use delete_custom_image::*;
+pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DeleteCustomImagesBuilder};
 pub use describe_image::*;
 pub use model::{ImageInfo, ImageStatus, ImageType, OsType};
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter};

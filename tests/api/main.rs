@@ -11,6 +11,7 @@ mod load;
 mod paginate;
 mod properties;
 mod redaction;
+mod scale;
 mod secrets;
 mod support;
 mod tls;

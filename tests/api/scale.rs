@@ -1,0 +1,139 @@
+//! Scale: bulk deletes that slow down on throttling, and the client-wide retry budget.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+use ucloudstack::ret_code::v2;
+use ucloudstack::testing::{FakeUCloudStack, Fault};
+use ucloudstack::{CallOptionsBuilder, Error, RetryBudget, RetryPolicy};
+
+#[tokio::test(start_paused = true)]
+async fn one_result_per_id_in_order_and_errors_stay_per_id() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let mut ids = fake.seed_custom_images(20);
+    ids.insert(3, "cn-image-nope".into());
+    ids.insert(7, "cn-image-centos-74".into());
+    ids.insert(9, " ".into());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let results = fake
+        .client()
+        .delete_custom_images(ids.clone())
+        .concurrency(4)
+        .on_progress(move |done, total| log.lock().unwrap().push((done, total)))
+        .send()
+        .await;
+    assert_eq!(results.len(), ids.len());
+    for (i, result) in results.iter().enumerate() {
+        match i {
+            3 => assert!(result.as_ref().unwrap_err().is_not_found()),
+            7 => assert_eq!(result.as_ref().unwrap_err().ret_code(), Some(v2::WRONG_RESOURCE_TYPE)),
+            9 => assert!(matches!(result, Err(Error::InvalidRequest { .. }))),
+            _ => assert!(result.is_ok(), "{i}: {result:?}"),
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), ids.len());
+    assert_eq!(seen.last(), Some(&(ids.len(), ids.len())));
+    assert_eq!(fake.request_count("DeleteCustomImage"), 22, "the blank id was never sent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rate_limit_slows_the_bulk_down_without_a_failure() {
+    // 10 requests a second; 16 deletes at once would be 800 a second at 20 ms each.
+    let fake = FakeUCloudStack::builder().rate_limit(10).latency(Duration::from_millis(20)).in_process();
+    let ids = fake.seed_custom_images(100);
+    let started = Instant::now();
+    let results = fake.client().delete_custom_images(ids).concurrency(16).send().await;
+    let elapsed = started.elapsed();
+    assert!(results.iter().all(Result::is_ok), "{:?}", results.iter().find(|r| r.is_err()));
+    let sent = fake.request_count("DeleteCustomImage");
+    assert!(sent > 100, "some answers were throttled: {sent}");
+    // The bucket starts full (10), then lets 10 a second through: 9 s at best.
+    assert!(elapsed >= Duration::from_secs(9), "{elapsed:?}");
+    assert!(elapsed <= Duration::from_secs(9) * 13 / 10, "within 1.3x of the ideal: {elapsed:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_alone_never_fails_an_id_before_the_deadline() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let ids = fake.seed_custom_images(2);
+    fake.inject_fault("DeleteCustomImage", Fault::Throttled, 6);
+    let results = fake.client().delete_custom_images(ids.clone()).concurrency(2).send().await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(fake.request_count("DeleteCustomImage"), 8);
+
+    // A platform that only ever says "too frequent": the deadline ends it.
+    let fake = FakeUCloudStack::builder().in_process();
+    let ids = fake.seed_custom_images(3);
+    fake.inject_fault("DeleteCustomImage", Fault::Throttled, 10_000);
+    let started = Instant::now();
+    let results =
+        fake.client().delete_custom_images(ids).concurrency(2).total_timeout(Duration::from_secs(30)).send().await;
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    for result in &results {
+        assert!(matches!(result, Err(Error::Timeout { what: "total", .. })), "{result:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_zero_is_refused_per_id() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let results = fake.client().delete_custom_images(["a", "b"]).concurrency(0).send().await;
+    assert!(results.iter().all(|r| matches!(r, Err(Error::InvalidRequest { field, .. }) if field == "concurrency")));
+    assert!(fake.requests().is_empty());
+    assert!(fake.client().delete_custom_images(Vec::<String>::new()).send().await.is_empty());
+}
+
+// -- The retry budget.
+
+#[tokio::test(start_paused = true)]
+async fn a_storm_costs_about_one_request_per_call_and_clones_share_the_budget() {
+    let fake = FakeUCloudStack::builder().in_process();
+    fake.inject_fault("DescribeImage", Fault::Http(503), 100_000);
+    let fast = RetryPolicy::default().initial_backoff(Duration::from_millis(1)).max_backoff(Duration::from_millis(2));
+    let client = fake.client_builder().retry_policy(fast).build().unwrap();
+    let clone = client.clone();
+    for i in 0..400 {
+        let caller = if i % 2 == 0 { &client } else { &clone };
+        assert!(caller.describe_image().send().await.is_err());
+    }
+    let per_call = fake.request_count("DescribeImage") as f64 / 400.0;
+    assert!(per_call <= 1.5, "{per_call} requests per call");
+    assert_eq!(client.retry_budget_available(), clone.retry_budget_available());
+    assert!(client.retry_budget_available() < 5, "spent");
+
+    // Without a budget, every call makes its three attempts.
+    let fake = FakeUCloudStack::builder().in_process();
+    fake.inject_fault("DescribeImage", Fault::Http(503), 100_000);
+    let client = fake.client_builder().retry_policy(fast).retry_budget(RetryBudget::disabled()).build().unwrap();
+    for _ in 0..100 {
+        assert!(client.describe_image().send().await.is_err());
+    }
+    assert_eq!(fake.request_count("DescribeImage"), 300);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_the_storm_the_first_call_succeeds_at_once_and_refills() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let client = fake.client_builder().retry_budget(RetryBudget::default().capacity(10)).build().unwrap();
+    fake.inject_fault("DescribeImage", Fault::Http(503), 3);
+    assert!(client.describe_image().send().await.is_err());
+    assert_eq!(client.retry_budget_available(), 0);
+    let started = Instant::now();
+    client.describe_image().send().await.unwrap();
+    assert_eq!(started.elapsed(), Duration::ZERO, "no backoff before the first success");
+    assert_eq!(client.retry_budget_available(), 1);
+    client.describe_image().send().await.unwrap();
+    assert_eq!(client.retry_budget_available(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttle_retries_draw_from_the_budget() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let client = fake.client_builder().retry_budget(RetryBudget::default().capacity(5)).build().unwrap();
+    fake.inject_fault("CreateCustomImage", Fault::Throttled, 3);
+    let err = client.create_custom_image().vm_id("vm-fake-1").image_name("x").send().await.unwrap_err();
+    assert!(err.is_throttled());
+    assert_eq!(err.attempts(), 2, "one retry was in the budget, the second was not");
+}
