@@ -58,10 +58,7 @@ impl Shared {
         state.received.push(ReceivedRequest { action: action.clone(), form: form.clone(), headers });
         self.advance(&mut state);
 
-        let fault = action.as_ref().and_then(|a| {
-            let queue = state.faults.get_mut(a)?;
-            (!queue.is_empty()).then(|| queue.remove(0))
-        });
+        let fault = action.as_ref().and_then(|a| state.next_fault(a));
         let action_name = action.unwrap_or_default();
         let envelope = |outcome: Outcome| -> Vec<u8> {
             let mut value = match outcome {

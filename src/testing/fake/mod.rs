@@ -392,8 +392,14 @@ impl FakeUCloudStack {
     /// Makes the next `times` calls of `action` fail with `fault`. Faults queue up in order.
     pub fn inject_fault(&self, action: &str, fault: Fault, times: usize) {
         let mut state = self.shared.lock();
-        let queue = state.faults.entry(action.to_owned()).or_default();
-        queue.extend(std::iter::repeat_n(fault, times));
+        if times > 0 {
+            state.faults.entry(action.to_owned()).or_default().push_back((fault, times));
+        }
+    }
+
+    /// Drops every fault still queued, for every action: the platform has recovered.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
     }
 
     /// Every request received so far, in order.

@@ -2,7 +2,7 @@
 
 use crate::image::{ImageInfo, ImageStatus, ImageType, OsType};
 use crate::vm::{ChargeType, VmDiskInfo, VmInstanceInfo, VmIpInfo, VmState};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
@@ -14,7 +14,8 @@ use super::ReceivedRequest;
 pub(super) struct State {
     pub images: Vec<FakeImage>,
     pub vms: Vec<FakeVm>,
-    pub faults: HashMap<String, Vec<Fault>>,
+    /// Per action, the faults to inject, in order, each with how many calls it has left.
+    pub faults: HashMap<String, VecDeque<(Fault, usize)>>,
     pub received: Vec<ReceivedRequest>,
     /// Requests the platform carries out later (see [`Fault::LostAnswer`]): when, and the form.
     pub deferred: Vec<(Instant, Vec<(String, String)>)>,
@@ -185,6 +186,18 @@ impl State {
             Phase::Deleting { since } => now.duration_since(since) < deleting_delay,
             _ => true,
         });
+    }
+
+    /// The fault the next call of `action` meets, if one is queued.
+    pub fn next_fault(&mut self, action: &str) -> Option<Fault> {
+        let queue = self.faults.get_mut(action)?;
+        let (fault, left) = queue.front_mut()?;
+        let fault = fault.clone();
+        *left -= 1;
+        if *left == 0 {
+            queue.pop_front();
+        }
+        Some(fault)
     }
 
     /// Takes the requests whose time has come, in order.
