@@ -37,7 +37,11 @@ fn setup() -> (Client, usize) {
 }
 
 async fn stream_all(client: &Client) -> usize {
-    let mut items = client.describe_image().into_paginator().page_size(PAGE as u32).items();
+    stream_ahead(client, 1).await
+}
+
+async fn stream_ahead(client: &Client, concurrency: usize) -> usize {
+    let mut items = client.describe_image().into_paginator().page_size(PAGE as u32).concurrency(concurrency).items();
     let mut count = 0;
     while let Some(image) = items.try_next().await.unwrap() {
         std::hint::black_box(&image);
@@ -63,6 +67,8 @@ fn bench(c: &mut Criterion) {
 
     let (count, streaming_peak) = peak_during(&runtime, stream_all(&client));
     assert_eq!(count, TOTAL);
+    let (count, ahead_peak) = peak_during(&runtime, stream_ahead(&client, 8));
+    assert_eq!(count, TOTAL);
     let (all, collecting_peak) = peak_during(&runtime, async {
         let all: Vec<ImageInfo> = client.describe_image().into_paginator().items().try_collect().await.unwrap();
         all
@@ -75,6 +81,15 @@ fn bench(c: &mut Criterion) {
         streaming_peak as f64 / 1024.0,
         page_bytes as f64 / 1024.0,
         collecting_peak as f64 / 1024.0,
+    );
+    // One page in flight costs what streaming at concurrency 1 peaks at: body, decoded page and
+    // buffers. At 8, the target is under 8 + 1 of those.
+    let pages = ahead_peak as f64 / streaming_peak as f64;
+    let verdict = if pages < 9.0 { "meets" } else { "MISSES" };
+    println!(
+        "paginate memory: streaming at concurrency 8 peaks at {:.0} KiB, {pages:.1} times the one-page peak \
+         ({verdict} the target of under 8 + 1)",
+        ahead_peak as f64 / 1024.0,
     );
 
     let mut group = c.benchmark_group("paginate");

@@ -2,12 +2,12 @@
 //! and regions, from the command line.
 //!
 //! ```text
-//! cargo run --example images -- list [--type custom] [--keyword centos] [--id ID].. [--project P].. [--json]
+//! cargo run --example images -- list [--type custom] [--keyword centos] [--id ID].. [--project P].. [--concurrency 8] [--json]
 //! cargo run --example images -- show IMAGE_ID [--json]
 //! cargo run --example images -- create --vm-id VM --name NAME [--description TEXT] [--wait]
 //! cargo run --example images -- capture VM_ID --name NAME [--description TEXT] [--stop] [--restart]
 //! cargo run --example images -- rename IMAGE_ID --name NAME [--description TEXT]
-//! cargo run --example images -- delete IMAGE_ID [--wait]
+//! cargo run --example images -- delete IMAGE_ID.. [--name-prefix PREFIX] [--concurrency 8] [--wait]
 //! cargo run --example images -- vms [--state running].. [--json]
 //! cargo run --example images -- regions [--json]
 //! ```
@@ -21,7 +21,7 @@ use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
-use ucloudstack::image::{ImageInfo, ImageType};
+use ucloudstack::image::{ImageInfo, ImageStatus, ImageType};
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::vm::{VmInstanceInfo, VmState};
 use ucloudstack::wait::{WaitTarget, Waiter};
@@ -62,6 +62,9 @@ enum Command {
         /// Only images of these project groups (repeatable).
         #[arg(long = "project")]
         projects: Vec<String>,
+        /// Pages fetched at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
     },
     /// Show one image.
     Show {
@@ -122,9 +125,15 @@ enum Command {
     Regions,
     /// Delete a custom image.
     Delete {
-        /// The image id.
-        image_id: String,
-        /// Wait until the image is gone.
+        /// The image ids.
+        image_ids: Vec<String>,
+        /// Also every custom image whose name starts with this (listed first, then deleted).
+        #[arg(long)]
+        name_prefix: Option<String>,
+        /// Deletes at once (fewer when the platform says "too frequent").
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Wait until the images are gone.
         #[arg(long)]
         wait: bool,
     },
@@ -159,7 +168,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let (client, _fake) = connect(cli.region.as_deref()).await?;
     let limits = (secs(cli.max_wait, "--max-wait")?, secs(cli.poll_delay, "--poll-delay")?);
     match cli.command {
-        Command::List { image_type, keyword, ids, projects } => {
+        Command::List { image_type, keyword, ids, projects, concurrency } => {
             let mut request = client.describe_image().image_ids(ids).project_ids(projects);
             if let Some(kind) = image_type {
                 request = request.image_type(match kind {
@@ -170,7 +179,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(keyword) = keyword {
                 request = request.keyword(keyword);
             }
-            let images: Vec<ImageInfo> = request.into_paginator().items().try_collect().await?;
+            let images: Vec<ImageInfo> =
+                request.into_paginator().concurrency(concurrency).items().try_collect().await?;
             print_images(&images, cli.json);
         }
         Command::Show { image_id } => {
@@ -256,12 +266,63 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 table(["REGION", "NAME", "CITY", "STATE"], rows, "region");
             }
         }
-        Command::Delete { image_id, wait } => {
-            client.delete_custom_image().image_id(&image_id).send().await?;
-            eprintln!("deleting {image_id}");
+        Command::Delete { mut image_ids, name_prefix, concurrency, wait } => {
+            if let Some(prefix) = name_prefix {
+                // Every page first, then the deletes: deleting while paging would shift the pages.
+                let custom = client.describe_image().image_type(ImageType::Custom).into_paginator().concurrency(8);
+                let images: Vec<ImageInfo> = custom.items().try_collect().await?;
+                // An image already going away would only answer "state" (1001).
+                let going = |i: &ImageInfo| {
+                    matches!(
+                        i.image_status,
+                        Some(ImageStatus::Deleting | ImageStatus::Deleted | ImageStatus::Terminating)
+                    )
+                };
+                let named = images
+                    .into_iter()
+                    .filter(|i| i.name.as_deref().is_some_and(|n| n.starts_with(&prefix)) && !going(i));
+                image_ids.extend(named.filter_map(|i| i.image_id));
+                eprintln!("{} custom images named {prefix:?}...", image_ids.len());
+            }
+            if image_ids.is_empty() {
+                return Err("nothing to delete: give image ids or --name-prefix".into());
+            }
+            if let [image_id] = image_ids.as_slice() {
+                client.delete_custom_image().image_id(image_id).send().await?;
+                eprintln!("deleting {image_id}");
+                if wait {
+                    with_progress(client.wait_until_image_deleted(image_id), limits).await?;
+                    eprintln!("deleted {image_id}");
+                }
+                return Ok(());
+            }
+            let results =
+                delete_with_progress(client.delete_custom_images(image_ids.clone()).concurrency(concurrency)).await;
+            let mut failed = 0;
+            for (id, result) in image_ids.iter().zip(&results) {
+                match result {
+                    Ok(_) => eprintln!("deleting {id}"),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("error: {id}: {e}");
+                    }
+                }
+            }
             if wait {
-                with_progress(client.wait_until_image_deleted(&image_id), limits).await?;
-                eprintln!("deleted {image_id}");
+                let gone = image_ids.iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(id, _)| {
+                    client
+                        .wait_until_image_deleted(id)
+                        .max_wait(limits.0)
+                        .poll_delay(limits.1, Duration::from_secs(30).max(limits.1))
+                        .wait()
+                });
+                for result in futures::future::join_all(gone).await {
+                    result?;
+                }
+                eprintln!("deleted {} images", image_ids.len() - failed);
+            }
+            if failed > 0 {
+                return Err(format!("{failed} of {} deletes failed", image_ids.len()).into());
             }
         }
     }
@@ -359,6 +420,36 @@ async fn capture_with_progress(
             })
             .send()
             .await
+    }
+}
+
+/// Runs a bulk delete with a progress bar on a terminal, a line every tenth otherwise.
+async fn delete_with_progress(
+    bulk: ucloudstack::image::DeleteCustomImagesBuilder,
+) -> Vec<Result<ucloudstack::image::DeleteCustomImageResponse, Error>> {
+    if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} deleted ({elapsed})").expect("a valid template"),
+        );
+        let shown = bar.clone();
+        let results = bulk
+            .on_progress(move |done, total| {
+                shown.set_length(total as u64);
+                shown.set_position(done as u64);
+            })
+            .send()
+            .await;
+        bar.finish_and_clear();
+        results
+    } else {
+        bulk.on_progress(|done, total| {
+            if done == total || done % (total / 10).max(1) == 0 {
+                eprintln!("{done}/{total} deleted");
+            }
+        })
+        .send()
+        .await
     }
 }
 

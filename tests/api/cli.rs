@@ -143,3 +143,28 @@ async fn capture_rename_vms_and_regions() {
     let regions: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(regions[0]["Region"], "cn");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_many_ids_or_a_name_prefix() {
+    let fake = start().await;
+    let ids = fake.seed_custom_images(5);
+    let mut args = vec!["delete"];
+    args.extend(ids[..3].iter().map(String::as_str));
+    args.push("cn-image-nope");
+    let out = images(&fake, &args);
+    assert_eq!(out.status.code(), Some(1), "one of four failed");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("4/4 deleted") && stderr.contains("error: cn-image-nope"), "{stderr}");
+    assert!(stderr.contains("1 of 4 deletes failed"), "{stderr}");
+
+    // Seeded images are named "seeded <id>".
+    let out = images(&fake, &["delete", "--name-prefix", "seeded", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("2 custom images named") && stderr.contains("deleted 2 images"), "{stderr}");
+    assert!(fake.images().iter().all(|i| i.image_type == Some(ucloudstack::image::ImageType::Base)));
+
+    let out = images(&fake, &["list", "--concurrency", "3"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).trim_end().ends_with("6 images"));
+}
