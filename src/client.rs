@@ -2,7 +2,7 @@
 //! timeouts.
 
 use crate::action::{Action, Failure};
-use crate::config::{ClientBuilder, Config, env};
+use crate::config::{ClientBuilder, Config};
 use crate::encode::{Pairs, to_pairs};
 use crate::error::Error;
 use crate::response;
@@ -79,15 +79,11 @@ impl Client {
         ClientBuilder::new()
     }
 
-    /// A client configured from `UCLOUDSTACK_ENDPOINT`, `UCLOUDSTACK_PUBLIC_KEY`,
-    /// `UCLOUDSTACK_PRIVATE_KEY` and, when set, `UCLOUDSTACK_REGION` and `UCLOUDSTACK_ZONE`.
-    /// A missing required variable is an [`Error::Config`] naming it.
+    /// A client configured from the environment and the official tooling's shared files:
+    /// `UCLOUDSTACK_*`, then `UCLOUD_*`, then the profile of `~/.ucloud/` (see
+    /// [`ClientBuilder::from_env`] for the precedence). A missing or bad setting is an
+    /// [`Error::Config`] naming every place it looked.
     pub fn from_env() -> Result<Client, Error> {
-        for name in [env::ENDPOINT, env::PUBLIC_KEY, env::PRIVATE_KEY] {
-            if std::env::var(name).map_or(true, |v| v.trim().is_empty()) {
-                return Err(Error::config(name, "is not set"));
-            }
-        }
         ClientBuilder::from_env().build()
     }
 

@@ -2,6 +2,7 @@
 
 use crate::Platform;
 use crate::options::{CallOptions, CallOptionsBuilder};
+use crate::profile::Sources;
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport};
 use crate::{Client, Credentials, Error};
@@ -11,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-/// The environment variables [`ClientBuilder::from_env`] reads.
+/// The environment variables [`ClientBuilder::from_env`] reads first; the official SDK's
+/// `UCLOUD_*` names come next (see [`ClientBuilder::from_env`]).
 pub mod env {
     /// The API URL, e.g. `http://192.0.2.10/api` (required).
     pub const ENDPOINT: &str = "UCLOUDSTACK_ENDPOINT";
@@ -79,6 +81,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     platform: Platform,
     budget: crate::RetryBudget,
+    sources: Sources,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -95,6 +98,10 @@ impl fmt::Debug for ClientBuilder {
             .field("defaults", &self.defaults)
             .field("max_response_size", &self.max_response_size)
             .field("transport", &self.transport)
+            .field("from_env", &self.sources.env.is_some())
+            .field("profile", &self.sources.profile)
+            .field("shared_config_file", &self.sources.config_file)
+            .field("shared_credential_file", &self.sources.credential_file)
             .finish_non_exhaustive()
     }
 }
@@ -105,23 +112,61 @@ impl ClientBuilder {
         Self::default()
     }
 
-    /// A builder filled from `UCLOUDSTACK_ENDPOINT`, `UCLOUDSTACK_PUBLIC_KEY`,
-    /// `UCLOUDSTACK_PRIVATE_KEY`, `UCLOUDSTACK_REGION` and `UCLOUDSTACK_ZONE` (see [`env`](mod@crate::env)).
-    /// Unset or empty variables leave their setting unset; later setters override.
+    /// A builder that reads what is not set on it from the environment and the shared files of
+    /// the official tooling, at [`build`](Self::build). For each setting, the first found wins:
+    ///
+    /// | setting | the builder | then | then | then the profile's |
+    /// |---|---|---|---|---|
+    /// | endpoint | `.endpoint(..)` | `UCLOUDSTACK_ENDPOINT` | `UCLOUD_API_BASE_URL` | `base_url` |
+    /// | key pair | `.credentials(..)` | `UCLOUDSTACK_PUBLIC_KEY` + `_PRIVATE_KEY` | `UCLOUD_PUBLIC_KEY` + `_PRIVATE_KEY` | `public_key` + `private_key` (credential file) |
+    /// | region | `.region(..)` | `UCLOUDSTACK_REGION` | `UCLOUD_REGION` | `region` |
+    /// | zone | `.zone(..)` | `UCLOUDSTACK_ZONE` | `UCLOUD_ZONE` | `zone` |
+    /// | attempt timeout | `.attempt_timeout(..)` | | `UCLOUD_TIMEOUT_SECOND` | `timeout_sec` |
+    ///
+    /// The profile is the one named by [`profile`](Self::profile), else by `UCLOUD_PROFILE`,
+    /// else the `active` one of the config file; the files are
+    /// [`shared_config_file`](Self::shared_config_file) and
+    /// [`shared_credential_file`](Self::shared_credential_file), else
+    /// `UCLOUD_SHARED_CONFIG_FILE` and `UCLOUD_SHARED_CREDENTIAL_FILE`, else
+    /// `~/.ucloud/config.json` and `~/.ucloud/credential.json`. A missing default file is no
+    /// error; a missing named one, malformed JSON, or a named profile in neither file is. A
+    /// credential file other users can read draws a warning (`tracing`), as ssh would.
+    ///
+    /// A key pair comes whole from one place. A setting missing everywhere (endpoint, key pair,
+    /// region) or bad is an [`Error::Config`] at `build`, naming every place it looked. (The
+    /// official Go SDK lets the files win over the environment; this crate follows the Rust
+    /// habit of aws-config: the nearer setting wins.)
     pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        ClientBuilder {
+            sources: Sources { env: Some(Arc::new(|name| std::env::var(name).ok())), ..Sources::default() },
+            ..Self::default()
+        }
     }
 
-    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut builder = ClientBuilder { endpoint: get(env::ENDPOINT), ..Self::default() };
-        builder.region = get(env::REGION);
-        builder.zone = get(env::ZONE);
-        builder.credentials = match (get(env::PUBLIC_KEY), get(env::PRIVATE_KEY)) {
-            (Some(public), Some(private)) => Some(Credentials::new(public, private)),
-            _ => None,
-        };
-        builder
+    #[cfg(test)]
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        ClientBuilder { sources: Sources { env: Some(Arc::new(lookup)), ..Sources::default() }, ..Self::default() }
+    }
+
+    /// Reads the settings not set on the builder from this profile of the shared files (see
+    /// [`from_env`](Self::from_env) for the files and the precedence).
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.sources.profile = Some(name.into());
+        self
+    }
+
+    /// The shared config file to read profiles from, instead of `~/.ucloud/config.json`; it
+    /// must exist.
+    pub fn shared_config_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.sources.config_file = Some(path.into());
+        self
+    }
+
+    /// The shared credential file to read key pairs from, instead of
+    /// `~/.ucloud/credential.json`; it must exist.
+    pub fn shared_credential_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.sources.credential_file = Some(path.into());
+        self
     }
 
     /// The UCloudStack API URL, used as is, e.g. `https://console.example.com/api` (required).
@@ -198,22 +243,65 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks every setting and builds the client.
+    /// Checks every setting (reading the environment and the shared files when asked to) and
+    /// builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let endpoint = parse_endpoint(self.endpoint.as_deref())?;
-        let credentials = self.credentials.ok_or_else(|| {
-            Error::config("credentials", "are required: set them with .credentials(Credentials::new(public, private))")
-        })?;
+        let outside = self.sources.read()?;
+        let looked = |field: &str| {
+            let places = outside.places(field);
+            if places.is_empty() { String::new() } else { format!(", or {places}") }
+        };
+        let endpoint = match (&self.endpoint, &outside.endpoint) {
+            (Some(text), _) => parse_endpoint(text, "endpoint")?,
+            (None, Some((text, place))) => parse_endpoint(text, place)?,
+            (None, None) => {
+                let how = format!("is required: set .endpoint(\"http://192.0.2.10/api\"){}", looked("endpoint"));
+                return Err(Error::config("endpoint", how));
+            }
+        };
+        let credentials = match (self.credentials, &outside.public_key, &outside.private_key) {
+            (Some(credentials), _, _) => credentials,
+            (None, Some((public, _)), Some((private, _))) => Credentials::new(public, private),
+            (None, Some((_, place)), None) | (None, None, Some((_, place))) => {
+                let missing = if outside.public_key.is_some() { "private key" } else { "public key" };
+                let message = format!(
+                    "the {missing} is missing (the other half is in {place}): looked in {}",
+                    outside.places(missing)
+                );
+                return Err(Error::config("credentials", message));
+            }
+            (None, None, None) => {
+                let how = format!(
+                    "are required: set .credentials(Credentials::new(public, private)){}",
+                    looked("public key")
+                );
+                return Err(Error::config("credentials", how));
+            }
+        };
         credentials.check()?;
-        for (field, value) in [("region", &self.region), ("zone", &self.zone)] {
+        let region = self.region.or_else(|| outside.region.clone().map(|(v, _)| v));
+        if region.is_none() && outside.consulted {
+            let how = format!("is required: set .region(\"cn\"){}", looked("region"));
+            return Err(Error::config("region", how));
+        }
+        let zone = self.zone.or_else(|| outside.zone.clone().map(|(v, _)| v));
+        for (field, value) in [("region", &region), ("zone", &zone)] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(Error::config(field, "must not be empty or blank when set"));
             }
         }
+        let mut defaults = self.defaults;
+        if let (None, Some((text, place))) = (defaults.attempt_timeout, &outside.timeout) {
+            let seconds = text.parse::<f64>().ok().filter(|s| *s > 0.0 && s.is_finite());
+            let seconds = seconds.ok_or_else(|| {
+                Error::config(place.clone(), format!("{text:?} is not a number of seconds above zero"))
+            })?;
+            defaults.attempt_timeout = Some(std::time::Duration::from_secs_f64(seconds));
+        }
         if self.connect_timeout == Some(Duration::ZERO) {
             return Err(Error::config("connect_timeout", "must be longer than zero"));
         }
-        if let Err(Error::InvalidRequest { field, rule }) = self.defaults.check() {
+        if let Err(Error::InvalidRequest { field, rule }) = defaults.check() {
             return Err(Error::config(field, rule));
         }
         let user_agent = user_agent(self.user_agent.as_deref())?;
@@ -227,12 +315,12 @@ impl ClientBuilder {
         };
         let config = Config {
             endpoint,
-            region: self.region,
-            zone: self.zone,
+            region,
+            zone,
             user_agent,
-            attempt_timeout: self.defaults.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
-            total_timeout: self.defaults.total_timeout,
-            retry: self.defaults.retry.unwrap_or_default(),
+            attempt_timeout: defaults.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+            total_timeout: defaults.total_timeout,
+            retry: defaults.retry.unwrap_or_default(),
             platform: self.platform,
             budget: self.budget,
         };
@@ -248,24 +336,23 @@ impl CallOptionsBuilder for ClientBuilder {
     }
 }
 
-fn parse_endpoint(endpoint: Option<&str>) -> Result<Url, Error> {
-    let text = endpoint
-        .ok_or_else(|| Error::config("endpoint", "is required, e.g. .endpoint(\"http://192.0.2.10/api\")"))?
-        .trim();
+/// Checks an endpoint URL; `field` names where it came from.
+fn parse_endpoint(text: &str, field: &str) -> Result<Url, Error> {
+    let text = text.trim();
     // A URL may carry a password; never echo that part.
     let shown = match (text.find("://"), text.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &text[..scheme], &text[at..]),
         _ => text.to_owned(),
     };
-    let url = Url::parse(text).map_err(|e| Error::config("endpoint", format!("{shown:?} is not a valid URL: {e}")))?;
+    let url = Url::parse(text).map_err(|e| Error::config(field, format!("{shown:?} is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::config("endpoint", format!("{shown:?} must be an http:// or https:// URL")));
+        return Err(Error::config(field, format!("{shown:?} must be an http:// or https:// URL")));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::config("endpoint", format!("{shown:?} has no host")));
+        return Err(Error::config(field, format!("{shown:?} has no host")));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config("endpoint", "must not carry a user name or password"));
+        return Err(Error::config(field, "must not carry a user name or password"));
     }
     Ok(url)
 }
@@ -314,23 +401,78 @@ mod tests {
 
     #[test]
     fn from_env_reads_the_documented_variables() {
-        let vars = [
+        let builder = ClientBuilder::from_lookup(vars(&[
             (env::ENDPOINT, "http://10.0.0.1/api"),
             (env::PUBLIC_KEY, "pub"),
             (env::PRIVATE_KEY, "priv"),
             (env::REGION, "cn"),
             (env::ZONE, ""),
-        ];
-        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
-        let builder = ClientBuilder::from_lookup(lookup);
-        assert_eq!(builder.endpoint.as_deref(), Some("http://10.0.0.1/api"));
-        assert_eq!(builder.region.as_deref(), Some("cn"));
-        assert_eq!(builder.zone, None);
+        ]));
         let client = builder.build().unwrap();
+        assert_eq!(client.region(), Some("cn"));
         assert!(format!("{client:?}").contains("public_key: \"pub\""), "{client:?}");
         assert!(!format!("{client:?}").contains("\"priv\""), "{client:?}");
 
-        let missing = ClientBuilder::from_lookup(|name| (name == env::ENDPOINT).then(|| "http://h/api".to_owned()));
-        assert_eq!(err_field(missing.build()), "credentials");
+        let missing = ClientBuilder::from_lookup(vars(&[(env::ENDPOINT, "http://h/api")]));
+        let message = missing.build().unwrap_err().to_string();
+        assert!(message.contains("credentials") && message.contains("UCLOUDSTACK_PUBLIC_KEY"), "{message}");
+        assert!(message.contains("UCLOUD_PUBLIC_KEY"), "{message}");
+    }
+
+    /// A lookup over these variables only (no HOME: no shared files).
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| owned.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_official_names_come_after_ours_and_before_the_files() {
+        let client = ClientBuilder::from_lookup(vars(&[
+            ("UCLOUD_API_BASE_URL", "http://10.0.0.2/api"),
+            ("UCLOUD_PUBLIC_KEY", "upub"),
+            ("UCLOUD_PRIVATE_KEY", "upriv"),
+            ("UCLOUD_REGION", "hz"),
+            ("UCLOUD_ZONE", "zone-02"),
+            ("UCLOUD_TIMEOUT_SECOND", "12.5"),
+            (env::REGION, "cn"),
+        ]))
+        .build()
+        .unwrap();
+        let debug = format!("{client:?}");
+        assert!(debug.contains("10.0.0.2") && debug.contains("upub") && debug.contains("zone-02"), "{debug}");
+        assert_eq!(client.region(), Some("cn"), "UCLOUDSTACK_REGION wins over UCLOUD_REGION");
+        assert!(debug.contains("attempt_timeout: 12.5s"), "{debug}");
+
+        // Explicit settings win over everything.
+        let client =
+            ClientBuilder::from_lookup(vars(&[("UCLOUD_REGION", "hz"), ("UCLOUD_API_BASE_URL", "http://h/api")]))
+                .credentials(Credentials::new("a", "b"))
+                .region("explicit")
+                .build()
+                .unwrap();
+        assert_eq!(client.region(), Some("explicit"));
+    }
+
+    #[test]
+    fn every_missing_or_bad_value_names_where_it_looked() {
+        let base = [(env::ENDPOINT, "http://h/api"), (env::PUBLIC_KEY, "p"), (env::PRIVATE_KEY, "s")];
+        let err = ClientBuilder::from_lookup(vars(&base)).build().unwrap_err().to_string();
+        assert!(err.contains("region") && err.contains("UCLOUDSTACK_REGION") && err.contains("UCLOUD_REGION"), "{err}");
+
+        let half = [(env::ENDPOINT, "http://h/api"), (env::PUBLIC_KEY, "p"), (env::REGION, "cn")];
+        let err = ClientBuilder::from_lookup(vars(&half)).build().unwrap_err().to_string();
+        assert!(err.contains("private key is missing") && err.contains("UCLOUDSTACK_PUBLIC_KEY"), "{err}");
+
+        let bad = [(env::ENDPOINT, "ftp://h"), (env::PUBLIC_KEY, "p"), (env::PRIVATE_KEY, "s"), (env::REGION, "cn")];
+        assert_eq!(err_field(ClientBuilder::from_lookup(vars(&bad)).build()), env::ENDPOINT);
+
+        let timeout = [
+            ("UCLOUD_API_BASE_URL", "http://h/api"),
+            ("UCLOUD_PUBLIC_KEY", "p"),
+            ("UCLOUD_PRIVATE_KEY", "s"),
+            ("UCLOUD_REGION", "cn"),
+            ("UCLOUD_TIMEOUT_SECOND", "soon"),
+        ];
+        assert_eq!(err_field(ClientBuilder::from_lookup(vars(&timeout)).build()), "UCLOUD_TIMEOUT_SECOND");
     }
 }

@@ -51,6 +51,7 @@ pub mod image;
 mod open_enum;
 mod options;
 pub mod paginate;
+mod profile;
 pub mod region;
 pub mod resource;
 #[cfg(feature = "__internals")]
@@ -85,6 +86,14 @@ pub use retry::{RetryPolicy, THROTTLE_MIN_BACKOFF};
 pub use transport::{
     Delivery, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
 };
+
+/// The HTTP client the default transport is built on, re-exported so that a
+/// [`ClientBuilder::http_client`] or a custom [`Transport`] never has to match its version by hand.
+pub use reqwest;
+
+/// The attribute [`Transport`] is written with, re-exported so that implementing it needs no
+/// dependency of your own: `#[ucloudstack::async_trait::async_trait]`.
+pub use async_trait;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

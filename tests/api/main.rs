@@ -2,6 +2,7 @@
 //! One test binary, so the suite links once.
 
 mod cli;
+mod config;
 mod decode;
 mod fake;
 mod faults;

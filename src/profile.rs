@@ -1,0 +1,253 @@
+//! Settings from outside the program, as the official tooling keeps them: the `UCLOUDSTACK_*`
+//! variables, the official SDK's `UCLOUD_*` ones, and the `ucloud` CLI's profiles in
+//! `~/.ucloud/config.json` and `credential.json`.
+
+use crate::Error;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Reads an environment variable (swapped out in tests).
+pub(crate) type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The official SDK's variables and the shared files' paths.
+pub(crate) mod ucloud {
+    pub const API_BASE_URL: &str = "UCLOUD_API_BASE_URL";
+    pub const PUBLIC_KEY: &str = "UCLOUD_PUBLIC_KEY";
+    pub const PRIVATE_KEY: &str = "UCLOUD_PRIVATE_KEY";
+    pub const REGION: &str = "UCLOUD_REGION";
+    pub const ZONE: &str = "UCLOUD_ZONE";
+    pub const TIMEOUT_SECOND: &str = "UCLOUD_TIMEOUT_SECOND";
+    pub const PROFILE: &str = "UCLOUD_PROFILE";
+    pub const SHARED_CONFIG_FILE: &str = "UCLOUD_SHARED_CONFIG_FILE";
+    pub const SHARED_CREDENTIAL_FILE: &str = "UCLOUD_SHARED_CREDENTIAL_FILE";
+}
+
+/// Where settings may come from besides the builder's own setters.
+#[derive(Clone, Default)]
+pub(crate) struct Sources {
+    /// The environment, when the builder came from `from_env`.
+    pub env: Option<Lookup>,
+    pub profile: Option<String>,
+    pub config_file: Option<PathBuf>,
+    pub credential_file: Option<PathBuf>,
+}
+
+/// One profile of `config.json` (unknown keys, which the CLI writes many of, are ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ConfigProfile {
+    profile: String,
+    active: bool,
+    region: Option<String>,
+    zone: Option<String>,
+    base_url: Option<String>,
+    #[serde(deserialize_with = "crate::de::opt_float")]
+    timeout_sec: Option<f64>,
+}
+
+/// One profile of `credential.json`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CredentialProfile {
+    profile: String,
+    public_key: Option<String>,
+    private_key: Option<String>,
+}
+
+/// A value, and where it was found (for error messages).
+pub(crate) type Found = Option<(String, String)>;
+
+/// What the environment and the shared files hold, resolved by precedence:
+/// `UCLOUDSTACK_*`, then `UCLOUD_*`, then the profile.
+#[derive(Default)]
+pub(crate) struct Outside {
+    pub endpoint: Found,
+    pub public_key: Found,
+    pub private_key: Found,
+    pub region: Found,
+    pub zone: Found,
+    pub timeout: Found,
+    /// Where each setting was looked for, by field: for "is required" errors.
+    pub looked: Vec<(&'static str, String)>,
+    /// Whether any outside source was consulted (then a region is required at build).
+    pub consulted: bool,
+}
+
+impl Outside {
+    /// The places a field was looked for, in words.
+    pub fn places(&self, field: &str) -> String {
+        let places: Vec<&str> = self.looked.iter().filter(|(f, _)| *f == field).map(|(_, p)| p.as_str()).collect();
+        places.join(", ")
+    }
+}
+
+impl Sources {
+    fn uses_files(&self) -> bool {
+        self.env.is_some() || self.profile.is_some() || self.config_file.is_some() || self.credential_file.is_some()
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        let value = self.env.as_ref().and_then(|lookup| lookup(name))?;
+        (!value.trim().is_empty()).then(|| value.trim().to_owned())
+    }
+
+    /// Reads every source, by precedence. Errors name the file, variable or profile at fault.
+    pub(crate) fn read(&self) -> Result<Outside, Error> {
+        let mut out = Outside { consulted: self.uses_files(), ..Outside::default() };
+        let pick = |field: &'static str, names: &[&str], out: &mut Outside| -> Found {
+            let mut found = None;
+            for name in names {
+                out.looked.push((field, (*name).to_owned()));
+                if found.is_none() {
+                    found = self.var(name).map(|v| (v, (*name).to_owned()));
+                }
+            }
+            found
+        };
+        if self.env.is_some() {
+            use crate::env as own;
+            out.endpoint = pick("endpoint", &[own::ENDPOINT, ucloud::API_BASE_URL], &mut out);
+            // A key pair comes whole from one family of variables.
+            let own_pair = pick("public key", &[own::PUBLIC_KEY], &mut out);
+            let own_secret = pick("private key", &[own::PRIVATE_KEY], &mut out);
+            let ucloud_pair = pick("public key", &[ucloud::PUBLIC_KEY], &mut out);
+            let ucloud_secret = pick("private key", &[ucloud::PRIVATE_KEY], &mut out);
+            (out.public_key, out.private_key) = match (own_pair, own_secret) {
+                (None, None) => (ucloud_pair, ucloud_secret),
+                pair => pair,
+            };
+            out.region = pick("region", &[own::REGION, ucloud::REGION], &mut out);
+            out.zone = pick("zone", &[own::ZONE, ucloud::ZONE], &mut out);
+            out.timeout = pick("timeout", &[ucloud::TIMEOUT_SECOND], &mut out);
+        }
+        if !self.uses_files() {
+            return Ok(out);
+        }
+        let files = self.files()?;
+        let Some(files) = files else { return Ok(out) };
+        let from = |what: &str, file: &Path| format!("{what} of profile {:?} in {}", files.name, file.display());
+        let config = files.config.as_ref();
+        for (field, key, slot) in [
+            ("endpoint", "base_url", &mut out.endpoint),
+            ("region", "region", &mut out.region),
+            ("zone", "zone", &mut out.zone),
+        ] {
+            let value = config.and_then(|c| match key {
+                "base_url" => c.base_url.clone(),
+                "region" => c.region.clone(),
+                _ => c.zone.clone(),
+            });
+            let place = from(key, &files.config_path);
+            out.looked.push((field, place.clone()));
+            if slot.is_none() {
+                *slot = value.filter(|v| !v.trim().is_empty()).map(|v| (v, place));
+            }
+        }
+        if out.timeout.is_none() {
+            out.timeout =
+                config.and_then(|c| c.timeout_sec).map(|t| (t.to_string(), from("timeout_sec", &files.config_path)));
+        }
+        let credential = files.credential.as_ref();
+        for (field, key) in [("public key", "public_key"), ("private key", "private_key")] {
+            out.looked.push((field, from(key, &files.credential_path)));
+        }
+        if out.public_key.is_none() && out.private_key.is_none() {
+            let place = |key| from(key, &files.credential_path);
+            out.public_key = credential.and_then(|c| c.public_key.clone()).map(|v| (v, place("public_key")));
+            out.private_key = credential.and_then(|c| c.private_key.clone()).map(|v| (v, place("private_key")));
+        }
+        Ok(out)
+    }
+
+    /// The chosen profile of each shared file; `None` when no profile applies.
+    fn files(&self) -> Result<Option<Chosen>, Error> {
+        let home = || self.var("HOME").or_else(|| self.var("USERPROFILE")).map(|h| Path::new(&h).join(".ucloud"));
+        let path = |explicit: &Option<PathBuf>, var: &str, default: &str| -> Option<(PathBuf, bool)> {
+            if let Some(path) = explicit {
+                return Some((path.clone(), true));
+            }
+            if let Some(path) = self.var(var) {
+                return Some((PathBuf::from(path), true));
+            }
+            home().map(|dir| (dir.join(default), false))
+        };
+        let config_path = path(&self.config_file, ucloud::SHARED_CONFIG_FILE, "config.json");
+        let credential_path = path(&self.credential_file, ucloud::SHARED_CREDENTIAL_FILE, "credential.json");
+        let configs: Vec<ConfigProfile> = match &config_path {
+            Some((path, named)) => read_json(path, *named)?,
+            None => Vec::new(),
+        };
+        let credentials: Vec<CredentialProfile> = match &credential_path {
+            Some((path, named)) => {
+                warn_if_readable_by_others(path);
+                read_json(path, *named)?
+            }
+            None => Vec::new(),
+        };
+        let named = self.profile.clone().or_else(|| self.var(ucloud::PROFILE));
+        let name = match named.clone().or_else(|| configs.iter().find(|p| p.active).map(|p| p.profile.clone())) {
+            Some(name) => name,
+            None => return Ok(None),
+        };
+        let config = configs.into_iter().find(|p| p.profile == name);
+        let credential = credentials.into_iter().find(|p| p.profile == name);
+        let show = |p: &Option<(PathBuf, bool)>| {
+            p.as_ref().map_or("(no home folder)".into(), |(p, _)| p.display().to_string())
+        };
+        if named.is_some() && config.is_none() && credential.is_none() {
+            let field = if self.profile.is_some() { "profile" } else { ucloud::PROFILE };
+            let message =
+                format!("profile {name:?} is in neither {} nor {}", show(&config_path), show(&credential_path));
+            return Err(Error::config(field, message));
+        }
+        Ok(Some(Chosen {
+            name,
+            config,
+            credential,
+            config_path: config_path.map(|(p, _)| p).unwrap_or_default(),
+            credential_path: credential_path.map(|(p, _)| p).unwrap_or_default(),
+        }))
+    }
+}
+
+/// The profile chosen, as each file has it.
+struct Chosen {
+    name: String,
+    config: Option<ConfigProfile>,
+    credential: Option<CredentialProfile>,
+    config_path: PathBuf,
+    credential_path: PathBuf,
+}
+
+/// A shared file's profiles; a missing file is none, unless it was named.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, named: bool) -> Result<Vec<T>, Error> {
+    let field = || path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(Vec::new()),
+        Err(e) => return Err(Error::config(field(), format!("cannot be read: {e}"))),
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| Error::config(field(), format!("is not a JSON array of profiles as the ucloud CLI writes: {e}")))
+}
+
+/// Like ssh: a key file others can read is a key others may have. Warn, do not refuse.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format_args!("{:o}", mode & 0o777),
+                    "the credential file can be read by other users; `chmod 600` it"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
