@@ -283,7 +283,21 @@ impl Client {
         let attempt_timeout = options.attempt_timeout.unwrap_or(config.attempt_timeout);
         let made = AtomicU32::new(0);
         let acted_before = AtomicBool::new(false);
-        let span = tracing::debug_span!("ucloudstack", action, attempts = tracing::field::Empty);
+        use tracing::field::Empty;
+        // The image or VM the request is about, when it names one.
+        let resource = pairs
+            .iter()
+            .find(|(k, _)| matches!(k.as_str(), "ImageID" | "VMID" | "ResourceID"))
+            .map(|(_, v)| v.as_str());
+        let span = tracing::debug_span!(
+            "ucloudstack",
+            action,
+            resource,
+            attempts = Empty,
+            ret_code = Empty,
+            request_id = Empty,
+            elapsed_ms = Empty
+        );
         let budget = &self.inner.budget;
         let attempts = async {
             let started = Instant::now();
@@ -297,7 +311,10 @@ impl Client {
                 };
                 match result {
                     Ok(value) => {
-                        tracing::debug!(attempt, elapsed_ms = started.elapsed().as_millis() as u64, "call succeeded");
+                        let elapsed_ms = started.elapsed().as_millis() as u64;
+                        let span = tracing::Span::current();
+                        span.record("attempts", attempt).record("ret_code", 0).record("elapsed_ms", elapsed_ms);
+                        tracing::debug!(attempt, elapsed_ms, "call succeeded");
                         budget.success(last_retry_cost);
                         return Ok(value);
                     }
@@ -318,8 +335,13 @@ impl Client {
                         if retryable(&error) {
                             tracing::debug!(attempt, "the client's retry budget is spent: not retrying");
                         }
+                        let elapsed_ms = started.elapsed().as_millis() as u64;
+                        let span = tracing::Span::current();
+                        span.record("attempts", attempt).record("elapsed_ms", elapsed_ms);
+                        if let Some(code) = error.ret_code() {
+                            span.record("ret_code", code);
+                        }
                         tracing::debug!(attempt, error = %error, "call failed");
-                        tracing::Span::current().record("attempts", attempt);
                         return Err(error.with_attempts(attempt));
                     }
                 }
@@ -396,9 +418,12 @@ impl Client {
             Ok(Ok(response)) => response,
         };
         let secrets = self.secrets(&signature);
-        if tracing::enabled!(tracing::Level::TRACE) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
             let id = raw_request_id(&response).map(|id| redact_text(id.to_owned(), &secrets));
             let id = id.map(|id| crate::error::excerpt_of(id.as_bytes(), crate::error::REQUEST_ID_EXCERPT));
+            if let Some(id) = &id {
+                tracing::Span::current().record("request_id", id.as_str());
+            }
             tracing::trace!(
                 status = response.status,
                 request_id = id.as_deref().unwrap_or(""),

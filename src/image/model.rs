@@ -57,6 +57,23 @@ string_enum! {
     }
 }
 
+impl ImageInfo {
+    /// `ImageID`, which the platform always sends; `""` if a response lacked it.
+    pub fn id(&self) -> &str {
+        self.image_id.as_deref().unwrap_or_default()
+    }
+
+    /// `Name` (or the newer `ImageName`); `""` if a response lacked both.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().or(self.image_name.as_deref()).unwrap_or_default()
+    }
+
+    /// `ImageStatus`, as text; `""` if a response lacked it.
+    pub fn status(&self) -> &str {
+        self.image_status.as_ref().map_or("", ImageStatus::as_str)
+    }
+}
+
 impl ImageStatus {
     /// Whether the image is ready to use (`Used`, or `Available` on older releases).
     pub fn is_available(&self) -> bool {

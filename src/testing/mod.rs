@@ -5,6 +5,7 @@
 //!   faults on request. [`FakeUCloudStack::transport`] serves the same fake without a socket,
 //!   for tests under tokio's paused time.
 //! - [`MockTransport`]: replays canned responses and records the requests it was given.
+//! - [`image`], [`vm`], [`image_page`], [`vm_page`]: realistic values to build answers from.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -18,8 +19,10 @@
 //! # Ok(()) }
 //! ```
 
+mod factories;
 mod fake;
 mod mock;
 
+pub use factories::{image, image_page, vm, vm_page};
 pub use fake::{FakeBuilder, FakeTransport, FakeUCloudStack, Fault, ReceivedRequest};
 pub use mock::MockTransport;

@@ -46,6 +46,23 @@ string_enum! {
     }
 }
 
+impl VmInstanceInfo {
+    /// `VMID`, which the platform always sends; `""` if a response lacked it.
+    pub fn id(&self) -> &str {
+        self.vm_id.as_deref().unwrap_or_default()
+    }
+
+    /// `Name`; `""` if a response lacked it.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+
+    /// `State`, as text; `""` if a response lacked it.
+    pub fn state(&self) -> &str {
+        self.state.as_ref().map_or("", VmState::as_str)
+    }
+}
+
 impl VmState {
     /// Whether the VM is on its way to another state (`Starting`, `Restarting`, `Stopping`,
     /// `Poweroffing`, `Terminating`, `Migrating`, `Reinstalling`).

@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod decode;
+mod diagnostics;
 mod fake;
 mod faults;
 mod fidelity;

@@ -17,7 +17,13 @@ use crate::vm::VmState;
 use crate::{Client, ClientBuilder, Credentials, Platform};
 use async_trait::async_trait;
 use handler::Shared;
-use state::{FakeImage, FakeVm, Phase, State, TokenBucket, base_images, custom_image};
+pub(crate) use state::custom_image;
+use state::{FakeImage, FakeVm, Phase, State, TokenBucket, base_images};
+
+/// A VM as the fake holds it (for the test factories).
+pub(crate) fn fake_vm(id: &str) -> FakeVm {
+    FakeVm::new(id)
+}
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

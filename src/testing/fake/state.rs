@@ -33,7 +33,7 @@ pub(super) struct FakeImage {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct FakeVm {
+pub(crate) struct FakeVm {
     pub vm_id: String,
     pub name: String,
     pub remark: String,
@@ -216,7 +216,7 @@ pub(super) fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-pub(super) fn custom_image(
+pub(crate) fn custom_image(
     region: &str,
     id: &str,
     name: &str,
