@@ -38,18 +38,20 @@ pub fn vm(id: &str, state: VmState) -> VmInstanceInfo {
 /// mock.push_json(200, &serde_json::to_string(&page).unwrap());
 /// ```
 pub fn image_page(images: Vec<ImageInfo>) -> DescribeImageResponse {
-    let mut page = DescribeImageResponse::default();
-    page.action = "DescribeImageResponse".into();
-    page.total_count = images.len() as i64;
-    page.infos = images;
-    page
+    DescribeImageResponse {
+        action: "DescribeImageResponse".into(),
+        total_count: images.len() as i64,
+        infos: images,
+        ..Default::default()
+    }
 }
 
 /// A DescribeVMInstance answer holding these VMs, `TotalCount` their number.
 pub fn vm_page(vms: Vec<VmInstanceInfo>) -> DescribeVmInstanceResponse {
-    let mut page = DescribeVmInstanceResponse::default();
-    page.action = "DescribeVMInstanceResponse".into();
-    page.total_count = vms.len() as i64;
-    page.infos = vms;
-    page
+    DescribeVmInstanceResponse {
+        action: "DescribeVMInstanceResponse".into(),
+        total_count: vms.len() as i64,
+        infos: vms,
+        ..Default::default()
+    }
 }

@@ -4,7 +4,6 @@
 mod cli;
 mod config;
 mod decode;
-mod diagnostics;
 mod fake;
 mod faults;
 mod fidelity;

@@ -1,4 +1,6 @@
 //! What a call tells at DEBUG: action, resource, attempts, RetCode, request id, elapsed time.
+//! A test binary of its own: tracing caches whether a span is wanted per call site, process-wide,
+//! so a span first met by another test's thread without a subscriber could go unrecorded here.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -26,7 +28,7 @@ async fn the_span_of_a_call_says_what_happened() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let fake = FakeUCloudStack::start().await;
     let client = fake.client();
