@@ -230,7 +230,15 @@ pub struct ReqwestTransport {
 
 impl ReqwestTransport {
     /// A transport with its own `reqwest::Client` and the given connect timeout.
+    ///
+    /// With the `rustls-ring` feature (and not `rustls`), this installs ring as rustls's
+    /// process-wide default crypto provider, unless the program installed one first.
     pub fn new(connect_timeout: Duration) -> Result<Self, crate::Error> {
+        #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+        {
+            // Err means a provider is already installed: the program's choice stands.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             // A redirect would turn the POST into a GET, or re-send the signed body to another
