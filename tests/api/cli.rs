@@ -14,7 +14,10 @@ fn images_binary() -> PathBuf {
     let binary = profile_dir.join("examples").join(format!("images{}", std::env::consts::EXE_SUFFIX));
     BUILT.call_once(|| {
         if !binary.exists() {
-            let status = Command::new(env!("CARGO")).args(["build", "--example", "images"]).status().unwrap();
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "ucloudstack", "--example", "images"])
+                .status()
+                .unwrap();
             assert!(status.success(), "cargo build --example images failed");
         }
     });
