@@ -8,6 +8,7 @@ mod codes;
 mod handler;
 mod image;
 mod other;
+mod server;
 mod state;
 mod vm;
 
@@ -221,9 +222,8 @@ impl FakeBuilder {
     /// Starts the fake on 127.0.0.1, on a port of its own.
     pub async fn start(self) -> FakeUCloudStack {
         let shared = self.into_shared();
-        let server = wiremock::MockServer::builder().start().await;
-        wiremock::Mock::given(wiremock::matchers::any()).respond_with(Responder(shared.clone())).mount(&server).await;
-        let endpoint = format!("{}/api", server.uri());
+        let server = server::start(shared.clone()).expect("a port on 127.0.0.1 for the fake UCloudStack");
+        let endpoint = format!("http://{}/api", server.addr);
         FakeUCloudStack { shared, server: Some(server), endpoint }
     }
 
@@ -263,7 +263,7 @@ impl FakeBuilder {
 #[derive(Debug)]
 pub struct FakeUCloudStack {
     shared: Arc<Shared>,
-    server: Option<wiremock::MockServer>,
+    server: Option<server::Server>,
     endpoint: String,
 }
 
@@ -419,17 +419,6 @@ impl FakeUCloudStack {
     }
 }
 
-impl Drop for FakeUCloudStack {
-    fn drop(&mut self) {
-        // wiremock's MockServer blocks on an async lock in its Drop. Inside a tokio task whose
-        // coop budget is spent, that lock keeps answering Pending and the drop spins forever;
-        // on a thread of its own there is no budget to run out.
-        if let Some(server) = self.server.take() {
-            let _ = std::thread::Builder::new().name("fake-ucloudstack-stop".into()).spawn(move || drop(server));
-        }
-    }
-}
-
 /// Serves a [`FakeUCloudStack`] in process: no socket, tokio's clock.
 #[derive(Debug, Clone)]
 pub struct FakeTransport {
@@ -457,29 +446,5 @@ impl Transport for FakeTransport {
             );
         }
         Ok(HttpResponse::new(reply.status, headers, reply.body))
-    }
-}
-
-struct Responder(Arc<Shared>);
-
-impl wiremock::Respond for Responder {
-    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let headers = request
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        if request.method != http::Method::POST {
-            return wiremock::ResponseTemplate::new(405).set_body_string("UCloudStack takes POST only");
-        }
-        let reply = self.0.handle(&request.body, headers);
-        let mut template = wiremock::ResponseTemplate::new(reply.status).set_body_raw(reply.body, reply.content_type);
-        for (name, value) in reply.headers {
-            template = template.insert_header(name, value.as_str());
-        }
-        if !reply.delay.is_zero() {
-            template = template.set_delay(reply.delay);
-        }
-        template
     }
 }
