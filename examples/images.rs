@@ -17,8 +17,7 @@
 //! success, 1 when a call fails, 2 on bad usage.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use futures::TryStreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use futures_util::TryStreamExt;
 use std::io::IsTerminal;
 use std::time::Duration;
 use ucloudstack::image::{ImageInfo, ImageStatus, ImageType};
@@ -358,7 +357,15 @@ fn secs(value: f64, flag: &str) -> Result<Duration, Failure> {
     Duration::try_from_secs_f64(value).map_err(|_| format!("{flag} must be a number of seconds, got {value}").into())
 }
 
-/// Waits, showing a spinner with the status and elapsed time on a terminal, plain lines when a
+/// Rewrites the terminal's last line with `text` (an empty text clears it).
+fn status_line(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{text}");
+    let _ = err.flush();
+}
+
+/// Waits, showing a line with the status and elapsed time on a terminal, plain lines when a
 /// status changes otherwise.
 async fn with_progress<T: WaitTarget>(
     waiter: Waiter<T>,
@@ -366,15 +373,9 @@ async fn with_progress<T: WaitTarget>(
 ) -> Result<T::Output, Error> {
     let waiter = waiter.max_wait(max_wait).poll_delay(poll_delay, Duration::from_secs(30).max(poll_delay));
     if std::io::stderr().is_terminal() {
-        let spinner = ProgressBar::new_spinner();
-        spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
-        spinner.enable_steady_tick(Duration::from_millis(100));
-        let bar = spinner.clone();
-        let result = waiter
-            .on_poll(move |p| bar.set_message(format!("{}: {} ({}s)", p.id, p.status, p.elapsed.as_secs())))
-            .wait()
-            .await;
-        spinner.finish_and_clear();
+        let result =
+            waiter.on_poll(|p| status_line(&format!("{}: {} ({}s)", p.id, p.status, p.elapsed.as_secs()))).wait().await;
+        status_line("");
         result
     } else {
         let last = std::sync::Mutex::new(String::new());
@@ -391,21 +392,18 @@ async fn with_progress<T: WaitTarget>(
     }
 }
 
-/// Runs a capture, showing the step, the status and the elapsed time: a spinner on a terminal,
+/// Runs a capture, showing the step, the status and the elapsed time: one line kept up to date
+/// on a terminal,
 /// a line per change otherwise.
 async fn capture_with_progress(
     capture: ucloudstack::image::CaptureImageBuilder,
 ) -> Result<ucloudstack::image::CapturedImage, Error> {
     if std::io::stderr().is_terminal() {
-        let spinner = ProgressBar::new_spinner();
-        spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
-        spinner.enable_steady_tick(Duration::from_millis(100));
-        let bar = spinner.clone();
         let result = capture
-            .on_progress(move |p| bar.set_message(format!("{}: {} ({}s)", p.stage, p.status, p.elapsed.as_secs())))
+            .on_progress(|p| status_line(&format!("{}: {} ({}s)", p.stage, p.status, p.elapsed.as_secs())))
             .send()
             .await;
-        spinner.finish_and_clear();
+        status_line("");
         result
     } else {
         let last = std::sync::Mutex::new(String::new());
@@ -428,19 +426,16 @@ async fn delete_with_progress(
     bulk: ucloudstack::image::DeleteCustomImagesBuilder,
 ) -> Vec<Result<ucloudstack::image::DeleteCustomImageResponse, Error>> {
     if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} deleted ({elapsed})").expect("a valid template"),
-        );
-        let shown = bar.clone();
+        let started = std::time::Instant::now();
         let results = bulk
             .on_progress(move |done, total| {
-                shown.set_length(total as u64);
-                shown.set_position(done as u64);
+                let filled = 40 * done / total.max(1);
+                let bar = format!("{}{}", "#".repeat(filled), "-".repeat(40 - filled));
+                status_line(&format!("[{bar}] {done}/{total} deleted ({}s)", started.elapsed().as_secs()));
             })
             .send()
             .await;
-        bar.finish_and_clear();
+        status_line("");
         results
     } else {
         bulk.on_progress(|done, total| {

@@ -5,7 +5,7 @@
 //! steps against a real one, set UCLOUDSTACK_ENDPOINT, UCLOUDSTACK_PUBLIC_KEY,
 //! UCLOUDSTACK_PRIVATE_KEY, UCLOUDSTACK_REGION and, for the create step, UCLOUDSTACK_VM_ID.
 
-use futures::TryStreamExt;
+use futures_util::TryStreamExt;
 use std::time::Duration;
 use ucloudstack::Client;
 use ucloudstack::image::{ImageInfo, ImageType};
