@@ -4,6 +4,22 @@
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 
+/// What every lenient visitor does with `null`, a missing value and `Some(..)`: absent, absent,
+/// and the value read as any scalar.
+macro_rules! optional {
+    ($de:lifetime) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<$de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
 /// Turns any JSON scalar into `Option<i64>`: numbers, integral floats and numeric strings are
 /// values; `null` and `""` are `None`.
 struct IntVisitor;
@@ -34,15 +50,7 @@ impl<'de> Visitor<'de> for IntVisitor {
         }
         t.parse::<i64>().map(Some).map_err(|_| E::custom(format!("{v:?} is not an integer")))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    optional!('de);
 }
 
 /// A required integer: a number or a numeric string; `null` is an error.
@@ -82,15 +90,7 @@ impl<'de> Visitor<'de> for StringVisitor {
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(v.to_string()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    optional!('de);
 }
 
 /// An optional string; numbers are taken as their text, `null` is `None`.
@@ -134,15 +134,7 @@ impl<'de> Visitor<'de> for BoolVisitor {
             _ => Err(E::custom(format!("{v:?} is not a boolean"))),
         }
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    optional!('de);
 }
 
 /// An optional boolean, in any of the forms the platform uses.
@@ -184,15 +176,7 @@ impl<'de> Visitor<'de> for FloatVisitor {
         }
         t.parse::<f64>().map(Some).map_err(|_| E::custom(format!("{v:?} is not a number")))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    optional!('de);
 }
 
 /// An optional number, as a number or a numeric string.

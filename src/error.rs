@@ -552,20 +552,15 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
+/// An [`Error::Api`] of action `A` with this code, for unit tests.
+#[cfg(test)]
+pub(crate) fn api(code: i64, platform: Platform) -> Error {
+    Error::Api { action: "A".into(), ret_code: code, message: String::new(), request_id: None, attempts: 1, platform }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn api(code: i64, platform: Platform) -> Error {
-        Error::Api {
-            action: "A".into(),
-            ret_code: code,
-            message: String::new(),
-            request_id: None,
-            attempts: 1,
-            platform,
-        }
-    }
 
     #[test]
     fn api_error_reads_on_its_own() {

@@ -158,16 +158,7 @@ mod tests {
         assert!(!p.should_retry(&decode(false), 1, true), "JSON of the wrong shape is not retried");
     }
 
-    fn api(code: i64, platform: crate::Platform) -> Error {
-        Error::Api {
-            action: "A".into(),
-            ret_code: code,
-            message: String::new(),
-            request_id: None,
-            attempts: 1,
-            platform,
-        }
-    }
+    use crate::error::api;
 
     #[test]
     fn ret_codes_are_retried_by_meaning() {

@@ -99,12 +99,10 @@ pub struct WaitProgress<'a> {
     pub polls: u32,
 }
 
-/// The state a [`Waiter`] waits for: how to look the resource up and judge what it sees.
-pub trait WaitTarget: Send + 'static {
+/// A kind of resource a [`Waiter`] can watch: how to look one up by id, and what its status is.
+pub trait Watched: Send + 'static {
     /// What is polled, e.g. [`ImageInfo`](crate::image::ImageInfo).
     type Resource: Send;
-    /// What the wait returns once the state is reached.
-    type Output: Send + 'static;
     /// The kind of resource, for errors: `"image"`, `"VM"`.
     const RESOURCE: &'static str;
 
@@ -117,10 +115,18 @@ pub trait WaitTarget: Send + 'static {
 
     /// The resource's status, as shown in progress and errors.
     fn status(resource: &Self::Resource) -> String;
+}
+
+/// The state a [`Waiter`] waits for: which resource it watches, and how it judges a poll.
+pub trait WaitTarget: Send + 'static {
+    /// The kind of resource watched.
+    type Watched: Watched;
+    /// What the wait returns once the state is reached.
+    type Output: Send + 'static;
 
     /// Judges one poll: the resource as listed (`None` if not listed) and how many polls in a
     /// row have not listed it.
-    fn check(resource: Option<Self::Resource>, missing_polls: u32) -> Verdict<Self::Output>;
+    fn check(resource: Option<<Self::Watched as Watched>::Resource>, missing_polls: u32) -> Verdict<Self::Output>;
 }
 
 /// What one poll says.
@@ -196,7 +202,7 @@ impl<T: WaitTarget> Waiter<T> {
             polls += 1;
             // A poll (with its retries) may not run past the deadline either.
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let poll = T::poll(&self.client, &self.id, self.region.as_deref());
+            let poll = T::Watched::poll(&self.client, &self.id, self.region.as_deref());
             let polled = match tokio::time::timeout(remaining, poll).await {
                 Ok(result) => result,
                 Err(_) => return Err(self.error(WaitFailure::TimedOut(self.max_wait), last_status, last_error)),
@@ -205,8 +211,8 @@ impl<T: WaitTarget> Waiter<T> {
                 Ok(resource) => {
                     last_error = None;
                     missing_polls = if resource.is_some() { 0 } else { missing_polls + 1 };
-                    let status = resource.as_ref().map_or_else(|| "not listed".to_owned(), T::status);
-                    tracing::debug!(resource = T::RESOURCE, id = %self.id, %status, "waiter poll");
+                    let status = resource.as_ref().map_or_else(|| "not listed".to_owned(), T::Watched::status);
+                    tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %status, "waiter poll");
                     self.report(&status, started, polls);
                     last_status = Some(status);
                     match T::check(resource, missing_polls) {
@@ -216,7 +222,7 @@ impl<T: WaitTarget> Waiter<T> {
                     }
                 }
                 Err(error) if error.is_retryable() => {
-                    tracing::debug!(resource = T::RESOURCE, id = %self.id, %error, "waiter poll failed; polling on");
+                    tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %error, "waiter poll failed; polling on");
                     self.report(&format!("poll failed: {error}"), started, polls);
                     last_error = Some(error);
                 }
@@ -235,7 +241,7 @@ impl<T: WaitTarget> Waiter<T> {
 
     fn error(&self, reason: WaitFailure, last_status: Option<String>, last_error: Option<Error>) -> Error {
         Error::Waiter {
-            resource: T::RESOURCE,
+            resource: T::Watched::RESOURCE,
             id: self.id.clone(),
             reason,
             last_status,

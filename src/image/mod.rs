@@ -17,4 +17,4 @@ pub use delete_custom_image::*;
 pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DeleteCustomImagesBuilder};
 pub use describe_image::*;
 pub use model::{ImageInfo, ImageStatus, ImageType, OsType};
-pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter};
+pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};

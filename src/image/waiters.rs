@@ -1,7 +1,7 @@
 //! The image waiters: until an image is ready to use, or gone.
 
 use super::{ImageInfo, ImageStatus};
-use crate::wait::{Verdict, WaitTarget, Waiter};
+use crate::wait::{Verdict, WaitTarget, Waiter, Watched};
 use crate::{Client, Error, WaitFailure};
 
 /// How many polls in a row may not list an image before waiting for it to be available fails
@@ -28,13 +28,12 @@ pub(crate) async fn look(client: &Client, id: &str, region: Option<&str>) -> Res
     Ok(page.infos.into_iter().find(|i| i.image_id.as_deref() == Some(id)))
 }
 
-fn status(image: &ImageInfo) -> String {
-    image.image_status.as_ref().map_or("(no status)", |s| s.as_str()).to_owned()
-}
+/// Images, as the waiters watch them: DescribeImage by id.
+#[derive(Debug, Clone, Copy)]
+pub struct Images;
 
-impl WaitTarget for ImageAvailable {
+impl Watched for Images {
     type Resource = ImageInfo;
-    type Output = ImageInfo;
     const RESOURCE: &'static str = "image";
 
     fn poll(
@@ -46,8 +45,13 @@ impl WaitTarget for ImageAvailable {
     }
 
     fn status(image: &ImageInfo) -> String {
-        status(image)
+        image.image_status.as_ref().map_or("(no status)", |s| s.as_str()).to_owned()
     }
+}
+
+impl WaitTarget for ImageAvailable {
+    type Watched = Images;
+    type Output = ImageInfo;
 
     fn check(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<ImageInfo> {
         let Some(image) = image else {
@@ -68,21 +72,8 @@ impl WaitTarget for ImageAvailable {
 }
 
 impl WaitTarget for ImageDeleted {
-    type Resource = ImageInfo;
+    type Watched = Images;
     type Output = ();
-    const RESOURCE: &'static str = "image";
-
-    fn poll(
-        client: &Client,
-        id: &str,
-        region: Option<&str>,
-    ) -> impl Future<Output = Result<Option<ImageInfo>, Error>> + Send {
-        look(client, id, region)
-    }
-
-    fn status(image: &ImageInfo) -> String {
-        status(image)
-    }
 
     fn check(image: Option<ImageInfo>, _: u32) -> Verdict<()> {
         match image.map(|i| i.image_status) {

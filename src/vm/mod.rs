@@ -16,7 +16,7 @@ pub use poweroff_vm_instance::*;
 pub use restart_vm_instance::*;
 pub use start_vm_instance::*;
 pub use stop_vm_instance::*;
-pub use waiters::{VmRunning, VmStopped, VmWaiter};
+pub use waiters::{VmRunning, VmStopped, VmWaiter, Vms};
 
 use crate::{ApiErrorKind, Client, Error, Failure};
 

@@ -1,7 +1,7 @@
 //! The VM waiters: until a VM is stopped, or running.
 
 use super::{VmInstanceInfo, VmState, find_vm};
-use crate::wait::{Verdict, WaitTarget, Waiter};
+use crate::wait::{Verdict, WaitTarget, Waiter, Watched};
 use crate::{Client, Error, WaitFailure};
 
 /// How many polls in a row may not list a VM before the wait fails.
@@ -18,8 +18,25 @@ pub struct VmRunning;
 /// A waiter for a VM; see [`Waiter`].
 pub type VmWaiter<T> = Waiter<T>;
 
-fn status(vm: &VmInstanceInfo) -> String {
-    vm.state.as_ref().map_or("(no state)", |s| s.as_str()).to_owned()
+/// VMs, as the waiters watch them: DescribeVMInstance by id.
+#[derive(Debug, Clone, Copy)]
+pub struct Vms;
+
+impl Watched for Vms {
+    type Resource = VmInstanceInfo;
+    const RESOURCE: &'static str = "VM";
+
+    fn poll(
+        client: &Client,
+        id: &str,
+        region: Option<&str>,
+    ) -> impl Future<Output = Result<Option<VmInstanceInfo>, Error>> + Send {
+        find_vm(client, id, region)
+    }
+
+    fn status(vm: &VmInstanceInfo) -> String {
+        vm.state.as_ref().map_or("(no state)", |s| s.as_str()).to_owned()
+    }
 }
 
 /// `Failed` ends a wait, as does a VM not listed three polls in a row; `want` completes it.
@@ -40,34 +57,23 @@ fn judge(vm: Option<VmInstanceInfo>, missing_polls: u32, want: &VmState) -> Verd
     }
 }
 
-macro_rules! vm_target {
-    ($target:ident, $state:expr) => {
-        impl WaitTarget for $target {
-            type Resource = VmInstanceInfo;
-            type Output = VmInstanceInfo;
-            const RESOURCE: &'static str = "VM";
+impl WaitTarget for VmStopped {
+    type Watched = Vms;
+    type Output = VmInstanceInfo;
 
-            fn poll(
-                client: &Client,
-                id: &str,
-                region: Option<&str>,
-            ) -> impl Future<Output = Result<Option<VmInstanceInfo>, Error>> + Send {
-                find_vm(client, id, region)
-            }
-
-            fn status(vm: &VmInstanceInfo) -> String {
-                status(vm)
-            }
-
-            fn check(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
-                judge(vm, missing_polls, &$state)
-            }
-        }
-    };
+    fn check(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
+        judge(vm, missing_polls, &VmState::Stopped)
+    }
 }
 
-vm_target!(VmStopped, VmState::Stopped);
-vm_target!(VmRunning, VmState::Running);
+impl WaitTarget for VmRunning {
+    type Watched = Vms;
+    type Output = VmInstanceInfo;
+
+    fn check(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
+        judge(vm, missing_polls, &VmState::Running)
+    }
+}
 
 impl Client {
     /// Waits until the VM is `Stopped`, and returns it. Fails with [`Error::Waiter`] if it

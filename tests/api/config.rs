@@ -1,7 +1,6 @@
 //! The official tooling's shared files: profiles, precedence, and every way they can be wrong.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::{Client, Error};
 
@@ -142,35 +141,19 @@ fn a_named_file_must_exist_and_what_is_missing_is_named() {
     assert!(message.contains("public_key of profile \"p\""), "{message}");
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(unix)]
 #[test]
 fn a_credential_file_others_can_read_draws_a_warning() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = crate::support::capture_logs(tracing::Level::INFO);
     let dir = Dir::new("mode");
     let config =
         dir.file("config.json", r#"[{"profile":"p","active":true,"region":"cn","base_url":"http://h/api"}]"#, 0o644);
     let private = dir.file("credential.json", r#"[{"profile":"p","public_key":"x","private_key":"y"}]"#, 0o600);
     Client::builder().shared_config_file(&config).shared_credential_file(&private).build().unwrap();
-    assert!(capture.0.lock().unwrap().is_empty(), "0600 is quiet");
+    assert!(capture.text().is_empty(), "0600 is quiet");
     let open = dir.file("open.json", r#"[{"profile":"p","public_key":"x","private_key":"y"}]"#, 0o644);
     Client::builder().shared_config_file(&config).shared_credential_file(&open).build().unwrap();
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("WARN") && logs.contains("chmod 600") && logs.contains("644"), "{logs}");
     assert!(!logs.contains("\"y\""), "the key itself is never logged");
 }

@@ -1,37 +1,15 @@
 //! Every log line at TRACE, across a success, an API error and a transport error, and every
 //! error's Display and Debug: no private key, no signature.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use ucloudstack::CallOptionsBuilder;
 use ucloudstack::testing::{FakeUCloudStack, Fault};
 use ucloudstack::{Client, Credentials, RetryPolicy};
 
 const SECRET: &str = "TOP-SECRET-private-key-42";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn trace_logs_and_errors_hold_no_key_and_no_signature() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = crate::support::capture_logs(tracing::Level::TRACE);
 
     let fake = FakeUCloudStack::builder().credentials("pub-key", SECRET).start().await;
     let client = fake.client_builder().retry_policy(RetryPolicy::disabled()).build().unwrap();
@@ -60,7 +38,7 @@ async fn trace_logs_and_errors_hold_no_key_and_no_signature() {
 
     let signatures: Vec<String> = fake.requests().iter().map(|r| r.param("Signature").unwrap().to_owned()).collect();
     assert_eq!(signatures.len(), 3);
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("ucloudstack"), "the capture saw the crate's spans: {logs}");
     assert!(logs.contains("DescribeImage"));
     for text in shown.iter().chain(std::iter::once(&logs)) {
@@ -75,14 +53,7 @@ async fn trace_logs_and_errors_hold_no_key_and_no_signature() {
 async fn a_server_that_echoes_the_request_leaks_nothing() {
     use wiremock::{Mock, MockServer, Request, ResponseTemplate};
     const TOKEN: &str = "sts-token-7f3a9c";
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = crate::support::capture_logs(tracing::Level::TRACE);
 
     // Echo the whole form into the message, the HTML error page and the request id, with the
     // signature placed to straddle the 512-byte excerpt.
@@ -116,7 +87,7 @@ async fn a_server_that_echoes_the_request_leaks_nothing() {
         .iter()
         .map(|r| url::form_urlencoded::parse(&r.body).find(|(k, _)| k == "Signature").unwrap().1.into_owned())
         .collect();
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     for text in shown.iter().chain(std::iter::once(&logs)) {
         assert!(!text.contains(TOKEN), "the token leaked: {text}");
         for signature in &signatures {
