@@ -44,6 +44,49 @@ pub trait PagedAction: Action + Clone + 'static {
     fn fingerprint(items: &[Self::Item]) -> u64;
 }
 
+/// Checks `Limit` against the listing actions' range.
+pub(crate) fn check_limit(limit: Option<u32>) -> Result<(), Error> {
+    match limit {
+        Some(limit) if !(1..=MAX_PAGE_SIZE).contains(&limit) => {
+            Err(Error::invalid("Limit", format!("must be between 1 and {MAX_PAGE_SIZE}, got {limit}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Implements [`PagedAction`] for a request with `offset` and `limit` fields whose response has
+/// `total_count` and `infos`.
+macro_rules! paged_action {
+    ($request:ty => $response:ty, $item:ty, $fingerprint:path) => {
+        impl $crate::paginate::PagedAction for $request {
+            type Item = $item;
+
+            fn offset(&self) -> Option<u32> {
+                self.offset
+            }
+            fn limit(&self) -> Option<u32> {
+                self.limit
+            }
+            fn set_page(&mut self, offset: u32, limit: u32) {
+                (self.offset, self.limit) = (Some(offset), Some(limit));
+            }
+            fn items(page: &$response) -> &[$item] {
+                &page.infos
+            }
+            fn into_items(page: $response) -> Vec<$item> {
+                page.infos
+            }
+            fn total_count(page: &$response) -> i64 {
+                page.total_count
+            }
+            fn fingerprint(items: &[$item]) -> u64 {
+                $fingerprint(items)
+            }
+        }
+    };
+}
+pub(crate) use paged_action;
+
 /// Pages through a listing action: made by a fluent builder's `into_paginator()`, consumed as
 /// [`pages`](Self::pages) or [`items`](Self::items).
 ///

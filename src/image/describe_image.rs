@@ -5,7 +5,7 @@ use crate::Error;
 use crate::action::action;
 
 /// The largest `Limit` the server accepts.
-pub const MAX_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = crate::paginate::MAX_PAGE_SIZE;
 
 action! {
     /// DescribeImage (获取镜像信息): lists images, platform (Base) and custom ones.
@@ -62,39 +62,11 @@ fn check(request: &DescribeImageRequest) -> Result<(), Error> {
             return Err(Error::invalid("ImageType", "must not be empty; leave it unset for every type"));
         }
     }
-    match request.limit {
-        Some(limit) if !(1..=MAX_LIMIT).contains(&limit) => {
-            Err(Error::invalid("Limit", format!("must be between 1 and {MAX_LIMIT}, got {limit}")))
-        }
-        _ => Ok(()),
-    }
+    crate::paginate::check_limit(request.limit)
 }
 
-impl crate::paginate::PagedAction for DescribeImageRequest {
-    type Item = ImageInfo;
-
-    fn offset(&self) -> Option<u32> {
-        self.offset
-    }
-    fn limit(&self) -> Option<u32> {
-        self.limit
-    }
-    fn set_page(&mut self, offset: u32, limit: u32) {
-        (self.offset, self.limit) = (Some(offset), Some(limit));
-    }
-    fn items(page: &DescribeImageResponse) -> &[ImageInfo] {
-        &page.infos
-    }
-    fn into_items(page: DescribeImageResponse) -> Vec<ImageInfo> {
-        page.infos
-    }
-    fn total_count(page: &DescribeImageResponse) -> i64 {
-        page.total_count
-    }
-    fn fingerprint(items: &[ImageInfo]) -> u64 {
-        crate::paginate::hash_fingerprint(items)
-    }
-}
+// Images hash: a page's fingerprint is its hash.
+crate::paginate::paged_action!(DescribeImageRequest => DescribeImageResponse, ImageInfo, crate::paginate::hash_fingerprint);
 
 /// Pages through DescribeImage; see [`Paginator`](crate::paginate::Paginator).
 pub type DescribeImagePaginator = crate::paginate::Paginator<DescribeImageRequest>;

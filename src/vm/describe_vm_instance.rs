@@ -3,7 +3,7 @@
 use super::model::{VmInstanceInfo, VmState};
 use crate::Error;
 use crate::action::action;
-use crate::paginate::{MAX_PAGE_SIZE, Paged, PagedAction, Paginator};
+use crate::paginate::{Paged, Paginator};
 
 action! {
     /// DescribeVMInstance (获取虚拟机信息): lists virtual machines.
@@ -56,40 +56,11 @@ action! {
 }
 
 fn check(request: &DescribeVmInstanceRequest) -> Result<(), Error> {
-    match request.limit {
-        Some(limit) if !(1..=MAX_PAGE_SIZE).contains(&limit) => {
-            Err(Error::invalid("Limit", format!("must be between 1 and {MAX_PAGE_SIZE}, got {limit}")))
-        }
-        _ => Ok(()),
-    }
+    crate::paginate::check_limit(request.limit)
 }
 
-impl PagedAction for DescribeVmInstanceRequest {
-    type Item = VmInstanceInfo;
-
-    fn offset(&self) -> Option<u32> {
-        self.offset
-    }
-    fn limit(&self) -> Option<u32> {
-        self.limit
-    }
-    fn set_page(&mut self, offset: u32, limit: u32) {
-        (self.offset, self.limit) = (Some(offset), Some(limit));
-    }
-    fn items(page: &DescribeVmInstanceResponse) -> &[VmInstanceInfo] {
-        &page.infos
-    }
-    fn into_items(page: DescribeVmInstanceResponse) -> Vec<VmInstanceInfo> {
-        page.infos
-    }
-    fn total_count(page: &DescribeVmInstanceResponse) -> i64 {
-        page.total_count
-    }
-    fn fingerprint(items: &[VmInstanceInfo]) -> u64 {
-        // VMs carry floats (usage figures), which do not hash: hash their JSON.
-        crate::paginate::json_fingerprint(items)
-    }
-}
+// VMs carry floats (usage figures), which do not hash: a page's fingerprint hashes its JSON.
+crate::paginate::paged_action!(DescribeVmInstanceRequest => DescribeVmInstanceResponse, VmInstanceInfo, crate::paginate::json_fingerprint);
 
 /// Pages through DescribeVMInstance; see [`Paginator`].
 pub type DescribeVmInstancePaginator = Paginator<DescribeVmInstanceRequest>;

@@ -34,6 +34,44 @@ pub(crate) async fn find_vm(
     Ok(page.infos.into_iter().find(|vm| vm.vm_id.as_deref() == Some(vm_id)))
 }
 
+/// An idempotent power action: a VM id, the tenant and member ids, an answer with nothing but
+/// the envelope, and, after a lost answer, success when a "state" answer comes while the VM is
+/// in one of `settles` (an earlier attempt did it).
+macro_rules! power_action {
+    (
+        $(#[$doc:meta])*
+        $name:literal => $request:ident, $builder:ident, $fluent:ident, $response:ident, $method:ident;
+        settles: [$($state:ident),+];
+    ) => {
+        crate::action::action! {
+            $(#[$doc])*
+            $name => $request, $builder, $fluent, $method;
+            idempotent: true;
+            settle: settle;
+            request {
+                /// `VMID`: the VM (required).
+                "VMID" vm_id: Option<String> => required(String),
+                /// `CompanyID`: the tenant id; honoured for admin callers only.
+                "CompanyID" company_id: Option<i64> => value(i64),
+                /// `MemberID`: the member id.
+                "MemberID" member_id: Option<i64> => value(i64),
+            }
+            response $response {}
+        }
+
+        async fn settle(
+            request: &$request,
+            client: &crate::Client,
+            failure: crate::Failure,
+        ) -> Result<$response, crate::Error> {
+            let (vm_id, region) = (request.vm_id.as_deref().unwrap_or_default(), request.region.as_deref());
+            super::settle_power(client, vm_id, region, failure, &[$(crate::vm::VmState::$state),+]).await?;
+            Ok($response { action: concat!($name, "Response").to_owned(), ..Default::default() })
+        }
+    };
+}
+pub(crate) use power_action;
+
 /// The truthful ending of a power action retried after a lost answer: a "state" answer while
 /// the VM is in one of `done` means an earlier attempt did the work.
 pub(crate) async fn settle_power(
