@@ -7,7 +7,7 @@ use crate::encode::{Pairs, to_pairs};
 use crate::error::Error;
 use crate::response;
 use crate::sign::{SIGNATURE, signature};
-use crate::transport::{Delivery, HttpRequest, HttpResponse, Transport, TransportErrorKind};
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportErrorKind};
 use crate::{CallOptions, Credentials, Platform, RetryPolicy};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
@@ -141,14 +141,33 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send_with<A: Action>(&self, request: A, options: &CallOptions) -> Result<A::Output, Error> {
-        let pairs = self.pairs(&request)?;
+        self.send_tracking(request, options, false).await.0
+    }
+
+    /// [`send_with`](Self::send_with) for a request an earlier call may already have carried
+    /// out (`lost_before`), telling whether this call's answers were lost too: a bulk
+    /// operation that sends an id again after a throttled answer keeps what it knows.
+    pub(crate) async fn send_tracking<A: Action>(
+        &self,
+        request: A,
+        options: &CallOptions,
+        lost_before: bool,
+    ) -> (Result<A::Output, Error>, bool) {
+        let pairs = match self.pairs(&request) {
+            Ok(pairs) => pairs,
+            Err(error) => return (Err(error), lost_before),
+        };
         let started = SystemTime::now();
         let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
-        let (result, earlier_answer_lost) = self.execute_traced(A::NAME, A::IDEMPOTENT, pairs, options, decode).await;
-        match result {
+        let (result, earlier_answer_lost) =
+            self.execute_traced(A::NAME, A::IDEMPOTENT, pairs, options, lost_before, decode).await;
+        let result = match result {
             Ok(output) => Ok(output),
+            // A throttled answer did nothing: whoever sends it again decides what it means.
+            Err(error) if error.is_throttled() => Err(error),
             Err(error) => request.settle(self, Failure { error, earlier_answer_lost, started }).await,
-        }
+        };
+        (result, earlier_answer_lost)
     }
 
     /// The signed HTTP request that [`send`](Client::send) would make for `request`, without
@@ -262,7 +281,7 @@ impl Client {
         options: &CallOptions,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> Result<T, Error> {
-        self.execute_traced(action, idempotent, pairs, options, decode).await.0
+        self.execute_traced(action, idempotent, pairs, options, false, decode).await.0
     }
 
     /// [`execute`](Self::execute), also telling whether an attempt before the last may have
@@ -273,16 +292,17 @@ impl Client {
         idempotent: bool,
         pairs: Pairs,
         options: &CallOptions,
+        lost_before: bool,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> (Result<T, Error>, bool) {
         let config = &self.inner.config;
         if let Err(error) = options.check() {
-            return (Err(error), false);
+            return (Err(error), lost_before);
         }
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
         let attempt_timeout = options.attempt_timeout.unwrap_or(config.attempt_timeout);
         let made = AtomicU32::new(0);
-        let acted_before = AtomicBool::new(false);
+        let acted_before = AtomicBool::new(lost_before);
         use tracing::field::Empty;
         // The image or VM the request is about, when it names one.
         let resource = pairs
@@ -395,8 +415,9 @@ impl Client {
         let request = HttpRequest::new(inner.config.endpoint.clone(), self.headers(), body);
         let delivery = request.delivery_probe();
         let response = match tokio::time::timeout(limit, inner.transport.send(request)).await {
-            // The transport said no byte has left: the server cannot have seen this attempt.
-            Err(_) if delivery.get() == Delivery::NotSent => {
+            // The transport said no byte had left, and now none will: the server cannot have
+            // seen this attempt.
+            Err(_) if delivery.abandon() => {
                 return Err(Error::Transport {
                     action: action.to_owned(),
                     maybe_sent: false,

@@ -246,7 +246,11 @@ impl ClientBuilder {
     /// Checks every setting (reading the environment and the shared files when asked to) and
     /// builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let outside = self.sources.read()?;
+        let settled = self.endpoint.is_some() && self.credentials.is_some() && self.region.is_some();
+        let outside = self.sources.read(settled)?;
+        if let (None, Some(half)) = (&self.credentials, &outside.half_pair) {
+            return Err(Error::config("credentials", half.clone()));
+        }
         let looked = |field: &str| {
             let places = outside.places(field);
             if places.is_empty() { String::new() } else { format!(", or {places}") }
@@ -292,11 +296,12 @@ impl ClientBuilder {
         }
         let mut defaults = self.defaults;
         if let (None, Some((text, place))) = (defaults.attempt_timeout, &outside.timeout) {
-            let seconds = text.parse::<f64>().ok().filter(|s| *s > 0.0 && s.is_finite());
-            let seconds = seconds.ok_or_else(|| {
+            let timeout =
+                text.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok());
+            let timeout = timeout.ok_or_else(|| {
                 Error::config(place.clone(), format!("{text:?} is not a number of seconds above zero"))
             })?;
-            defaults.attempt_timeout = Some(std::time::Duration::from_secs_f64(seconds));
+            defaults.attempt_timeout = Some(timeout);
         }
         if self.connect_timeout == Some(Duration::ZERO) {
             return Err(Error::config("connect_timeout", "must be longer than zero"));
@@ -459,9 +464,16 @@ mod tests {
         let err = ClientBuilder::from_lookup(vars(&base)).build().unwrap_err().to_string();
         assert!(err.contains("region") && err.contains("UCLOUDSTACK_REGION") && err.contains("UCLOUD_REGION"), "{err}");
 
-        let half = [(env::ENDPOINT, "http://h/api"), (env::PUBLIC_KEY, "p"), (env::REGION, "cn")];
+        let half = [
+            (env::ENDPOINT, "http://h/api"),
+            (env::PUBLIC_KEY, "p"),
+            (env::REGION, "cn"),
+            ("UCLOUD_PUBLIC_KEY", "u"),
+            ("UCLOUD_PRIVATE_KEY", "v"),
+        ];
         let err = ClientBuilder::from_lookup(vars(&half)).build().unwrap_err().to_string();
-        assert!(err.contains("private key is missing") && err.contains("UCLOUDSTACK_PUBLIC_KEY"), "{err}");
+        assert!(err.contains("UCLOUDSTACK_PUBLIC_KEY is set but UCLOUDSTACK_PRIVATE_KEY is not"), "{err}");
+        assert!(err.contains("UCLOUD_* and the profiles were not used"), "{err}");
 
         let bad = [(env::ENDPOINT, "ftp://h"), (env::PUBLIC_KEY, "p"), (env::PRIVATE_KEY, "s"), (env::REGION, "cn")];
         assert_eq!(err_field(ClientBuilder::from_lookup(vars(&bad)).build()), env::ENDPOINT);
@@ -474,5 +486,25 @@ mod tests {
             ("UCLOUD_TIMEOUT_SECOND", "soon"),
         ];
         assert_eq!(err_field(ClientBuilder::from_lookup(vars(&timeout)).build()), "UCLOUD_TIMEOUT_SECOND");
+        let mut huge = timeout;
+        huge[4] = ("UCLOUD_TIMEOUT_SECOND", "1e30");
+        assert_eq!(err_field(ClientBuilder::from_lookup(vars(&huge)).build()), "UCLOUD_TIMEOUT_SECOND", "no panic");
+    }
+
+    #[test]
+    fn a_broken_default_file_cannot_fail_a_client_that_needs_nothing_from_it() {
+        let home = std::env::temp_dir().join(format!("ucloudstack-home-{}", std::process::id()));
+        std::fs::create_dir_all(home.join(".ucloud")).unwrap();
+        std::fs::write(home.join(".ucloud").join("config.json"), "{ not json").unwrap();
+        let lookup = vars(&[("HOME", home.to_str().unwrap())]);
+        let settled = ClientBuilder::from_lookup(lookup)
+            .endpoint("http://h/api")
+            .credentials(Credentials::new("p", "s"))
+            .region("cn")
+            .build();
+        assert!(settled.is_ok(), "{settled:?}");
+        let needs_files = ClientBuilder::from_lookup(vars(&[("HOME", home.to_str().unwrap())])).build();
+        assert!(err_field(needs_files).ends_with("config.json"));
+        let _ = std::fs::remove_dir_all(&home);
     }
 }

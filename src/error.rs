@@ -340,24 +340,23 @@ impl Error {
     }
 
     /// Whether the request of this failed attempt may have been carried out all the same: the
-    /// answer was lost or unreadable. A RetCode answer is a definite "not done"; a connection
-    /// that never opened and errors raised before sending cannot have reached the server.
+    /// answer was lost or unreadable. A RetCode answer is a definite "not done", as are HTTP
+    /// 429 and 503 (refused) and other 4xx; a connection that never opened and errors raised
+    /// before sending cannot have reached the server.
     pub(crate) fn may_have_acted(&self) -> bool {
-        match self {
-            Error::Transport { maybe_sent, .. } => *maybe_sent,
-            Error::Http { .. } | Error::Timeout { .. } | Error::Decode { .. } => true,
-            _ => false,
-        }
+        self.outcome_unknown()
     }
 
     /// Whether the outcome of a request that failed this way is unknown: it may have been
     /// carried out although no answer said so (timeout, cut connection, unreadable answer, or
-    /// a gateway error).
+    /// a gateway error other than 503).
     pub(crate) fn outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { maybe_sent, kind, .. } => *maybe_sent && *kind != crate::TransportErrorKind::Tls,
             Error::Timeout { .. } | Error::Decode { .. } => true,
-            Error::Http { status, .. } => *status >= 500,
+            // 500, 502, 504: the platform, or a gateway in front of it, may have acted; 503 and
+            // 429 refuse.
+            Error::Http { status, .. } => *status >= 500 && *status != 503,
             _ => false,
         }
     }

@@ -372,9 +372,11 @@ impl<A: PagedAction> Ahead<A> {
         // A short or empty page is the end of the list as it is now: the rest was planned
         // from a TotalCount that no longer holds.
         if first {
-            // A server may cap Limit: the first page says how long a full page is.
+            // A server may cap Limit: the first page says how long a full page is, and the
+            // next pages ask for that many, so that they tile the list without overlap.
             self.step = u32::try_from(received).unwrap_or(limit).clamp(1, limit.max(1));
             self.next_offset = offset.saturating_add(self.step);
+            cursor.request.set_page(self.next_offset, self.step);
         }
         let short = !first && received < self.step as usize;
         let ends = received == 0 || short || end_of_page >= self.end;

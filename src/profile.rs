@@ -72,6 +72,8 @@ pub(crate) struct Outside {
     pub looked: Vec<(&'static str, String)>,
     /// Whether any outside source was consulted (then a region is required at build).
     pub consulted: bool,
+    /// A key pair set by half in the environment, in words: an error at build.
+    pub half_pair: Option<String>,
 }
 
 impl Outside {
@@ -93,7 +95,9 @@ impl Sources {
     }
 
     /// Reads every source, by precedence. Errors name the file, variable or profile at fault.
-    pub(crate) fn read(&self) -> Result<Outside, Error> {
+    /// With `settled` (the builder has every required setting), files no one named are not
+    /// read: a broken default file cannot fail a client that needs nothing from it.
+    pub(crate) fn read(&self, settled: bool) -> Result<Outside, Error> {
         let mut out = Outside { consulted: self.uses_files(), ..Outside::default() };
         let pick = |field: &'static str, names: &[&str], out: &mut Outside| -> Found {
             let mut found = None;
@@ -113,15 +117,41 @@ impl Sources {
             let own_secret = pick("private key", &[own::PRIVATE_KEY], &mut out);
             let ucloud_pair = pick("public key", &[ucloud::PUBLIC_KEY], &mut out);
             let ucloud_secret = pick("private key", &[ucloud::PRIVATE_KEY], &mut out);
+            let half = |set: &str, unset: &str| {
+                format!(
+                    "{set} is set but {unset} is not: a key pair comes whole from one place, so UCLOUD_* and the profiles were not used"
+                )
+            };
             (out.public_key, out.private_key) = match (own_pair, own_secret) {
-                (None, None) => (ucloud_pair, ucloud_secret),
+                (None, None) => match (ucloud_pair, ucloud_secret) {
+                    (Some(_), None) => {
+                        out.half_pair =
+                            Some(half(ucloud::PUBLIC_KEY, ucloud::PRIVATE_KEY).replace(", so UCLOUD_* and", ", so"));
+                        (None, None)
+                    }
+                    (None, Some(_)) => {
+                        out.half_pair =
+                            Some(half(ucloud::PRIVATE_KEY, ucloud::PUBLIC_KEY).replace(", so UCLOUD_* and", ", so"));
+                        (None, None)
+                    }
+                    pair => pair,
+                },
+                (Some(_), None) => {
+                    out.half_pair = Some(half(own::PUBLIC_KEY, own::PRIVATE_KEY));
+                    (None, None)
+                }
+                (None, Some(_)) => {
+                    out.half_pair = Some(half(own::PRIVATE_KEY, own::PUBLIC_KEY));
+                    (None, None)
+                }
                 pair => pair,
             };
             out.region = pick("region", &[own::REGION, ucloud::REGION], &mut out);
             out.zone = pick("zone", &[own::ZONE, ucloud::ZONE], &mut out);
             out.timeout = pick("timeout", &[ucloud::TIMEOUT_SECOND], &mut out);
         }
-        if !self.uses_files() {
+        let named = self.profile.is_some() || self.config_file.is_some() || self.credential_file.is_some();
+        if !self.uses_files() || (settled && !named && out.half_pair.is_none()) {
             return Ok(out);
         }
         let files = self.files()?;
@@ -152,7 +182,7 @@ impl Sources {
         for (field, key) in [("public key", "public_key"), ("private key", "private_key")] {
             out.looked.push((field, from(key, &files.credential_path)));
         }
-        if out.public_key.is_none() && out.private_key.is_none() {
+        if out.public_key.is_none() && out.private_key.is_none() && out.half_pair.is_none() {
             let place = |key| from(key, &files.credential_path);
             out.public_key = credential.and_then(|c| c.public_key.clone()).map(|v| (v, place("public_key")));
             out.private_key = credential.and_then(|c| c.private_key.clone()).map(|v| (v, place("private_key")));
@@ -162,7 +192,9 @@ impl Sources {
 
     /// The chosen profile of each shared file; `None` when no profile applies.
     fn files(&self) -> Result<Option<Chosen>, Error> {
-        let home = || self.var("HOME").or_else(|| self.var("USERPROFILE")).map(|h| Path::new(&h).join(".ucloud"));
+        // The home folder comes from the process even for a builder not made by from_env.
+        let process = |name: &str| self.var(name).or_else(|| std::env::var(name).ok().filter(|v| !v.trim().is_empty()));
+        let home = || process("HOME").or_else(|| process("USERPROFILE")).map(|h| Path::new(&h).join(".ucloud"));
         let path = |explicit: &Option<PathBuf>, var: &str, default: &str| -> Option<(PathBuf, bool)> {
             if let Some(path) = explicit {
                 return Some((path.clone(), true));

@@ -73,6 +73,15 @@ impl HttpRequest {
         self.delivery.fetch_max(value, Ordering::AcqRel);
     }
 
+    /// Marks the request as leaving, unless the client has given up on the attempt while it
+    /// was not sent: then it returns `false`, and the transport must not send it (the client
+    /// has already told its caller that the server cannot have seen it).
+    pub fn begin_sending(&self) -> bool {
+        self.delivery
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| (now != ABANDONED).then_some(now.max(2)))
+            .is_ok()
+    }
+
     /// How far the request has gone, as its transport reported it.
     pub fn delivery(&self) -> Delivery {
         DeliveryProbe(self.delivery.clone()).get()
@@ -92,7 +101,16 @@ impl HttpRequest {
 /// Reads how far a request has gone once the request itself belongs to the transport.
 pub(crate) struct DeliveryProbe(Arc<AtomicU8>);
 
+/// The client gave up on a request that had not started to leave; it never will.
+const ABANDONED: u8 = 3;
+
 impl DeliveryProbe {
+    /// Gives up on a request that has not started to leave: `true` if it had not (and now
+    /// never will), `false` if it may be on its way or its transport does not say.
+    pub(crate) fn abandon(&self) -> bool {
+        self.0.compare_exchange(1, ABANDONED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
     pub(crate) fn get(&self) -> Delivery {
         match self.0.load(Ordering::Acquire) {
             0 => Delivery::Unknown,
@@ -296,13 +314,17 @@ struct TrackedBody {
 
 impl http_body::Body for TrackedBody {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        self.request.set_delivery(Delivery::Sending);
+        // The client gave up while this was not sent, and said so: it must never arrive whole.
+        if self.data.is_some() && !self.request.begin_sending() {
+            let abandoned = std::io::Error::other("the attempt timed out before the request was sent");
+            return Poll::Ready(Some(Err(abandoned)));
+        }
         Poll::Ready(self.data.take().map(|data| Ok(http_body::Frame::data(data))))
     }
 

@@ -53,7 +53,7 @@ action! {
     }
     local {
         /// Not sent. When the create fails in a way that may have made the image all the same
-        /// (a timeout, a cut connection, an unreadable answer, an HTTP 5xx), look for it instead
+        /// (a timeout, a cut connection, an unreadable answer, an HTTP 500, 502 or 504), look for it instead
         /// of failing: list the custom images named exactly `image_name` whose `CreateTime` is
         /// no older than the call's start (less [`RECOVERY_CLOCK_SKEW`]), again every second
         /// for the recovery window (default [`DEFAULT_RECOVERY_WINDOW`], 5 s), since the

@@ -19,7 +19,8 @@ pub const DEFAULT_BULK_CONCURRENCY: usize = 8;
 const MAX_PAUSE: Duration = Duration::from_secs(16);
 
 type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
-type Delete = Pin<Box<dyn Future<Output = (usize, Result<DeleteCustomImageResponse, Error>)> + Send>>;
+/// An id's delete: the id's index, the result, and whether an answer of it was lost.
+type Delete = Pin<Box<dyn Future<Output = (usize, Result<DeleteCustomImageResponse, Error>, bool)> + Send>>;
 
 /// Deletes many custom images: see [`Client::delete_custom_images`].
 #[derive(Clone)]
@@ -163,6 +164,9 @@ impl DeleteCustomImagesBuilder {
         let per_call = Arc::new(per_call);
         let mut results: Vec<Option<Result<DeleteCustomImageResponse, Error>>> = (0..total).map(|_| None).collect();
         let mut queue: VecDeque<usize> = (0..total).collect();
+        // Per id: sent at least once, and an answer of it lost (it may be deleted already).
+        let mut sent = vec![false; total];
+        let mut lost = vec![false; total];
         let mut in_flight: FuturesUnordered<Delete> = FuturesUnordered::new();
         let mut window = Window {
             limit: self.concurrency,
@@ -176,11 +180,15 @@ impl DeleteCustomImagesBuilder {
             let now = Instant::now();
             if let Some((at, limit)) = deadline {
                 if now >= at {
-                    // Time is up: what was never sent fails with no attempt, what is in flight is
-                    // cut off (below).
-                    for i in queue.drain(..) {
+                    // Time is up: what is queued or in flight fails as the whole call's timeout.
+                    for (i, result) in results.iter_mut().enumerate().filter(|(_, r)| r.is_none()) {
+                        let attempts = u32::from(sent[i]);
                         let action = "DeleteCustomImage".to_owned();
-                        results[i] = Some(Err(Error::Timeout { action, what: "total", limit, attempts: 0 }));
+                        *result = Some(Err(Error::Timeout { action, what: "total", limit, attempts }));
+                        done += 1;
+                        if let Some(report) = &self.on_progress {
+                            report(done, total);
+                        }
                     }
                     break;
                 }
@@ -190,7 +198,8 @@ impl DeleteCustomImagesBuilder {
             }
             while window.paused_until.is_none() && in_flight.len() < window.limit {
                 let Some(i) = queue.pop_front() else { break };
-                in_flight.push(self.delete(i, per_call.clone()));
+                sent[i] = true;
+                in_flight.push(self.delete(i, per_call.clone(), lost[i]));
             }
             if in_flight.is_empty() && queue.is_empty() {
                 break;
@@ -213,7 +222,8 @@ impl DeleteCustomImagesBuilder {
                 },
                 (false, None) => in_flight.next().await,
             };
-            let Some((i, result)) = next else { continue };
+            let Some((i, result, answer_lost)) = next else { continue };
+            lost[i] |= answer_lost;
             match result {
                 Err(error) if error.is_throttled() => {
                     window.throttled(Instant::now());
@@ -231,7 +241,6 @@ impl DeleteCustomImagesBuilder {
                 }
             }
         }
-        // Requests cut off by the deadline are reported like the queued ones.
         results
             .into_iter()
             .map(|r| {
@@ -243,18 +252,18 @@ impl DeleteCustomImagesBuilder {
             .collect()
     }
 
-    fn delete(&self, i: usize, options: Arc<CallOptions>) -> Delete {
+    fn delete(&self, i: usize, options: Arc<CallOptions>, lost_before: bool) -> Delete {
         let mut request = self.client.delete_custom_image().image_id(&self.ids[i]);
         if let Some(region) = &self.region {
             request = request.region(region);
         }
         let (client, builder, _) = request.into_parts();
         Box::pin(async move {
-            let result = match builder.build() {
-                Ok(request) => client.send_with(request, &options).await,
-                Err(error) => Err(error),
+            let (result, lost) = match builder.build() {
+                Ok(request) => client.send_tracking(request, &options, lost_before).await,
+                Err(error) => (Err(error), lost_before),
             };
-            (i, result)
+            (i, result, lost)
         })
     }
 }

@@ -445,3 +445,20 @@ async fn the_1x_fake_answers_1x_codes() {
     let err = client.create_custom_image().vm_id("vm-nope").image_name("x").send().await.unwrap_err();
     assert_eq!((err.ret_code(), err.is_not_found()), (Some(v1::VM_NOT_FOUND), true));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_is_not_a_lost_answer() {
+    // 429 and 503 refuse: "not found" after them is the truth about an image that never was.
+    for status in [429, 503] {
+        let fake = in_process(Platform::V2);
+        fake.inject_fault("DeleteCustomImage", Fault::Http(status), 1);
+        let err = fake.client().delete_custom_image().image_id("cn-image-never").send().await.unwrap_err();
+        assert!(err.is_not_found(), "{status}: {err:?}");
+        assert_eq!(fake.request_count("DeleteCustomImage"), 2);
+    }
+    // A gateway's 502 may hide a delete that happened.
+    let fake = in_process(Platform::V2);
+    let id = fake.seed_custom_images(1).remove(0);
+    fake.inject_fault("DeleteCustomImage", Fault::Http(502), 1);
+    fake.client().delete_custom_image().image_id(&id).send().await.unwrap();
+}

@@ -374,3 +374,31 @@ async fn vms_are_paged_ahead_too() {
     assert_eq!(ids, (0..25).map(|i| format!("vm-{i:02}")).collect::<Vec<_>>());
     assert_eq!(fake.request_count("DescribeVMInstance"), 7);
 }
+
+#[tokio::test]
+async fn a_short_first_page_sets_the_page_length_so_pages_do_not_overlap() {
+    // Asked for 10, the first page holds 9 of 27: the next pages ask for 9 at 9 and 18.
+    let mock = MockTransport::new();
+    mock.push_json(200, &page(27, 0..9)).push_json(200, &page(27, 9..18)).push_json(200, &page(27, 18..27));
+    let items: Vec<ImageInfo> = mock_client(&mock)
+        .describe_image()
+        .into_paginator()
+        .page_size(10)
+        .concurrency(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 27);
+    let asked: Vec<(String, String)> = mock
+        .requests()
+        .iter()
+        .map(|r| {
+            let form = r.form();
+            let get = |key: &str| form.iter().find(|(k, _)| k == key).unwrap().1.clone();
+            (get("Offset"), get("Limit"))
+        })
+        .collect();
+    let want = [("0", "10"), ("9", "9"), ("18", "9")].map(|(o, l)| (o.to_owned(), l.to_owned()));
+    assert_eq!(asked, want);
+}

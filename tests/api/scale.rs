@@ -137,3 +137,38 @@ async fn throttle_retries_draw_from_the_budget() {
     assert!(err.is_throttled());
     assert_eq!(err.attempts(), 2, "one retry was in the budget, the second was not");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_delete_remembers_a_lost_answer_across_a_throttled_retry() {
+    // The first try deletes the image but its answer is lost; the retry is throttled; the
+    // next try hears "not found": the image was deleted, by the first try.
+    let fake = FakeUCloudStack::builder().deleting_delay(Duration::ZERO).in_process();
+    let ids = fake.seed_custom_images(1);
+    fake.inject_fault("DeleteCustomImage", Fault::LostAnswer { acts_after: Duration::ZERO }, 1);
+    fake.inject_fault("DeleteCustomImage", Fault::Throttled, 1);
+    let client = fake.client_builder().attempt_timeout(Duration::from_secs(2)).build().unwrap();
+    let results = client.delete_custom_images(ids.clone()).send().await;
+    assert!(results[0].is_ok(), "{results:?}");
+    assert!(fake.image(&ids[0]).is_none());
+    assert_eq!(fake.request_count("DeleteCustomImage"), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_delete_that_runs_out_of_time_reports_every_id() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let ids = fake.seed_custom_images(4);
+    fake.inject_fault("DeleteCustomImage", Fault::Throttled, 10_000);
+    let last = Arc::new(Mutex::new((0, 0)));
+    let seen = last.clone();
+    let results = fake
+        .client()
+        .delete_custom_images(ids)
+        .concurrency(1)
+        .total_timeout(Duration::from_secs(5))
+        .on_progress(move |done, total| *seen.lock().unwrap() = (done, total))
+        .send()
+        .await;
+    assert_eq!(*last.lock().unwrap(), (4, 4), "the bar reaches the end");
+    assert_eq!(results[0].as_ref().unwrap_err().attempts(), 1, "sent, throttled");
+    assert_eq!(results[3].as_ref().unwrap_err().attempts(), 0, "never sent");
+}

@@ -36,7 +36,17 @@ pub(super) fn start(shared: Arc<Shared>) -> std::io::Result<Server> {
         runtime.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
             let accept = async {
-                while let Ok((stream, _)) = listener.accept().await {
+                loop {
+                    // A failed accept (a reset connection, no file descriptor left) is passing:
+                    // keep serving.
+                    let stream = match listener.accept().await {
+                        Ok((stream, _)) => stream,
+                        Err(error) => {
+                            tracing::debug!(%error, "the fake UCloudStack could not accept a connection");
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    };
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
                     tokio::spawn(async move {
