@@ -308,29 +308,13 @@ async fn a_short_or_empty_page_ends_the_list() {
         .push_json(200, &page(45, 20..25))
         .push_json(200, &page(45, 0..0))
         .push_json(200, &page(45, 0..0));
-    let items: Vec<ImageInfo> = mock_client(&mock)
-        .describe_image()
-        .into_paginator()
-        .page_size(10)
-        .concurrency(4)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = ahead(&mock, 10, 4).await;
     assert_eq!(items.len(), 25);
     assert_eq!(items[24].image_id.as_deref(), Some("cn-image-0024"));
 
     let mock = MockTransport::new();
     mock.push_json(200, &page(30, 0..10)).push_json(200, &page(30, 0..0)).push_json(200, &page(30, 0..0));
-    let items: Vec<ImageInfo> = mock_client(&mock)
-        .describe_image()
-        .into_paginator()
-        .page_size(10)
-        .concurrency(2)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = ahead(&mock, 10, 2).await;
     assert_eq!(items.len(), 10, "an empty page in the middle ends the list");
 }
 
@@ -380,15 +364,7 @@ async fn a_short_first_page_sets_the_page_length_so_pages_do_not_overlap() {
     // Asked for 10, the first page holds 9 of 27: the next pages ask for 9 at 9 and 18.
     let mock = MockTransport::new();
     mock.push_json(200, &page(27, 0..9)).push_json(200, &page(27, 9..18)).push_json(200, &page(27, 18..27));
-    let items: Vec<ImageInfo> = mock_client(&mock)
-        .describe_image()
-        .into_paginator()
-        .page_size(10)
-        .concurrency(2)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = ahead(&mock, 10, 2).await;
     assert_eq!(items.len(), 27);
     let asked: Vec<(String, String)> = mock
         .requests()
@@ -401,4 +377,10 @@ async fn a_short_first_page_sets_the_page_length_so_pages_do_not_overlap() {
         .collect();
     let want = [("0", "10"), ("9", "9"), ("18", "9")].map(|(o, l)| (o.to_owned(), l.to_owned()));
     assert_eq!(asked, want);
+}
+
+/// Every image of the mock's pages, `concurrency` pages at a time.
+async fn ahead(mock: &MockTransport, page_size: u32, concurrency: usize) -> Vec<ImageInfo> {
+    let paginator = mock_client(mock).describe_image().into_paginator().page_size(page_size).concurrency(concurrency);
+    paginator.items().try_collect().await.unwrap()
 }
