@@ -69,11 +69,24 @@ pub trait Action: Serialize + Send + Sync {
         Ok(())
     }
 
-    /// Called when a call has failed, before the error reaches the caller: a chance to find
-    /// out whether a request whose answer was lost (a timeout, a cut connection, an unreadable
-    /// answer) did its work after all. DeleteCustomImage uses it ("not found" after a lost
-    /// answer means the image was deleted), CreateCustomImage with `recover_by_name` too. The
-    /// default keeps the error.
+    /// Called once before the request is first sent, when [`settle`](Action::settle) will need
+    /// to tell what this call made from what was there before: the ids it returns reach
+    /// `settle` as [`Failure::existing`]. CreateCustomImage with `recover_by_name` notes the
+    /// images of its name, so that recovery never adopts one of them, whatever the clocks say.
+    /// An error here ends the call before anything is sent. The default notes nothing.
+    fn note_existing(
+        &self,
+        client: &crate::Client,
+    ) -> impl std::future::Future<Output = Result<Vec<String>, crate::Error>> + Send {
+        let _ = client;
+        std::future::ready(Ok(Vec::new()))
+    }
+
+    /// Called when a call has failed, before the error reaches the caller: a chance to settle
+    /// an unknown outcome, that is, to find out whether a request whose answer was lost (a
+    /// timeout, a cut connection, an unreadable answer) did its work after all.
+    /// DeleteCustomImage uses it ("not found" after a lost answer means the image was
+    /// deleted), CreateCustomImage with `recover_by_name` too. The default keeps the error.
     fn settle(
         &self,
         client: &crate::Client,
@@ -90,11 +103,15 @@ pub trait Action: Serialize + Send + Sync {
 pub struct Failure {
     /// The error the call ends with.
     pub error: crate::Error,
-    /// Whether an attempt before the last may have been carried out although its answer was
-    /// lost.
+    /// Whether an attempt before the last had an unknown outcome: it may have been carried out
+    /// although its answer was lost.
     pub earlier_answer_lost: bool,
     /// When the call began, by the system clock.
     pub started: std::time::SystemTime,
+    /// What [`Action::note_existing`] found before the request was first sent.
+    pub existing: Vec<String>,
+    /// When the call's total timeout runs out, if it has one: settling must end by then.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 /// A response body: every UCloudStack response carries `RetCode` and `Message`.
@@ -171,6 +188,7 @@ macro_rules! action {
         $name:literal => $request:ident, $builder:ident, $fluent:ident, $method:ident;
         idempotent: $idempotent:expr;
         $(check: $check:path;)?
+        $(note_existing: $note:path;)?
         $(settle: $settle:path;)?
         request {
             $( $(#[$fdoc:meta])* $wire:literal $field:ident: $ty:ty => $how:ident($param:ty), )*
@@ -294,6 +312,15 @@ macro_rules! action {
                 $( $check(self)?; )?
                 Ok(())
             }
+
+            $(
+                fn note_existing(
+                    &self,
+                    client: &$crate::Client,
+                ) -> impl std::future::Future<Output = Result<Vec<String>, $crate::Error>> + Send {
+                    $note(self, client)
+                }
+            )?
 
             $(
                 fn settle(

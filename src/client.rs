@@ -158,6 +158,11 @@ impl Client {
             Err(error) => return (Err(error), lost_before),
         };
         let started = SystemTime::now();
+        let deadline = options.total_timeout.or(self.inner.config.total_timeout).map(crate::time::from_now);
+        let existing = match request.note_existing(self).await {
+            Ok(existing) => existing,
+            Err(error) => return (Err(error), lost_before),
+        };
         let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
         let (result, earlier_answer_lost) =
             self.execute_traced(A::NAME, A::IDEMPOTENT, pairs, options, lost_before, decode).await;
@@ -165,7 +170,10 @@ impl Client {
             Ok(output) => Ok(output),
             // A throttled answer did nothing: whoever sends it again decides what it means.
             Err(error) if error.is_throttled() => Err(error),
-            Err(error) => request.settle(self, Failure { error, earlier_answer_lost, started }).await,
+            Err(error) => {
+                let failure = Failure { error, earlier_answer_lost, started, existing, deadline };
+                request.settle(self, failure).await
+            }
         };
         (result, earlier_answer_lost)
     }
@@ -346,7 +354,7 @@ impl Client {
                     {
                         let delay = retry.backoff(&error, attempt);
                         tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying");
-                        if error.may_have_acted() {
+                        if error.outcome_unknown() {
                             acted_before.store(true, Ordering::Relaxed);
                         }
                         tokio::time::sleep(delay).await;
@@ -452,15 +460,11 @@ impl Client {
                 "response"
             );
         }
-        decode(&response).map_err(|error| {
-            let error = if secrets.iter().any(|s| contains(&response, s)) {
-                // Decode the scrubbed answer again, so no excerpt keeps half a secret.
-                decode(&redacted(&response, &secrets)).err().unwrap_or(error)
-            } else {
-                error
-            };
-            error.redact(&secrets).with_platform(inner.config.platform)
-        })
+        // A server that echoes the request may put a secret in any field (a status, a name):
+        // decode the scrubbed answer instead, so no value, excerpt or log can hold one.
+        let response =
+            if secrets.iter().any(|s| contains(&response, s)) { redacted(&response, &secrets) } else { response };
+        decode(&response).map_err(|error| error.redact(&secrets).with_platform(inner.config.platform))
     }
 
     /// What a request of this client carries that must never appear in an error or a log.

@@ -184,6 +184,19 @@ pub(crate) fn opt_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, 
     d.deserialize_option(FloatVisitor)
 }
 
+/// An optional number where a value that is no number (`"-"`, `"N/A"`, a list) is absent: for
+/// the figures a listing shows (usage, utilization), where one odd value must not fail a page.
+pub(crate) fn lax_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(opt_float(value).unwrap_or(None))
+}
+
+/// An optional boolean where a value that is no boolean (`2`, `"maybe"`) is absent.
+pub(crate) fn lax_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(opt_bool(value).unwrap_or(None))
+}
+
 /// A list that may be `null` (then empty).
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
@@ -238,6 +251,22 @@ mod tests {
         assert_eq!(b(r#"{"b":true}"#), Some((Some(true), None)));
         assert_eq!(b(r#"{"b":"maybe"}"#), None);
         assert_eq!(b(r#"{"b":2}"#), None);
+    }
+
+    #[test]
+    fn lax_fields_read_odd_values_as_absent() {
+        #[derive(Deserialize)]
+        struct L {
+            #[serde(default, deserialize_with = "super::lax_bool")]
+            b: Option<bool>,
+            #[serde(default, deserialize_with = "super::lax_float")]
+            f: Option<f64>,
+        }
+        let l = |json: &str| serde_json::from_str::<L>(json).map(|v| (v.b, v.f)).unwrap();
+        assert_eq!(l(r#"{"b":2,"f":"-"}"#), (None, None));
+        assert_eq!(l(r#"{"b":"maybe","f":"N/A"}"#), (None, None));
+        assert_eq!(l(r#"{"b":[1],"f":{"x":1}}"#), (None, None));
+        assert_eq!(l(r#"{"b":"Y","f":"12.5"}"#), (Some(true), Some(12.5)));
     }
 
     #[test]

@@ -160,6 +160,23 @@ pub enum Error {
         reason: String,
     },
 
+    /// A bulk operation gave a request up because the platform (or a gateway in front of it)
+    /// kept refusing calls as too frequent: the request was only ever refused, or never sent
+    /// because throttling held the operation back, when its time ran out. Nothing was done.
+    #[error("{action} not done: {}; the platform kept refusing calls as too frequent ({} refusals of this request){}", .reason, .attempts, LastError(.source))]
+    #[non_exhaustive]
+    Throttled {
+        /// The action that was held back, e.g. `DeleteCustomImage`.
+        action: String,
+        /// Why the operation stopped, e.g. `the total timeout of 30s ran out`.
+        reason: String,
+        /// How many times this request was sent (and refused); 0 when it was never sent.
+        attempts: u32,
+        /// The last refusal of this request, when it was sent.
+        #[source]
+        source: Option<Box<Error>>,
+    },
+
     /// A waiter gave up: the resource reached a failure state, was not listed, or time ran out.
     #[error("waiting for {resource} {id} failed: {reason} (last status: {}){}", .last_status.as_deref().unwrap_or("none seen"), LastError(.source))]
     #[non_exhaustive]
@@ -180,11 +197,11 @@ pub enum Error {
     /// [`Client::capture_image`](crate::Client::capture_image) failed: at which step, and in
     /// what state it left the VM and the image (see [`CaptureError`]).
     #[error(transparent)]
-    Capture(Box<CaptureError>),
+    Capture(Box<crate::image::CaptureError>),
 
     /// A create whose outcome was unknown (its answer was lost) and whose lookup by name found
     /// more than one candidate: the crate cannot tell which one this call made.
-    #[error("{action} outcome unknown: {} images named {name:?} appeared since the call began ({}); the call failed with: {source}", .image_ids.len(), .image_ids.join(", "))]
+    #[error("{action} outcome unknown: {} images named {:?} appeared since the call began ({}); the call failed with: {source}", .image_ids.len(), Shown(.name), Ids(.image_ids))]
     #[non_exhaustive]
     AmbiguousRecovery {
         /// The action that was called.
@@ -197,54 +214,6 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
-}
-
-/// Why [`Client::capture_image`](crate::Client::capture_image) failed, and in what state it
-/// left the VM and the image (as last seen), after trying to start the VM again when asked to.
-#[derive(Debug, thiserror::Error)]
-#[error("capturing an image of VM {vm_id} failed while {stage}: {reason}; the VM was left {}, the image {}", LeftVm(.vm_state), LeftImage(.image_id, .image_status))]
-#[non_exhaustive]
-pub struct CaptureError {
-    /// The VM imaged.
-    pub vm_id: String,
-    /// The step that failed.
-    pub stage: CaptureStage,
-    /// What went wrong, in words.
-    pub reason: String,
-    /// The VM's state as last seen when the capture gave up (`None`: not known).
-    pub vm_state: Option<crate::vm::VmState>,
-    /// The image made, if the create got that far.
-    pub image_id: Option<String>,
-    /// The image's status as last seen.
-    pub image_status: Option<crate::image::ImageStatus>,
-    /// The error that ended the step, when one did.
-    #[source]
-    pub source: Option<Box<Error>>,
-}
-
-/// The step of [`Client::capture_image`](crate::Client::capture_image) at which it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CaptureStage {
-    /// Looking the VM up, before anything changed.
-    Inspect,
-    /// Stopping the VM.
-    Stop,
-    /// Making the image (CreateCustomImage, then waiting until it is `Used`).
-    Create,
-    /// Starting the VM again once the image was ready.
-    Restart,
-}
-
-impl fmt::Display for CaptureStage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CaptureStage::Inspect => "looking at the VM",
-            CaptureStage::Stop => "stopping the VM",
-            CaptureStage::Create => "making the image",
-            CaptureStage::Restart => "starting the VM again",
-        })
-    }
 }
 
 /// Why a waiter gave up (see [`Error::Waiter`]).
@@ -304,9 +273,16 @@ impl Error {
         self.api_kind() == Some(ApiErrorKind::NotFound)
     }
 
-    /// Whether the platform refused the call as too frequent: nothing was done.
+    /// Whether the call was refused as too frequent, so nothing was done: the platform's
+    /// "too frequent" RetCode (199 on 2.x, 165 on 1.x), HTTP 429 or HTTP 503 with
+    /// `Retry-After` (how gateways such as nginx's `limit_req` throttle), or
+    /// [`Error::Throttled`].
     pub fn is_throttled(&self) -> bool {
-        self.api_kind() == Some(ApiErrorKind::Throttled)
+        match self {
+            Error::Http { status: 429, .. } | Error::Http { status: 503, retry_after: Some(_), .. } => true,
+            Error::Throttled { .. } => true,
+            _ => self.api_kind() == Some(ApiErrorKind::Throttled),
+        }
     }
 
     /// The server's request id (`X-UCLOUD-REQUEST-UUID`), when the server answered with one.
@@ -339,24 +315,22 @@ impl Error {
         }
     }
 
-    /// Whether the request of this failed attempt may have been carried out all the same: the
-    /// answer was lost or unreadable. A RetCode answer is a definite "not done", as are HTTP
-    /// 429 and 503 (refused) and other 4xx; a connection that never opened and errors raised
-    /// before sending cannot have reached the server.
-    pub(crate) fn may_have_acted(&self) -> bool {
-        self.outcome_unknown()
-    }
-
-    /// Whether the outcome of a request that failed this way is unknown: it may have been
-    /// carried out although no answer said so (timeout, cut connection, unreadable answer, or
-    /// a gateway error other than 503).
-    pub(crate) fn outcome_unknown(&self) -> bool {
+    /// Whether the outcome is unknown: the request may have been carried out although no
+    /// answer said so (a timeout, a cut connection, an unreadable answer, or a gateway error
+    /// other than 503), so making the call again may do the work twice. A RetCode answer is a
+    /// definite "not done", as are HTTP 429 and 503 (refused) and other 4xx; a connection that
+    /// never opened and errors raised before sending cannot have reached the server.
+    ///
+    /// Also true for an [`Error::AmbiguousRecovery`] and for a capture whose create's outcome
+    /// is unknown ([`CaptureError::outcome_unknown`]): look for the image before trying again.
+    pub fn outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { maybe_sent, kind, .. } => *maybe_sent && *kind != crate::TransportErrorKind::Tls,
-            Error::Timeout { .. } | Error::Decode { .. } => true,
+            Error::Timeout { .. } | Error::Decode { .. } | Error::AmbiguousRecovery { .. } => true,
             // 500, 502, 504: the platform, or a gateway in front of it, may have acted; 503 and
             // 429 refuse.
             Error::Http { status, .. } => *status >= 500 && *status != 503,
+            Error::Capture(capture) => capture.outcome_unknown,
             _ => false,
         }
     }
@@ -371,6 +345,7 @@ impl Error {
             | Error::Timeout { attempts, .. }
             | Error::Decode { attempts, .. } => *attempts,
             Error::AmbiguousRecovery { source, .. } => source.attempts(),
+            Error::Throttled { attempts, .. } => *attempts,
             _ => 0,
         }
     }
@@ -494,25 +469,36 @@ impl fmt::Display for Meaning {
     }
 }
 
-struct LeftVm<'a>(&'a Option<crate::vm::VmState>);
+/// A text the server sent, cut at [`SHOWN`](crate::open_enum::SHOWN) bytes.
+struct Shown<'a>(&'a str);
 
-impl fmt::Display for LeftVm<'_> {
+impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(state) => write!(f, "{state}"),
-            None => f.write_str("in a state not known"),
-        }
+        f.write_str(&excerpt_of(self.0.as_bytes(), crate::open_enum::SHOWN))
     }
 }
 
-struct LeftImage<'a>(&'a Option<String>, &'a Option<crate::image::ImageStatus>);
-
-impl fmt::Display for LeftImage<'_> {
+impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0, self.1) {
-            (None, _) => f.write_str("not made"),
-            (Some(id), Some(status)) => write!(f, "{id} {status}"),
-            (Some(id), None) => write!(f, "{id} in a status not known"),
+        fmt::Debug::fmt(&excerpt_of(self.0.as_bytes(), crate::open_enum::SHOWN), f)
+    }
+}
+
+/// How many ids a list in an error shows before "and N more".
+const IDS_SHOWN: usize = 10;
+
+/// A list of ids, the first [`IDS_SHOWN`] of them.
+struct Ids<'a>(&'a [String]);
+
+impl fmt::Display for Ids<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, id) in self.0.iter().take(IDS_SHOWN).enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{}", Shown(id))?;
+        }
+        match self.0.len().saturating_sub(IDS_SHOWN) {
+            0 => Ok(()),
+            more => write!(f, " and {more} more"),
         }
     }
 }

@@ -66,6 +66,7 @@ mod retry;
 pub mod sign;
 #[cfg(not(feature = "__internals"))]
 mod sign;
+mod time;
 pub mod transport;
 pub mod vm;
 pub mod wait;
@@ -78,7 +79,8 @@ pub use budget::RetryBudget;
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
-pub use error::{CaptureError, CaptureStage, Error, WaitFailure};
+pub use error::{Error, WaitFailure};
+pub use image::{CaptureError, CaptureStage};
 pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};

@@ -1,5 +1,9 @@
 //! Open string enums: the known values as variants, anything else kept as sent.
 
+/// How much of a value the server sent that `Display` and `Debug` show: a hostile or broken
+/// server must not turn one status into megabytes of log.
+pub(crate) const SHOWN: usize = 128;
+
 /// Defines an open string enum: known values as variants, anything else kept in `Unknown`, so
 /// a value a newer server sends still decodes, and re-encodes unchanged.
 macro_rules! string_enum {
@@ -10,7 +14,7 @@ macro_rules! string_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
@@ -62,9 +66,26 @@ macro_rules! string_enum {
             }
         }
 
+        /// Shows an `Unknown` value cut at 128 bytes: it comes from the server.
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                match self {
+                    $name::Unknown(other) => f.write_str(&$crate::error::excerpt_of(other.as_bytes(), $crate::open_enum::SHOWN)),
+                    known => f.write_str(known.as_str()),
+                }
+            }
+        }
+
+        /// Shows an `Unknown` value cut at 128 bytes, as `Display` does.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    $( $name::$variant => f.write_str(stringify!($variant)), )*
+                    $name::Unknown(other) => f
+                        .debug_tuple("Unknown")
+                        .field(&$crate::error::excerpt_of(other.as_bytes(), $crate::open_enum::SHOWN))
+                        .finish(),
+                }
             }
         }
 

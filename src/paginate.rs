@@ -23,6 +23,10 @@ pub const DEFAULT_MAX_PAGES: usize = 10_000;
 /// The largest page the listing actions accept (`Limit` 1 to 100).
 pub const MAX_PAGE_SIZE: u32 = 100;
 
+/// The most requests a paginator or a bulk operation keeps in flight at once; a larger
+/// concurrency is lowered to it.
+pub const MAX_CONCURRENCY: usize = 64;
+
 /// A listing action: `Offset` and `Limit` in, `TotalCount` and a list out.
 pub trait PagedAction: Action + Clone + 'static {
     /// One element of the list, e.g. [`ImageInfo`](crate::image::ImageInfo).

@@ -95,7 +95,7 @@ impl RetryPolicy {
         }
         let exponent = attempt.saturating_sub(1).min(20);
         let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
-        let jittered = ceiling.mul_f64(fastrand::f64());
+        let jittered = crate::time::scale(ceiling, fastrand::f64());
         if error.is_throttled() { THROTTLE_MIN_BACKOFF.saturating_add(jittered) } else { jittered }
     }
 }

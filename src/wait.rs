@@ -18,8 +18,6 @@ pub const DEFAULT_MIN_DELAY: Duration = Duration::from_secs(2);
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
 /// The shortest delay between polls a waiter accepts.
 pub const MIN_POLL_DELAY: Duration = Duration::from_millis(100);
-/// A deadline far enough away to mean "no limit" (100 years).
-const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Waits for a resource to reach a state: `.await` it directly, or set limits first.
 ///
@@ -192,7 +190,7 @@ impl<T: WaitTarget> Waiter<T> {
     pub async fn wait(self) -> Result<T::Output, Error> {
         let started = Instant::now();
         // `max_wait(Duration::MAX)` means "no limit": a century is as good.
-        let deadline = started.checked_add(self.max_wait).unwrap_or_else(|| started + FOREVER);
+        let deadline = crate::time::deadline(started, self.max_wait);
         let mut delay = self.min_delay;
         let mut last_status: Option<String> = None;
         let mut last_error: Option<Error> = None;
@@ -212,6 +210,8 @@ impl<T: WaitTarget> Waiter<T> {
                     last_error = None;
                     missing_polls = if resource.is_some() { 0 } else { missing_polls + 1 };
                     let status = resource.as_ref().map_or_else(|| "not listed".to_owned(), T::Watched::status);
+                    // A status comes from the server: bounded before it is logged or shown.
+                    let status = crate::error::excerpt_of(status.as_bytes(), crate::open_enum::SHOWN);
                     tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %status, "waiter poll");
                     self.report(&status, started, polls);
                     last_status = Some(status);
@@ -233,7 +233,7 @@ impl<T: WaitTarget> Waiter<T> {
                 return Err(self.error(WaitFailure::TimedOut(self.max_wait), last_status, last_error));
             }
             // Jitter what is left to wait, never more: the product cannot overflow.
-            let pause = delay.min(deadline - now).mul_f64(0.8 + 0.4 * fastrand::f64());
+            let pause = crate::time::scale(delay.min(deadline - now), 0.8 + 0.4 * fastrand::f64());
             tokio::time::sleep(pause.min(deadline - now)).await;
             delay = delay.saturating_mul(2).min(self.max_delay);
         }

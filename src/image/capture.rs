@@ -4,7 +4,8 @@
 
 use super::{ImageInfo, ImageStatus};
 use crate::vm::{VmInstanceInfo, VmState, find_vm};
-use crate::{ApiErrorKind, CaptureError, CaptureStage, Client, Error, WaitFailure};
+use crate::{ApiErrorKind, Client, Error, WaitFailure};
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -26,7 +27,8 @@ pub struct CapturedImage {
     pub image: ImageInfo,
     /// Whether the VM was running when the capture began (and so was stopped by it).
     pub vm_was_running: bool,
-    /// Whether the capture started the VM again (only when asked, and only if it was running).
+    /// Whether the capture started the VM again: true only when it sent StartVMInstance and
+    /// saw the VM run (only when asked, and only if it was running).
     pub vm_restarted: bool,
 }
 
@@ -51,6 +53,12 @@ type ProgressHook = Arc<dyn Fn(&CaptureProgress<'_>) + Send + Sync>;
 #[must_use = "a capture does nothing until .send() is awaited"]
 pub struct CaptureImageBuilder {
     client: Client,
+    config: Config,
+}
+
+/// What the builder sets: the configuration only; a run's state lives in [`Run`].
+#[derive(Clone)]
+struct Config {
     vm_id: String,
     region: Option<String>,
     image_name: Option<String>,
@@ -65,15 +73,16 @@ pub struct CaptureImageBuilder {
 
 impl std::fmt::Debug for CaptureImageBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.config;
         f.debug_struct("CaptureImageBuilder")
-            .field("vm_id", &self.vm_id)
-            .field("region", &self.region)
-            .field("image_name", &self.image_name)
-            .field("image_description", &self.image_description)
-            .field("stop_vm", &self.stop_vm)
-            .field("restart_vm", &self.restart_vm)
-            .field("recover_by_name", &self.recover_by_name)
-            .field("max_wait", &self.max_wait)
+            .field("vm_id", &c.vm_id)
+            .field("region", &c.region)
+            .field("image_name", &c.image_name)
+            .field("image_description", &c.image_description)
+            .field("stop_vm", &c.stop_vm)
+            .field("restart_vm", &c.restart_vm)
+            .field("recover_by_name", &c.recover_by_name)
+            .field("max_wait", &c.max_wait)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +98,12 @@ impl Client {
     /// On any failure after the VM was stopped, it still tries to start the VM again when
     /// asked to (within [`RESTART_BUDGET`]), and the [`Error::Capture`] says at which step it
     /// failed and in what state the VM and the image were left.
+    ///
+    /// When the create's answer is lost, the capture looks for the new image by name (see
+    /// [`recover_by_name`](CaptureImageBuilder::recover_by_name)) for as long as `max_wait`
+    /// allows; if none appears, the error's
+    /// [`outcome_unknown`](CaptureError::outcome_unknown) is true: the platform may still be
+    /// making the image, so look for it before capturing again.
     ///
     /// **Cancellation:** dropping the future stops the work where it is. After the stop was
     /// sent, that may leave the VM `Stopping` or `Stopped` (never started again) and an image
@@ -113,161 +128,189 @@ impl Client {
     pub fn capture_image(&self, vm_id: impl Into<String>) -> CaptureImageBuilder {
         CaptureImageBuilder {
             client: self.clone(),
-            vm_id: vm_id.into(),
-            region: None,
-            image_name: None,
-            image_description: None,
-            stop_vm: false,
-            restart_vm: false,
-            recover_by_name: true,
-            max_wait: DEFAULT_CAPTURE_MAX_WAIT,
-            poll_delay: None,
-            on_progress: None,
+            config: Config {
+                vm_id: vm_id.into(),
+                region: None,
+                image_name: None,
+                image_description: None,
+                stop_vm: false,
+                restart_vm: false,
+                recover_by_name: true,
+                max_wait: DEFAULT_CAPTURE_MAX_WAIT,
+                poll_delay: None,
+                on_progress: None,
+            },
         }
     }
-}
-
-/// What the capture knows when it gives up.
-struct Left {
-    stage: CaptureStage,
-    reason: String,
-    error: Option<Error>,
-    image_id: Option<String>,
-    image_status: Option<ImageStatus>,
 }
 
 impl CaptureImageBuilder {
     /// `ImageName`: the name of the new image (required).
     pub fn image_name(mut self, name: impl Into<String>) -> Self {
-        self.image_name = Some(name.into());
+        self.config.image_name = Some(name.into());
         self
     }
 
     /// `ImageDescription`: a description of the new image.
     pub fn image_description(mut self, description: impl Into<String>) -> Self {
-        self.image_description = Some(description.into());
+        self.config.image_description = Some(description.into());
         self
     }
 
     /// Stop the VM first if it runs (default `false`: a running VM is then an error, before
     /// anything changes).
     pub fn stop_vm(mut self, stop: bool) -> Self {
-        self.stop_vm = stop;
+        self.config.stop_vm = stop;
         self
     }
 
     /// Start the VM again once the image is ready, or after a failure, if the capture stopped
     /// it (default `false`).
     pub fn restart_vm(mut self, restart: bool) -> Self {
-        self.restart_vm = restart;
+        self.config.restart_vm = restart;
         self
     }
 
-    /// Look the image up by name if the create's answer is lost (default `true`; see
+    /// Look the image up by name if the create's answer is lost, for as long as `max_wait`
+    /// allows (default `true`; see
     /// [`CreateCustomImageFluentBuilder::recover_by_name`](super::CreateCustomImageFluentBuilder::recover_by_name):
-    /// names must be unique for it to mean anything).
+    /// no other tool may create an image of the same name meanwhile).
     pub fn recover_by_name(mut self, recover: bool) -> Self {
-        self.recover_by_name = recover;
+        self.config.recover_by_name = recover;
         self
     }
 
-    /// The longest the capture may take, stop and image included (default 30 min); starting
-    /// the VM again has [`RESTART_BUDGET`] on top.
+    /// The longest the capture may take, stop and image included (default 30 min;
+    /// `Duration::MAX` is no limit); starting the VM again has [`RESTART_BUDGET`] on top.
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
-        self.max_wait = max_wait;
+        self.config.max_wait = max_wait;
         self
     }
 
     /// The first and longest delay between the polls of its waiters (default 2 s and 30 s).
     pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.poll_delay = Some((min, max));
+        self.config.poll_delay = Some((min, max));
         self
     }
 
     /// The region of the VM, when not the client's default.
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.config.region = Some(region.into());
         self
     }
 
     /// Calls `report` at each step and each poll, e.g. to show progress.
     pub fn on_progress(mut self, report: impl Fn(&CaptureProgress<'_>) + Send + Sync + 'static) -> Self {
-        self.on_progress = Some(Arc::new(report));
+        self.config.on_progress = Some(Arc::new(report));
         self
     }
 
     /// Runs the capture; see [`Client::capture_image`].
     pub async fn send(self) -> Result<CapturedImage, Error> {
-        let name = match self.image_name.as_deref() {
+        let name = match self.config.image_name.as_deref() {
             Some(name) if !name.trim().is_empty() => name.to_owned(),
             Some(_) => return Err(Error::invalid("ImageName", "must not be empty or blank")),
             None => return Err(Error::invalid("ImageName", "is required")),
         };
-        if self.vm_id.trim().is_empty() {
+        if self.config.vm_id.trim().is_empty() {
             return Err(Error::invalid("VMID", "must not be empty or blank"));
         }
         let started = Instant::now();
-        let deadline = started.checked_add(self.max_wait).unwrap_or(started + RESTART_BUDGET * 1000);
-        let vm_was_running = self.stop_if_running(started, deadline).await?;
-
-        let image_id = match self.create(&name, started, deadline).await {
-            Ok(id) => id,
-            Err(error) => {
-                let left = Left {
-                    stage: CaptureStage::Create,
-                    reason: "the image could not be made".into(),
-                    error: Some(error),
-                    image_id: None,
-                    image_status: None,
-                };
-                return Err(self.give_up(left, vm_was_running, started).await);
-            }
+        let run = Run {
+            client: &self.client,
+            config: &self.config,
+            name,
+            started,
+            deadline: crate::time::deadline(started, self.config.max_wait),
+            stopped_by_us: false,
+            image_id: None,
         };
-        let image = match self.wait_image(&image_id, started, deadline).await {
+        run.go().await
+    }
+}
+
+/// One capture under way: what it was asked (`config`), when it must end, and what it has
+/// done so far, which decides what a failure must undo and report.
+struct Run<'a> {
+    client: &'a Client,
+    config: &'a Config,
+    name: String,
+    started: Instant,
+    deadline: Instant,
+    /// The capture sent StopVMInstance and the VM stopped (or was stopping).
+    stopped_by_us: bool,
+    /// The image made, once the create answered (or recovery found it).
+    image_id: Option<String>,
+}
+
+/// How a step failed: the step, the words for it, the error, and whether the create's
+/// outcome is unknown.
+struct Failed {
+    stage: CaptureStage,
+    reason: String,
+    error: Option<Error>,
+    outcome_unknown: bool,
+}
+
+impl Failed {
+    fn new(stage: CaptureStage, reason: impl Into<String>, error: Option<Error>) -> Self {
+        Failed { stage, reason: reason.into(), error, outcome_unknown: false }
+    }
+}
+
+impl Run<'_> {
+    async fn go(mut self) -> Result<CapturedImage, Error> {
+        let vm_was_running = match self.stop_if_running().await {
+            Ok(was_running) => was_running,
+            Err(failed) => return Err(self.fail(failed).await),
+        };
+        let image_id = match self.create().await {
+            Ok(id) => id,
+            Err(failed) => return Err(self.fail(failed).await),
+        };
+        self.image_id = Some(image_id.clone());
+        let image = match self.wait_image(&image_id).await {
             Ok(image) => image,
             Err(error) => {
-                let image_status = match &error {
-                    Error::Waiter { last_status: Some(status), .. } => Some(ImageStatus::from(status.as_str())),
-                    _ => None,
-                };
                 let reason = match &error {
                     Error::Waiter { reason: WaitFailure::FailureState(status), .. } => {
                         format!("the image went {status}")
                     }
+                    Error::Waiter { reason: WaitFailure::TimedOut(_), last_status: Some(status), .. } => {
+                        format!("the image was still {status} when the time ran out")
+                    }
+                    Error::Waiter { reason: WaitFailure::NotListed(_), .. } => "the image is no longer listed".into(),
                     _ => "the image did not become ready".into(),
                 };
-                let left = Left {
-                    stage: CaptureStage::Create,
-                    reason,
-                    error: Some(error),
-                    image_id: Some(image_id),
-                    image_status,
-                };
-                return Err(self.give_up(left, vm_was_running, started).await);
+                return Err(self.fail(Failed::new(CaptureStage::Create, reason, Some(error))).await);
             }
         };
-
         let mut vm_restarted = false;
-        if self.restart_vm && vm_was_running {
-            if let Err((error, vm_state)) = self.restart(started).await {
-                return Err(Error::Capture(Box::new(CaptureError {
-                    vm_id: self.vm_id.clone(),
-                    stage: CaptureStage::Restart,
-                    reason: "the image is ready, but the VM did not start again".into(),
-                    vm_state,
-                    image_id: image.image_id.clone(),
-                    image_status: image.image_status.clone(),
-                    source: Some(Box::new(error)),
-                })));
+        if self.config.restart_vm && vm_was_running {
+            match self.restart().await {
+                Ok(started_by_us) => vm_restarted = started_by_us,
+                Err((error, vm_state)) => {
+                    return Err(Error::Capture(Box::new(CaptureError {
+                        vm_id: self.config.vm_id.clone(),
+                        stage: CaptureStage::Restart,
+                        reason: "the image is ready, but the VM did not start again".into(),
+                        vm_state,
+                        image_id: image.image_id.clone(),
+                        image_status: image.image_status.clone(),
+                        outcome_unknown: false,
+                        source: Some(Box::new(error)),
+                    })));
+                }
             }
-            vm_restarted = true;
         }
         Ok(CapturedImage { image, vm_was_running, vm_restarted })
     }
 
-    fn report(&self, stage: CaptureStage, status: &str, started: Instant) {
-        if let Some(report) = &self.on_progress {
-            report(&CaptureProgress { vm_id: &self.vm_id, stage, status, elapsed: started.elapsed() });
+    fn report(&self, stage: CaptureStage, status: &str) {
+        if let Some(report) = &self.config.on_progress {
+            let progress =
+                CaptureProgress { vm_id: &self.config.vm_id, stage, status, elapsed: self.started.elapsed() };
+            report(&progress);
         }
     }
 
@@ -276,18 +319,18 @@ impl CaptureImageBuilder {
         &self,
         waiter: crate::wait::Waiter<T>,
         stage: CaptureStage,
-        started: Instant,
         until: Instant,
     ) -> crate::wait::Waiter<T> {
         let mut waiter = waiter.max_wait(until.saturating_duration_since(Instant::now()));
-        if let Some((min, max)) = self.poll_delay {
+        if let Some((min, max)) = self.config.poll_delay {
             waiter = waiter.poll_delay(min, max);
         }
-        if let Some(region) = &self.region {
+        if let Some(region) = &self.config.region {
             waiter = waiter.region(region);
         }
-        if let Some(report) = self.on_progress.clone() {
-            let vm_id = self.vm_id.clone();
+        if let Some(report) = self.config.on_progress.clone() {
+            let vm_id = self.config.vm_id.clone();
+            let started = self.started;
             waiter = waiter.on_poll(move |p| {
                 report(&CaptureProgress { vm_id: &vm_id, stage, status: p.status, elapsed: started.elapsed() })
             });
@@ -296,128 +339,148 @@ impl CaptureImageBuilder {
     }
 
     /// Looks at the VM and stops it if it runs (when allowed); whether it was running.
-    async fn stop_if_running(&self, started: Instant, deadline: Instant) -> Result<bool, Error> {
-        let vm = self.look(CaptureStage::Inspect, started).await;
-        let state = match vm {
+    async fn stop_if_running(&mut self) -> Result<bool, Failed> {
+        let state = match self.look(CaptureStage::Inspect).await {
             Ok(Some(vm)) => vm.state.unwrap_or_else(|| VmState::Unknown(String::new())),
-            Ok(None) => return Err(self.before_any_change("the VM is not listed", None, None)),
-            Err(error) => return Err(self.before_any_change("the VM could not be looked up", None, Some(error))),
+            Ok(None) => return Err(Failed::new(CaptureStage::Inspect, "the VM is not listed", None)),
+            Err(error) => return Err(Failed::new(CaptureStage::Inspect, "the VM could not be looked up", Some(error))),
         };
         match state {
             VmState::Stopped => return Ok(false),
             // Someone else is stopping it: wait, but it was not this capture that stopped it.
             VmState::Stopping | VmState::Poweroffing => {
-                let waiter =
-                    self.limits(self.client.wait_until_vm_stopped(&self.vm_id), CaptureStage::Stop, started, deadline);
+                let waiter = self.limits(
+                    self.client.wait_until_vm_stopped(&self.config.vm_id),
+                    CaptureStage::Stop,
+                    self.deadline,
+                );
                 return match waiter.wait().await {
                     Ok(_) => Ok(false),
-                    Err(error) => Err(self.give_up(self.stop_failed(error), false, started).await),
+                    Err(error) => Err(stop_failed(error)),
                 };
             }
-            VmState::Running | VmState::Starting | VmState::Restarting if !self.stop_vm => {
+            VmState::Running | VmState::Starting | VmState::Restarting if !self.config.stop_vm => {
                 let reason = format!("the VM is {state}: stop it first, or set stop_vm(true)");
-                return Err(self.before_any_change(&reason, Some(state), None));
+                return Err(Failed::new(CaptureStage::Inspect, reason, None));
             }
             VmState::Running => {}
             VmState::Starting | VmState::Restarting => {
-                let waiter =
-                    self.limits(self.client.wait_until_vm_running(&self.vm_id), CaptureStage::Stop, started, deadline);
+                let waiter = self.limits(
+                    self.client.wait_until_vm_running(&self.config.vm_id),
+                    CaptureStage::Stop,
+                    self.deadline,
+                );
                 if let Err(error) = waiter.wait().await {
-                    return Err(self.before_any_change("the VM did not finish starting", None, Some(error)));
+                    return Err(Failed::new(CaptureStage::Inspect, "the VM did not finish starting", Some(error)));
                 }
             }
             other => {
                 let reason = format!("the VM is {other}: no image can be made from it");
-                return Err(self.before_any_change(&reason, Some(other), None));
+                return Err(Failed::new(CaptureStage::Inspect, reason, None));
             }
         }
-        self.report(CaptureStage::Stop, "Running", started);
-        let mut stop = self.client.stop_vm_instance().vm_id(&self.vm_id);
-        if let Some(region) = &self.region {
+        self.report(CaptureStage::Stop, "Running");
+        let mut stop = self.client.stop_vm_instance().vm_id(&self.config.vm_id);
+        if let Some(region) = &self.config.region {
             stop = stop.region(region);
         }
         if let Err(error) = stop.send().await {
-            return Err(self.give_up(self.stop_failed(error), true, started).await);
+            // A stop whose answer was lost may have been carried out.
+            self.stopped_by_us = error.outcome_unknown();
+            return Err(stop_failed(error));
         }
-        let waiter = self.limits(self.client.wait_until_vm_stopped(&self.vm_id), CaptureStage::Stop, started, deadline);
+        self.stopped_by_us = true;
+        let waiter =
+            self.limits(self.client.wait_until_vm_stopped(&self.config.vm_id), CaptureStage::Stop, self.deadline);
         match waiter.wait().await {
             Ok(_) => Ok(true),
-            Err(error) => Err(self.give_up(self.stop_failed(error), true, started).await),
+            Err(error) => Err(stop_failed(error)),
         }
     }
 
-    fn stop_failed(&self, error: Error) -> Left {
-        Left {
-            stage: CaptureStage::Stop,
-            reason: "the VM did not stop".into(),
-            error: Some(error),
-            image_id: None,
-            image_status: None,
-        }
-    }
-
-    /// CreateCustomImage, waiting while the platform is busy with the VM; the new image's id.
-    async fn create(&self, name: &str, started: Instant, deadline: Instant) -> Result<String, Error> {
+    /// CreateCustomImage, waiting while the platform is busy with the VM, and looking for the
+    /// image for as long as the capture may wait if the answer is lost; the new image's id.
+    async fn create(&self) -> Result<String, Failed> {
         loop {
-            self.report(CaptureStage::Create, "Stopped", started);
+            self.report(CaptureStage::Create, "creating the image");
+            let left = self.deadline.saturating_duration_since(Instant::now());
             let mut create = self
                 .client
                 .create_custom_image()
-                .vm_id(&self.vm_id)
-                .image_name(name)
-                .recover_by_name(self.recover_by_name);
-            if let Some(description) = &self.image_description {
+                .vm_id(&self.config.vm_id)
+                .image_name(&self.name)
+                .recover_by_name(self.config.recover_by_name)
+                .recovery_window(left);
+            if let Some(description) = &self.config.image_description {
                 create = create.image_description(description);
             }
-            if let Some(region) = &self.region {
+            if let Some(region) = &self.config.region {
                 create = create.region(region);
             }
             match create.send().await {
                 Ok(created) => return Ok(created.image_id),
                 // 1016: the VM is already being imaged; 1019 and 150xx: short of resources.
-                Err(error) if error.api_kind() == Some(ApiErrorKind::Busy) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(error);
-                    }
-                    tracing::debug!(vm_id = %self.vm_id, %error, "the platform is busy with the VM; waiting");
-                    self.report(CaptureStage::Create, "waiting: the VM is busy", started);
+                Err(error) if error.api_kind() == Some(ApiErrorKind::Busy) && !left.is_zero() => {
+                    tracing::debug!(vm_id = %self.config.vm_id, %error, "the platform is busy with the VM; waiting");
+                    self.report(CaptureStage::Create, "waiting: the VM is busy");
                     tokio::time::sleep(BUSY_RETRY.min(left)).await;
                 }
-                Err(error) => return Err(error),
+                Err(error) if error.outcome_unknown() => {
+                    let reason = format!(
+                        "the create's answer was lost and no new image named {:?} was found{}: the platform may \
+                         still be making it, so look for it before capturing again",
+                        crate::error::excerpt_of(self.name.as_bytes(), crate::open_enum::SHOWN),
+                        if self.config.recover_by_name { " in time" } else { " (recover_by_name is off)" },
+                    );
+                    return Err(Failed {
+                        outcome_unknown: true,
+                        ..Failed::new(CaptureStage::Create, reason, Some(error))
+                    });
+                }
+                Err(error) => {
+                    return Err(Failed::new(
+                        CaptureStage::Create,
+                        "the platform refused to make the image",
+                        Some(error),
+                    ));
+                }
             }
         }
     }
 
-    async fn wait_image(&self, image_id: &str, started: Instant, deadline: Instant) -> Result<ImageInfo, Error> {
+    async fn wait_image(&self, image_id: &str) -> Result<ImageInfo, Error> {
         let waiter = self.client.wait_until_image_available(image_id);
-        self.limits(waiter, CaptureStage::Create, started, deadline).wait().await
+        self.limits(waiter, CaptureStage::Create, self.deadline).wait().await
     }
 
-    /// Starts the VM and waits until it runs, within [`RESTART_BUDGET`]; on failure, the error
-    /// and the VM's state as last seen.
-    async fn restart(&self, started: Instant) -> Result<VmInstanceInfo, (Error, Option<VmState>)> {
-        let until = Instant::now() + RESTART_BUDGET;
+    /// Starts the VM and waits until it runs, within [`RESTART_BUDGET`]: whether this capture
+    /// started it (false when it was found running or starting already); on failure, the
+    /// error and the VM's state as last seen.
+    async fn restart(&self) -> Result<bool, (Error, Option<VmState>)> {
+        let until = crate::time::from_now(RESTART_BUDGET);
         let seen = |vm: Option<VmInstanceInfo>| vm.and_then(|vm| vm.state);
+        let mut started_by_us = false;
         let result = async {
             loop {
-                let state = seen(self.look(CaptureStage::Restart, started).await?);
+                let state = seen(self.look(CaptureStage::Restart).await?);
                 match state {
-                    Some(VmState::Running) => break,
-                    Some(VmState::Starting | VmState::Restarting) => break,
+                    Some(VmState::Running | VmState::Starting | VmState::Restarting) => break,
                     Some(VmState::Stopping | VmState::Poweroffing) => {
-                        let waiter = self.client.wait_until_vm_stopped(&self.vm_id);
-                        self.limits(waiter, CaptureStage::Restart, started, until).wait().await?;
+                        let waiter = self.client.wait_until_vm_stopped(&self.config.vm_id);
+                        self.limits(waiter, CaptureStage::Restart, until).wait().await?;
                         continue;
                     }
                     _ => {}
                 }
-                let mut start = self.client.start_vm_instance().vm_id(&self.vm_id);
-                if let Some(region) = &self.region {
+                let mut start = self.client.start_vm_instance().vm_id(&self.config.vm_id);
+                if let Some(region) = &self.config.region {
                     start = start.region(region);
                 }
                 match start.send().await {
-                    Ok(_) => break,
+                    Ok(_) => {
+                        started_by_us = true;
+                        break;
+                    }
                     // The image is still being made from it: the platform will not start it yet.
                     Err(error) if error.api_kind() == Some(ApiErrorKind::Busy) && Instant::now() < until => {
                         tokio::time::sleep(BUSY_RETRY.min(until.saturating_duration_since(Instant::now()))).await;
@@ -425,67 +488,148 @@ impl CaptureImageBuilder {
                     Err(error) => return Err(error),
                 }
             }
-            let waiter = self.client.wait_until_vm_running(&self.vm_id);
-            self.limits(waiter, CaptureStage::Restart, started, until).wait().await
+            let waiter = self.client.wait_until_vm_running(&self.config.vm_id);
+            self.limits(waiter, CaptureStage::Restart, until).wait().await
         }
         .await;
         match result {
-            Ok(vm) => Ok(vm),
+            Ok(_) => Ok(started_by_us),
             Err(error) => {
-                let state = self.look(CaptureStage::Restart, started).await.ok().and_then(seen);
+                let state = self.look(CaptureStage::Restart).await.ok().and_then(seen);
                 Err((error, state))
             }
         }
     }
 
-    async fn look(&self, stage: CaptureStage, started: Instant) -> Result<Option<VmInstanceInfo>, Error> {
-        let vm = find_vm(&self.client, &self.vm_id, self.region.as_deref()).await?;
-        let status = vm.as_ref().and_then(|vm| vm.state.as_ref()).map_or("not listed", |s| s.as_str());
-        self.report(stage, status, started);
+    async fn look(&self, stage: CaptureStage) -> Result<Option<VmInstanceInfo>, Error> {
+        let vm = find_vm(self.client, &self.config.vm_id, self.config.region.as_deref()).await?;
+        let status =
+            vm.as_ref().and_then(|vm| vm.state.as_ref()).map_or_else(|| "not listed".to_owned(), ToString::to_string);
+        self.report(stage, &status);
         Ok(vm)
     }
 
-    fn before_any_change(&self, reason: &str, vm_state: Option<VmState>, error: Option<Error>) -> Error {
-        Error::Capture(Box::new(CaptureError {
-            vm_id: self.vm_id.clone(),
-            stage: CaptureStage::Inspect,
-            reason: reason.to_owned(),
-            vm_state,
-            image_id: None,
-            image_status: None,
-            source: error.map(Box::new),
-        }))
-    }
-
-    /// The error of a capture that failed after it may have changed the VM: first, when asked
-    /// and the capture stopped the VM, try to start it again; then look at what is left.
-    async fn give_up(&self, left: Left, vm_was_running: bool, started: Instant) -> Error {
-        let Left { stage, mut reason, error, image_id, mut image_status } = left;
-        let vm_state = if self.restart_vm && vm_was_running {
-            match self.restart(started).await {
-                Ok(vm) => vm.state,
+    /// The one place a failed capture's error is made: first, when asked and the capture
+    /// stopped the VM, try to start it again; then look at what is left of the VM and the
+    /// image.
+    async fn fail(&self, failed: Failed) -> Error {
+        let Failed { stage, mut reason, error, outcome_unknown } = failed;
+        let vm_state = if self.config.restart_vm && self.stopped_by_us {
+            match self.restart().await {
+                Ok(_) => self.look(stage).await.ok().flatten().and_then(|vm| vm.state),
                 Err((restart_error, state)) => {
                     reason.push_str(&format!("; starting the VM again failed too: {restart_error}"));
                     state
                 }
             }
         } else {
-            self.look(stage, started).await.ok().flatten().and_then(|vm| vm.state)
+            self.look(stage).await.ok().flatten().and_then(|vm| vm.state)
         };
-        if let Some(id) = &image_id {
-            if let Ok(Some(image)) = super::waiters::look(&self.client, id, self.region.as_deref()).await {
+        let mut image_status = None;
+        if let Some(id) = &self.image_id {
+            if let Ok(Some(image)) = super::waiters::look(self.client, id, self.config.region.as_deref()).await {
                 image_status = image.image_status;
             }
         }
-        let source = error.map(Box::new);
         Error::Capture(Box::new(CaptureError {
-            vm_id: self.vm_id.clone(),
+            vm_id: self.config.vm_id.clone(),
             stage,
             reason,
             vm_state,
-            image_id,
+            image_id: self.image_id.clone(),
             image_status,
-            source,
+            outcome_unknown,
+            source: error.map(Box::new),
         }))
+    }
+}
+
+/// The failure of the stop step, in words that name what happened.
+fn stop_failed(error: Error) -> Failed {
+    let reason = match &error {
+        Error::Waiter { reason: WaitFailure::TimedOut(_), last_status: Some(state), .. } => {
+            format!("the VM was still {state} when the time ran out")
+        }
+        Error::Waiter { reason: WaitFailure::FailureState(state), .. } => {
+            format!("the VM went {state} instead of stopping")
+        }
+        Error::Waiter { reason: WaitFailure::NotListed(_), .. } => "the VM is no longer listed".into(),
+        _ => "the VM could not be stopped".into(),
+    };
+    Failed::new(CaptureStage::Stop, reason, Some(error))
+}
+
+/// Why [`Client::capture_image`] failed, and in what state it left the VM and the image (as
+/// last seen), after trying to start the VM again when asked to.
+#[derive(Debug, thiserror::Error)]
+#[error("capturing an image of VM {vm_id} failed while {stage}: {reason}; the VM was left {}, the image {}", LeftVm(.vm_state), LeftImage(.image_id, .image_status, *.outcome_unknown))]
+#[non_exhaustive]
+pub struct CaptureError {
+    /// The VM imaged.
+    pub vm_id: String,
+    /// The step that failed.
+    pub stage: CaptureStage,
+    /// What went wrong, in words.
+    pub reason: String,
+    /// The VM's state as last seen when the capture gave up (`None`: not known).
+    pub vm_state: Option<VmState>,
+    /// The image made, if the create got that far.
+    pub image_id: Option<String>,
+    /// The image's status as last seen.
+    pub image_status: Option<ImageStatus>,
+    /// Whether the create's answer was lost and its image not found: the platform may be
+    /// making an image nobody knows the id of. Look for it by name before capturing again.
+    pub outcome_unknown: bool,
+    /// The error that ended the step, when one did.
+    #[source]
+    pub source: Option<Box<Error>>,
+}
+
+/// The step of [`Client::capture_image`] at which it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaptureStage {
+    /// Looking the VM up, before anything changed.
+    Inspect,
+    /// Stopping the VM.
+    Stop,
+    /// Making the image (CreateCustomImage, then waiting until it is `Used`).
+    Create,
+    /// Starting the VM again once the image was ready.
+    Restart,
+}
+
+impl fmt::Display for CaptureStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CaptureStage::Inspect => "looking at the VM",
+            CaptureStage::Stop => "stopping the VM",
+            CaptureStage::Create => "making the image",
+            CaptureStage::Restart => "starting the VM again",
+        })
+    }
+}
+
+struct LeftVm<'a>(&'a Option<VmState>);
+
+impl fmt::Display for LeftVm<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(state) => write!(f, "{state}"),
+            None => f.write_str("in a state not known"),
+        }
+    }
+}
+
+struct LeftImage<'a>(&'a Option<String>, &'a Option<ImageStatus>, bool);
+
+impl fmt::Display for LeftImage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0, self.1) {
+            (None, _) if self.2 => f.write_str("perhaps being made (outcome unknown)"),
+            (None, _) => f.write_str("not made"),
+            (Some(id), Some(status)) => write!(f, "{id} {status}"),
+            (Some(id), None) => write!(f, "{id} in a status not known"),
+        }
     }
 }

@@ -4,13 +4,10 @@ use super::ImageType;
 use crate::action::action;
 use crate::{Client, Error, Failure};
 use futures_util::TryStreamExt;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How long `recover_by_name` keeps looking for the image, unless told otherwise.
 pub const DEFAULT_RECOVERY_WINDOW: Duration = Duration::from_secs(5);
-/// How far the platform's clock may lag ours: an image whose `CreateTime` is up to this much
-/// before the call began still counts as made by the call.
-pub const RECOVERY_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// How long recovery waits between two lookups.
 const RECOVERY_POLL: Duration = Duration::from_secs(1);
 
@@ -36,6 +33,7 @@ action! {
     /// ```
     "CreateCustomImage" => CreateCustomImageRequest, CreateCustomImageRequestBuilder, CreateCustomImageFluentBuilder, create_custom_image;
     idempotent: false;
+    note_existing: note_existing;
     settle: settle;
     request {
         /// `VMID`: the virtual machine to make the image from (required; it must be stopped).
@@ -53,17 +51,21 @@ action! {
     }
     local {
         /// Not sent. When the create fails in a way that may have made the image all the same
-        /// (a timeout, a cut connection, an unreadable answer, an HTTP 500, 502 or 504), look for it instead
-        /// of failing: list the custom images named exactly `image_name` whose `CreateTime` is
-        /// no older than the call's start (less [`RECOVERY_CLOCK_SKEW`]), again every second
-        /// for the recovery window (default [`DEFAULT_RECOVERY_WINDOW`], 5 s), since the
-        /// platform may still be working on the request. Exactly one: the call succeeds with its
-        /// id. None by the end: the original error. More than one:
-        /// [`Error::AmbiguousRecovery`] naming them. The create is never sent again.
+        /// (a timeout, a cut connection, an unreadable answer, an HTTP 500, 502 or 504), look for
+        /// it instead of failing. Before sending the create, the call lists the custom images
+        /// named `image_name` (one DescribeImage listing); after such a failure it lists them
+        /// again, every second for the recovery window (default [`DEFAULT_RECOVERY_WINDOW`],
+        /// 5 s, and never past the call's total timeout), since the platform may still be
+        /// working on the request. An image whose `Name` or `ImageName` is `image_name` and that
+        /// was not there before is the one this call made. Exactly one: the call succeeds with
+        /// its id. None by the end: the original error, whose
+        /// [`outcome_unknown`](crate::Error::outcome_unknown) is true. More than one:
+        /// [`Error::AmbiguousRecovery`] naming them. The create is never sent again, and no
+        /// clock is compared: an image older than the call is never adopted.
         ///
-        /// Off by default. It means something only if image names are unique among the images
-        /// made at about the same time: two tools creating the same name at once make the
-        /// answer ambiguous, and a name another tool created in the window is taken for ours.
+        /// Off by default. It means something only if no other tool creates an image of the
+        /// same name while the call runs: such an image would be taken for ours (or make the
+        /// answer ambiguous).
         recover_by_name: bool => flag(bool),
         /// Not sent. How long `recover_by_name` keeps looking (default
         /// [`DEFAULT_RECOVERY_WINDOW`], 5 s; zero looks once).
@@ -76,42 +78,54 @@ action! {
     }
 }
 
+/// Before the create, with `recover_by_name`: the images of that name that already exist.
+async fn note_existing(request: &CreateCustomImageRequest, client: &Client) -> Result<Vec<String>, Error> {
+    if !request.recover_by_name {
+        return Ok(Vec::new());
+    }
+    request.named(client).await
+}
+
 /// After a failure that may have made the image, with `recover_by_name`: look it up.
 async fn settle(
     request: &CreateCustomImageRequest,
     client: &Client,
     failure: Failure,
 ) -> Result<CreateCustomImageResponse, Error> {
-    let Failure { error, started, .. } = failure;
+    let Failure { error, existing, deadline, .. } = failure;
     if !request.recover_by_name || !error.outcome_unknown() {
         return Err(error);
     }
     let name = request.image_name.as_deref().unwrap_or_default();
-    let since = started.checked_sub(RECOVERY_CLOCK_SKEW).unwrap_or(UNIX_EPOCH);
-    let since = since.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let deadline = tokio::time::Instant::now() + request.recovery_window.unwrap_or(DEFAULT_RECOVERY_WINDOW);
+    let window = crate::time::from_now(request.recovery_window.unwrap_or(DEFAULT_RECOVERY_WINDOW));
+    // The window, and never past the call's own total timeout.
+    let deadline = deadline.map_or(window, |total| total.min(window));
     tracing::debug!(image_name = name, %error, "create outcome unknown; looking the image up by name");
     loop {
-        match request.made_since(client, name, since).await {
-            Ok(found) if found.len() == 1 => {
-                let image_id = found.into_iter().next().unwrap_or_default();
-                tracing::debug!(image_name = name, image_id, "recovered the image the lost answer named");
-                return Ok(CreateCustomImageResponse {
-                    action: "CreateCustomImageResponse".to_owned(),
-                    image_id,
-                    ..CreateCustomImageResponse::default()
-                });
+        // A lookup may hang too: it ends with the window, not after it.
+        match tokio::time::timeout_at(deadline, request.named(client)).await {
+            Ok(Ok(found)) => {
+                let mut new: Vec<String> = found.into_iter().filter(|id| !existing.contains(id)).collect();
+                if new.len() == 1 {
+                    let image_id = new.pop().unwrap_or_default();
+                    tracing::debug!(image_name = name, image_id, "recovered the image the lost answer named");
+                    return Ok(CreateCustomImageResponse {
+                        action: "CreateCustomImageResponse".to_owned(),
+                        image_id,
+                        ..CreateCustomImageResponse::default()
+                    });
+                }
+                if new.len() > 1 {
+                    return Err(Error::AmbiguousRecovery {
+                        action: <CreateCustomImageRequest as crate::Action>::NAME.to_owned(),
+                        name: name.to_owned(),
+                        image_ids: new,
+                        source: Box::new(error),
+                    });
+                }
             }
-            Ok(found) if found.len() > 1 => {
-                return Err(Error::AmbiguousRecovery {
-                    action: <CreateCustomImageRequest as crate::Action>::NAME.to_owned(),
-                    name: name.to_owned(),
-                    image_ids: found,
-                    source: Box::new(error),
-                });
-            }
-            Ok(_) => {}
-            Err(lookup) => tracing::debug!(%lookup, "recovery lookup failed"),
+            Ok(Err(lookup)) => tracing::debug!(%lookup, "recovery lookup failed"),
+            Err(_) => return Err(error),
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
@@ -122,8 +136,9 @@ async fn settle(
 }
 
 impl CreateCustomImageRequest {
-    /// The ids of the custom images named exactly `name` made at `since` (Unix seconds) or later.
-    async fn made_since(&self, client: &Client, name: &str, since: i64) -> Result<Vec<String>, Error> {
+    /// The ids of the custom images whose `Name` or `ImageName` is exactly this request's name.
+    async fn named(&self, client: &Client) -> Result<Vec<String>, Error> {
+        let name = self.image_name.as_deref().unwrap_or_default();
         let mut list = client.describe_image().image_type(ImageType::Custom).keyword(name);
         if let Some(region) = &self.region {
             list = list.region(region);
@@ -134,7 +149,7 @@ impl CreateCustomImageRequest {
         let images: Vec<_> = list.into_paginator().items().try_collect().await?;
         Ok(images
             .into_iter()
-            .filter(|i| i.name.as_deref() == Some(name) && i.create_time.is_some_and(|t| t >= since))
+            .filter(|i| i.name.as_deref() == Some(name) || i.image_name.as_deref() == Some(name))
             .filter_map(|i| i.image_id)
             .collect())
     }

@@ -11,7 +11,10 @@ mod describe_image;
 mod model;
 mod waiters;
 
-pub use capture::{CaptureImageBuilder, CaptureProgress, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT, RESTART_BUDGET};
+pub use capture::{
+    CaptureError, CaptureImageBuilder, CaptureProgress, CaptureStage, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT,
+    RESTART_BUDGET,
+};
 pub use create_custom_image::*;
 pub use delete_custom_image::*;
 pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DeleteCustomImagesBuilder};

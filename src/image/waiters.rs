@@ -45,7 +45,7 @@ impl Watched for Images {
     }
 
     fn status(image: &ImageInfo) -> String {
-        image.image_status.as_ref().map_or("(no status)", |s| s.as_str()).to_owned()
+        image.image_status.as_ref().map_or_else(|| "(no status)".to_owned(), ToString::to_string)
     }
 }
 

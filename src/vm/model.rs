@@ -201,23 +201,23 @@ pub struct VmInstanceInfo {
     /// `CPUUtilization`: the CPU utilization.
     #[serde(
         rename = "CPUUtilization",
-        deserialize_with = "crate::de::opt_float",
+        deserialize_with = "crate::de::lax_float",
         skip_serializing_if = "Option::is_none"
     )]
     pub cpu_utilization: Option<f64>,
     /// `MemUsage`: the memory usage.
-    #[serde(rename = "MemUsage", deserialize_with = "crate::de::opt_float", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MemUsage", deserialize_with = "crate::de::lax_float", skip_serializing_if = "Option::is_none")]
     pub mem_usage: Option<f64>,
     /// `SpaceUsage`: the disk space usage.
-    #[serde(rename = "SpaceUsage", deserialize_with = "crate::de::opt_float", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SpaceUsage", deserialize_with = "crate::de::lax_float", skip_serializing_if = "Option::is_none")]
     pub space_usage: Option<f64>,
     /// `CanLogin`: whether the VM can be logged in to.
-    #[serde(rename = "CanLogin", deserialize_with = "crate::de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "CanLogin", deserialize_with = "crate::de::lax_bool", skip_serializing_if = "Option::is_none")]
     pub can_login: Option<bool>,
     /// `SupportHotplug`: whether the VM supports hot-plugging.
     #[serde(
         rename = "SupportHotplug",
-        deserialize_with = "crate::de::opt_bool",
+        deserialize_with = "crate::de::lax_bool",
         skip_serializing_if = "Option::is_none"
     )]
     pub support_hotplug: Option<bool>,
@@ -263,7 +263,7 @@ pub struct VmDiskInfo {
     /// `IsElastic`: whether the disk is elastic (`Y`/`N` on the wire).
     #[serde(
         rename = "IsElastic",
-        deserialize_with = "crate::de::opt_bool",
+        deserialize_with = "crate::de::lax_bool",
         serialize_with = "crate::de::yes_no",
         skip_serializing_if = "Option::is_none"
     )]
@@ -307,7 +307,7 @@ pub struct VmIpInfo {
     /// `IsElastic`: whether the address is elastic (`Y`/`N` on the wire).
     #[serde(
         rename = "IsElastic",
-        deserialize_with = "crate::de::opt_bool",
+        deserialize_with = "crate::de::lax_bool",
         serialize_with = "crate::de::yes_no",
         skip_serializing_if = "Option::is_none"
     )]
@@ -315,7 +315,7 @@ pub struct VmIpInfo {
     /// `IsVIP`: whether the address is a virtual IP (`Y`/`N` on the wire).
     #[serde(
         rename = "IsVIP",
-        deserialize_with = "crate::de::opt_bool",
+        deserialize_with = "crate::de::lax_bool",
         serialize_with = "crate::de::yes_no",
         skip_serializing_if = "Option::is_none"
     )]
@@ -324,7 +324,7 @@ pub struct VmIpInfo {
     #[serde(rename = "IPID", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
     pub ip_id: Option<String>,
     /// `ISDefaultGW`: whether this is the default gateway (`0`/`1` on the wire).
-    #[serde(rename = "ISDefaultGW", deserialize_with = "crate::de::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ISDefaultGW", deserialize_with = "crate::de::lax_bool", skip_serializing_if = "Option::is_none")]
     pub is_default_gw: Option<bool>,
     /// `NicType`: `LAN` or `WAN`.
     #[serde(rename = "NicType", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]

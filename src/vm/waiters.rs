@@ -35,7 +35,7 @@ impl Watched for Vms {
     }
 
     fn status(vm: &VmInstanceInfo) -> String {
-        vm.state.as_ref().map_or("(no state)", |s| s.as_str()).to_owned()
+        vm.state.as_ref().map_or_else(|| "(no state)".to_owned(), ToString::to_string)
     }
 }
 

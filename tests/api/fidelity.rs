@@ -307,11 +307,19 @@ async fn recover_by_name_gives_the_original_error_when_nothing_appears() {
 #[tokio::test(start_paused = true)]
 async fn recover_by_name_refuses_to_guess_between_two_images() {
     let fake = FakeUCloudStack::builder().in_process();
-    let other = fake.client().create_custom_image().vm_id("vm-fake-2").image_name("twin").send().await.unwrap();
     fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::ZERO }, 1);
     let client = fake.client_builder().attempt_timeout(Duration::from_secs(2)).build().unwrap();
+    // Another tool makes an image of the same name while our create's answer is lost.
+    let other = fake.client();
+    let twin = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        other.create_custom_image().vm_id("vm-fake-2").image_name("twin").send().await.unwrap()
+    });
     let err = client.create_custom_image().vm_id("vm-fake-1").image_name("twin").recover_by_name(true).send();
-    match err.await.unwrap_err() {
+    let err = err.await.unwrap_err();
+    let other = twin.await.unwrap();
+    assert!(err.outcome_unknown(), "{err}");
+    match err {
         Error::AmbiguousRecovery { image_ids, name, source, .. } => {
             assert_eq!(name, "twin");
             assert_eq!(image_ids.len(), 2);
@@ -323,6 +331,64 @@ async fn recover_by_name_refuses_to_guess_between_two_images() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn recover_by_name_never_adopts_an_image_that_was_there_before() {
+    // An image of the same name made 30 minutes before the call; the create's answer is lost
+    // and the platform never acts on it.
+    let fake = FakeUCloudStack::builder().in_process();
+    let old = fake.client().create_custom_image().vm_id("vm-fake-2").image_name("golden").send().await.unwrap();
+    tokio::time::advance(Duration::from_secs(30 * 60)).await;
+    fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::from_secs(3600) }, 1);
+    let client = fake.client_builder().attempt_timeout(Duration::from_secs(2)).build().unwrap();
+    let err = client
+        .create_custom_image()
+        .vm_id("vm-fake-1")
+        .image_name("golden")
+        .recover_by_name(true)
+        .recovery_window(Duration::from_secs(3))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }) && err.outcome_unknown(), "not {} adopted: {err:?}", old.image_id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn recovery_ends_with_its_window_even_inside_a_hanging_listing() {
+    let (fake, client) = recovering(Duration::from_secs(3600));
+    // Every listing after the one before the create hangs far longer than the window.
+    let started = Instant::now();
+    let create = client
+        .create_custom_image()
+        .vm_id("vm-fake-1")
+        .image_name("slow")
+        .recover_by_name(true)
+        .recovery_window(Duration::from_secs(3))
+        .attempt_timeout(Duration::from_secs(2));
+    let hang = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        fake.inject_fault("DescribeImage", Fault::Delay(Duration::from_secs(90)), 100);
+    };
+    let (err, ()) = tokio::join!(create.send(), hang);
+    assert!(matches!(err, Err(Error::Timeout { .. })), "{err:?}");
+    assert!(started.elapsed() <= Duration::from_secs(2 + 3 + 1), "{:?}", started.elapsed());
+
+    // The call's own total timeout bounds recovery too.
+    let (fake, client) = recovering(Duration::from_secs(3600));
+    fake.inject_fault("DescribeImage", Fault::Delay(Duration::from_secs(90)), 100);
+    let started = Instant::now();
+    let err = client
+        .create_custom_image()
+        .vm_id("vm-fake-1")
+        .image_name("slow")
+        .recover_by_name(true)
+        .recovery_window(Duration::MAX)
+        .total_timeout(Duration::from_secs(200))
+        .send()
+        .await;
+    assert!(err.is_err());
+    assert!(started.elapsed() <= Duration::from_secs(201), "{:?}", started.elapsed());
+}
+
+#[tokio::test(start_paused = true)]
 async fn without_recover_by_name_or_with_a_definite_answer_nothing_is_looked_up() {
     let (fake, client) = recovering(Duration::ZERO);
     let err = client.create_custom_image().vm_id("vm-fake-1").image_name("x").send().await.unwrap_err();
@@ -330,7 +396,7 @@ async fn without_recover_by_name_or_with_a_definite_answer_nothing_is_looked_up(
     fake.set_vm_state("vm-fake-2", VmState::Running);
     let err = client.create_custom_image().vm_id("vm-fake-2").image_name("y").recover_by_name(true).send().await;
     assert_eq!(err.unwrap_err().ret_code(), Some(v2::VM_NOT_STOPPED));
-    assert_eq!(fake.request_count("DescribeImage"), 0);
+    assert_eq!(fake.request_count("DescribeImage"), 1, "only the listing before the create");
 }
 
 // -- 6. Regressions found by review.

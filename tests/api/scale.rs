@@ -1,5 +1,6 @@
 //! Scale: bulk deletes that slow down on throttling, and the client-wide retry budget.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -72,7 +73,9 @@ async fn throttling_alone_never_fails_an_id_before_the_deadline() {
         fake.client().delete_custom_images(ids).concurrency(2).total_timeout(Duration::from_secs(30)).send().await;
     assert_eq!(started.elapsed(), Duration::from_secs(30));
     for result in &results {
-        assert!(matches!(result, Err(Error::Timeout { what: "total", .. })), "{result:?}");
+        // Only ever refused: nothing was done, and the error says so.
+        let err = result.as_ref().unwrap_err();
+        assert!(matches!(err, Error::Throttled { .. }) && err.is_throttled() && !err.outcome_unknown(), "{err:?}");
     }
 }
 
@@ -169,6 +172,108 @@ async fn a_bulk_delete_that_runs_out_of_time_reports_every_id() {
         .send()
         .await;
     assert_eq!(*last.lock().unwrap(), (4, 4), "the bar reaches the end");
-    assert_eq!(results[0].as_ref().unwrap_err().attempts(), 1, "sent, throttled");
+    assert!(results.iter().all(|r| r.as_ref().unwrap_err().is_throttled()), "{results:?}");
+    assert!(results[0].as_ref().unwrap_err().attempts() >= 1, "sent, throttled");
     assert_eq!(results[3].as_ref().unwrap_err().attempts(), 0, "never sent");
+    assert!(results[3].as_ref().unwrap_err().to_string().contains("never sent"), "{results:?}");
+}
+
+// -- Throttling that comes from a gateway in front of the platform (HTTP 429, 503 + Retry-After).
+
+#[tokio::test(start_paused = true)]
+async fn gateway_429_is_throttling_everywhere() {
+    for fault in [Fault::HttpRetryAfter(429, 1), Fault::Http(429), Fault::HttpRetryAfter(503, 2)] {
+        let fake = FakeUCloudStack::builder().in_process();
+        let ids = fake.seed_custom_images(200);
+        fake.inject_fault("DeleteCustomImage", fault.clone(), 40);
+        let client = fake.client();
+        let results = client.delete_custom_images(ids).concurrency(16).total_timeout(Duration::from_secs(600)).send();
+        let results = results.await;
+        let failed = results.iter().filter(|r| r.is_err()).count();
+        assert_eq!(failed, 0, "{fault:?}: {:?}", results.iter().find(|r| r.is_err()));
+        assert_eq!(client.retry_budget_available(), 500, "{fault:?}: refusals are the bulk's, not retries");
+    }
+    // A single create refused by a gateway did nothing: it is retried, and makes one image.
+    let fake = FakeUCloudStack::builder().in_process();
+    fake.inject_fault("CreateCustomImage", Fault::HttpRetryAfter(429, 1), 1);
+    let created = fake.client().create_custom_image().vm_id("vm-fake-1").image_name("once").send().await;
+    assert!(created.is_ok(), "{created:?}");
+    assert_eq!(fake.request_count("CreateCustomImage"), 2);
+    assert_eq!(fake.images().iter().filter(|i| i.name.as_deref() == Some("once")).count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulk_delete_against_endless_throttling_ends_by_its_patience() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let ids = fake.seed_custom_images(5);
+    fake.inject_fault("DeleteCustomImage", Fault::HttpRetryAfter(429, 1), usize::MAX);
+    let started = Instant::now();
+    // No total timeout: the default patience (10 min) ends it.
+    let results = fake.client().delete_custom_images(ids.clone()).concurrency(2).send().await;
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(600) && elapsed <= Duration::from_secs(600 + 17), "{elapsed:?}");
+    for result in &results {
+        let err = result.as_ref().unwrap_err();
+        assert!(err.is_throttled() && matches!(err, Error::Throttled { .. }), "{err:?}");
+        assert!(err.to_string().contains("throttle patience of 600s"), "{err}");
+    }
+    // And it is configurable.
+    let started = Instant::now();
+    let fake2 = FakeUCloudStack::builder().in_process();
+    let ids = fake2.seed_custom_images(3);
+    fake2.inject_fault("DeleteCustomImage", Fault::Throttled, usize::MAX);
+    let results = fake2.client().delete_custom_images(ids).throttle_patience(Duration::from_secs(20)).send().await;
+    assert!(started.elapsed() <= Duration::from_secs(20 + 17), "{:?}", started.elapsed());
+    assert!(results.iter().all(|r| r.as_ref().unwrap_err().is_throttled()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn duplicate_ids_and_huge_concurrency_are_decided() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let ids = fake.seed_custom_images(3);
+    let twice = vec![ids[0].clone(), ids[1].clone(), ids[0].clone()];
+    let results = fake.client().delete_custom_images(twice).send().await;
+    assert_eq!(results.len(), 3);
+    for result in &results {
+        match result {
+            Err(Error::InvalidRequest { field, rule, .. }) => {
+                assert_eq!(field, "ImageID");
+                assert!(rule.contains("given twice (at 0 and 2)"), "{rule}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(fake.request_count("DeleteCustomImage"), 0, "refused before anything is sent");
+
+    // usize::MAX in flight is lowered to the documented maximum.
+    let fake = FakeUCloudStack::builder().latency(Duration::from_millis(50)).in_process();
+    let ids = fake.seed_custom_images(300);
+    let counting = Counting { inner: fake.transport(), now: Default::default(), most: Default::default() };
+    let most = counting.most.clone();
+    let client = fake.client_builder().transport(counting).build().unwrap();
+    let results = client.delete_custom_images(ids).concurrency(usize::MAX).send().await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(most.load(Ordering::SeqCst), ucloudstack::paginate::MAX_CONCURRENCY);
+}
+
+/// A transport that counts the requests in flight at once.
+#[derive(Debug)]
+struct Counting {
+    inner: ucloudstack::testing::FakeTransport,
+    now: Arc<AtomicUsize>,
+    most: Arc<AtomicUsize>,
+}
+
+#[ucloudstack::async_trait::async_trait]
+impl ucloudstack::Transport for Counting {
+    async fn send(
+        &self,
+        request: ucloudstack::HttpRequest,
+    ) -> Result<ucloudstack::HttpResponse, ucloudstack::TransportError> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        let response = self.inner.send(request).await;
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        response
+    }
 }
