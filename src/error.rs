@@ -670,6 +670,19 @@ mod tests {
     }
 
     #[test]
+    fn ambiguous_recovery_with_100k_ids_displays_briefly() {
+        let err = Error::AmbiguousRecovery {
+            action: "CreateCustomImage".into(),
+            name: "n".repeat(1 << 20),
+            image_ids: (0..100_000).map(|i| format!("cn-image-{i:06}")).collect(),
+            source: Box::new(api(4, Platform::V2)),
+        };
+        let text = err.to_string();
+        assert!(text.len() < 1_000, "{}", text.len());
+        assert!(text.contains("cn-image-000009 and 99990 more"), "{text}");
+    }
+
+    #[test]
     fn excerpt_cuts_at_a_char_boundary() {
         // 3 bytes a character: 512 falls inside the 171st.
         let body = "镜".repeat(400);

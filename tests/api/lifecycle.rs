@@ -377,3 +377,59 @@ async fn capture_waits_while_the_vm_is_being_imaged() {
     assert_eq!(fake.request_count("CreateCustomImage"), 3);
     assert_eq!(fake.vm_state("vm-db01"), Some(VmState::Stopped));
 }
+
+// -- capture_image when answers are lost or the listing says what the capture did not do.
+
+#[tokio::test(start_paused = true)]
+async fn a_capture_keeps_looking_for_a_lost_creates_image_as_long_as_it_may_wait() {
+    let fake = fake();
+    // The platform makes the image 20 s after the create, whose answer is lost.
+    fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::from_secs(20) }, 1);
+    let client = fake.client_builder().attempt_timeout(Duration::from_secs(5)).build().unwrap();
+    let captured = client.capture_image("vm-db01").image_name("late").send().await.unwrap();
+    assert_eq!(captured.image.name.as_deref(), Some("late"));
+    assert_eq!(fake.request_count("CreateCustomImage"), 1, "never re-sent");
+    assert_eq!(fake.images().iter().filter(|i| i.name.as_deref() == Some("late")).count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_capture_whose_create_outcome_stays_unknown_says_so() {
+    let fake = fake();
+    fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::from_secs(3600) }, 1);
+    let client = fake.client_builder().attempt_timeout(Duration::from_secs(5)).build().unwrap();
+    let err = client.capture_image("vm-db01").image_name("lost").max_wait(Duration::from_secs(60)).send().await;
+    let err = err.unwrap_err();
+    assert!(err.outcome_unknown(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("outcome unknown") && text.contains("look for it before capturing again"), "{text}");
+    let failure = capture_error(err);
+    assert!(failure.outcome_unknown && failure.image_id.is_none());
+    assert_eq!(failure.stage, CaptureStage::Create);
+}
+
+#[tokio::test(start_paused = true)]
+async fn vm_restarted_reports_only_a_start_the_capture_sent() {
+    let fake = std::sync::Arc::new(fake());
+    fake.set_vm_state("vm-web01", VmState::Running);
+    let watcher = fake.clone();
+    // Someone else starts the VM as soon as the image is ready.
+    let other = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if watcher
+                .images()
+                .iter()
+                .any(|i| i.name.as_deref() == Some("g") && i.image_status == Some(ImageStatus::Used))
+            {
+                watcher.set_vm_state("vm-web01", VmState::Running);
+                return;
+            }
+        }
+    });
+    let captured =
+        fake.client().capture_image("vm-web01").image_name("g").stop_vm(true).restart_vm(true).send().await.unwrap();
+    other.await.unwrap();
+    assert!(captured.vm_was_running);
+    assert_eq!(fake.request_count("StartVMInstance"), 0);
+    assert!(!captured.vm_restarted, "no StartVMInstance was sent");
+}

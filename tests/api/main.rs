@@ -4,9 +4,11 @@
 mod cli;
 mod config;
 mod decode;
+mod durations;
 mod fake;
 mod faults;
 mod fidelity;
+mod hostile;
 mod lifecycle;
 mod load;
 mod paginate;
