@@ -105,7 +105,7 @@ pub struct Failure {
     pub error: crate::Error,
     /// Whether an attempt before the last had an unknown outcome: it may have been carried out
     /// although its answer was lost.
-    pub earlier_answer_lost: bool,
+    pub earlier_outcome_unknown: bool,
     /// When the call began, by the system clock.
     pub started: std::time::SystemTime,
     /// What [`Action::note_existing`] found before the request was first sent.

@@ -141,41 +141,41 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send_with<A: Action>(&self, request: A, options: &CallOptions) -> Result<A::Output, Error> {
-        self.send_tracking(request, options, false).await.0
+        self.send_noting_unknown(request, options, false).await.0
     }
 
     /// [`send_with`](Self::send_with) for a request an earlier call may already have carried
-    /// out (`lost_before`), telling whether this call's answers were lost too: a bulk
+    /// out (`unknown_before`), telling whether this call's answers were lost too: a bulk
     /// operation that sends an id again after a throttled answer keeps what it knows.
-    pub(crate) async fn send_tracking<A: Action>(
+    pub(crate) async fn send_noting_unknown<A: Action>(
         &self,
         request: A,
         options: &CallOptions,
-        lost_before: bool,
+        unknown_before: bool,
     ) -> (Result<A::Output, Error>, bool) {
         let pairs = match self.pairs(&request) {
             Ok(pairs) => pairs,
-            Err(error) => return (Err(error), lost_before),
+            Err(error) => return (Err(error), unknown_before),
         };
         let started = SystemTime::now();
         let deadline = options.total_timeout.or(self.inner.config.total_timeout).map(crate::time::from_now);
         let existing = match request.note_existing(self).await {
             Ok(existing) => existing,
-            Err(error) => return (Err(error), lost_before),
+            Err(error) => return (Err(error), unknown_before),
         };
         let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
-        let (result, earlier_answer_lost) =
-            self.execute_traced(A::NAME, A::IDEMPOTENT, pairs, options, lost_before, decode).await;
+        let (result, earlier_outcome_unknown) =
+            self.execute_noting_unknown(A::NAME, A::IDEMPOTENT, pairs, options, unknown_before, decode).await;
         let result = match result {
             Ok(output) => Ok(output),
             // A throttled answer did nothing: whoever sends it again decides what it means.
             Err(error) if error.is_throttled() => Err(error),
             Err(error) => {
-                let failure = Failure { error, earlier_answer_lost, started, existing, deadline };
+                let failure = Failure { error, earlier_outcome_unknown, started, existing, deadline };
                 request.settle(self, failure).await
             }
         };
-        (result, earlier_answer_lost)
+        (result, earlier_outcome_unknown)
     }
 
     /// The signed HTTP request that [`send`](Client::send) would make for `request`, without
@@ -289,28 +289,28 @@ impl Client {
         options: &CallOptions,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> Result<T, Error> {
-        self.execute_traced(action, idempotent, pairs, options, false, decode).await.0
+        self.execute_noting_unknown(action, idempotent, pairs, options, false, decode).await.0
     }
 
     /// [`execute`](Self::execute), also telling whether an attempt before the last may have
     /// been carried out although its answer was lost.
-    async fn execute_traced<T>(
+    async fn execute_noting_unknown<T>(
         &self,
         action: &str,
         idempotent: bool,
         pairs: Pairs,
         options: &CallOptions,
-        lost_before: bool,
+        unknown_before: bool,
         decode: impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync,
     ) -> (Result<T, Error>, bool) {
         let config = &self.inner.config;
-        if let Err(error) = options.check() {
-            return (Err(error), lost_before);
+        if let Err(error) = options.validate() {
+            return (Err(error), unknown_before);
         }
         let retry = options.retry.as_ref().unwrap_or(&config.retry);
         let attempt_timeout = options.attempt_timeout.unwrap_or(config.attempt_timeout);
         let made = AtomicU32::new(0);
-        let acted_before = AtomicBool::new(lost_before);
+        let unknown_before = AtomicBool::new(unknown_before);
         use tracing::field::Empty;
         // The image or VM the request is about, when it names one.
         let resource = pairs
@@ -355,7 +355,7 @@ impl Client {
                         let delay = retry.backoff(&error, attempt);
                         tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying");
                         if error.outcome_unknown() {
-                            acted_before.store(true, Ordering::Relaxed);
+                            unknown_before.store(true, Ordering::Relaxed);
                         }
                         tokio::time::sleep(delay).await;
                     }
@@ -383,7 +383,7 @@ impl Client {
                 Err(Error::Timeout { action: action.to_owned(), what: "total", limit, attempts })
             }),
         };
-        (result, acted_before.load(Ordering::Relaxed))
+        (result, unknown_before.load(Ordering::Relaxed))
     }
 
     fn add_common_pairs(&self, action: &str, regional: bool, pairs: &mut Pairs) -> Result<(), Error> {

@@ -306,7 +306,7 @@ impl ClientBuilder {
         if self.connect_timeout == Some(Duration::ZERO) {
             return Err(Error::config("connect_timeout", "must be longer than zero"));
         }
-        if let Err(Error::InvalidRequest { field, rule }) = defaults.check() {
+        if let Err(Error::InvalidRequest { field, rule }) = defaults.validate() {
             return Err(Error::config(field, rule));
         }
         let user_agent = user_agent(self.user_agent.as_deref())?;

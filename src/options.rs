@@ -54,7 +54,7 @@ impl CallOptions {
         self
     }
 
-    pub(crate) fn check(&self) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         for (field, value) in [("attempt_timeout", self.attempt_timeout), ("total_timeout", self.total_timeout)] {
             if value == Some(Duration::ZERO) {
                 return Err(Error::invalid(field, "must be longer than zero"));

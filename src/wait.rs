@@ -124,7 +124,7 @@ pub trait WaitTarget: Send + 'static {
 
     /// Judges one poll: the resource as listed (`None` if not listed) and how many polls in a
     /// row have not listed it.
-    fn check(resource: Option<<Self::Watched as Watched>::Resource>, missing_polls: u32) -> Verdict<Self::Output>;
+    fn judge(resource: Option<<Self::Watched as Watched>::Resource>, missing_polls: u32) -> Verdict<Self::Output>;
 }
 
 /// What one poll says.
@@ -215,7 +215,7 @@ impl<T: WaitTarget> Waiter<T> {
                     tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %status, "waiter poll");
                     self.report(&status, started, polls);
                     last_status = Some(status);
-                    match T::check(resource, missing_polls) {
+                    match T::judge(resource, missing_polls) {
                         Verdict::Done(output) => return Ok(output),
                         Verdict::Failed(reason) => return Err(self.error(reason, last_status, None)),
                         Verdict::Pending => {}

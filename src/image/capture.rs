@@ -14,7 +14,7 @@ use tokio::time::Instant;
 pub const DEFAULT_CAPTURE_MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 /// How long starting the VM again may take, on top of `max_wait`: a VM is brought back even
 /// when the capture ran out of time.
-pub const RESTART_BUDGET: Duration = Duration::from_secs(10 * 60);
+pub const RESTART_MAX_WAIT: Duration = Duration::from_secs(10 * 60);
 /// How long to wait before asking again while the platform says the VM is being imaged (1016)
 /// or is short of resources.
 const BUSY_RETRY: Duration = Duration::from_secs(10);
@@ -96,7 +96,7 @@ impl Client {
     /// [`restart_vm`](CaptureImageBuilder::restart_vm), starts the VM again if it was running.
     ///
     /// On any failure after the VM was stopped, it still tries to start the VM again when
-    /// asked to (within [`RESTART_BUDGET`]), and the [`Error::Capture`] says at which step it
+    /// asked to (within [`RESTART_MAX_WAIT`]), and the [`Error::Capture`] says at which step it
     /// failed and in what state the VM and the image were left.
     ///
     /// When the create's answer is lost, the capture looks for the new image by name (see
@@ -181,7 +181,7 @@ impl CaptureImageBuilder {
     }
 
     /// The longest the capture may take, stop and image included (default 30 min;
-    /// `Duration::MAX` is no limit); starting the VM again has [`RESTART_BUDGET`] on top.
+    /// `Duration::MAX` is no limit); starting the VM again has [`RESTART_MAX_WAIT`] on top.
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.config.max_wait = max_wait;
         self
@@ -453,11 +453,11 @@ impl Run<'_> {
         self.limits(waiter, CaptureStage::Create, self.deadline).wait().await
     }
 
-    /// Starts the VM and waits until it runs, within [`RESTART_BUDGET`]: whether this capture
+    /// Starts the VM and waits until it runs, within [`RESTART_MAX_WAIT`]: whether this capture
     /// started it (false when it was found running or starting already); on failure, the
     /// error and the VM's state as last seen.
     async fn restart(&self) -> Result<bool, (Error, Option<VmState>)> {
-        let until = crate::time::from_now(RESTART_BUDGET);
+        let until = crate::time::from_now(RESTART_MAX_WAIT);
         let seen = |vm: Option<VmInstanceInfo>| vm.and_then(|vm| vm.state);
         let mut started_by_us = false;
         let result = async {

@@ -40,9 +40,9 @@ async fn settle(
     client: &Client,
     failure: Failure,
 ) -> Result<DeleteCustomImageResponse, Error> {
-    let Failure { error, earlier_answer_lost, .. } = failure;
+    let Failure { error, earlier_outcome_unknown, .. } = failure;
     let image_id = request.image_id.as_deref().unwrap_or_default();
-    let gone = earlier_answer_lost
+    let gone = earlier_outcome_unknown
         && match error.api_kind() {
             Some(ApiErrorKind::NotFound) => true,
             Some(ApiErrorKind::InvalidState) => {

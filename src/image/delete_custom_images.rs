@@ -21,7 +21,7 @@ const MAX_PAUSE: Duration = Duration::from_secs(16);
 pub const DEFAULT_THROTTLE_PATIENCE: Duration = Duration::from_secs(10 * 60);
 
 type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
-/// An id's delete: the id's index, the result, and whether an answer of it was lost.
+/// An id's delete: the id's index, the result, and whether an attempt's outcome was unknown.
 type Delete = Pin<Box<dyn Future<Output = (usize, Result<DeleteCustomImageResponse, Error>, bool)> + Send>>;
 
 /// Deletes many custom images: see [`Client::delete_custom_images`].
@@ -152,8 +152,8 @@ struct Id {
     sent: bool,
     /// A request of it is in flight.
     in_flight: bool,
-    /// An answer of it was lost: it may be deleted already.
-    lost: bool,
+    /// An attempt's outcome was unknown: it may be deleted already.
+    outcome_unknown: bool,
     /// How many times it was refused as too frequent, and the last refusal.
     refusals: u32,
     last_refusal: Option<Error>,
@@ -292,7 +292,7 @@ impl DeleteCustomImagesBuilder {
                 let Some(i) = queue.pop_front() else { break };
                 ids[i].sent = true;
                 ids[i].in_flight = true;
-                in_flight.push(self.delete(i, per_call.clone(), ids[i].lost));
+                in_flight.push(self.delete(i, per_call.clone(), ids[i].outcome_unknown));
             }
             if in_flight.is_empty() && queue.is_empty() {
                 break;
@@ -317,8 +317,8 @@ impl DeleteCustomImagesBuilder {
                 },
                 (false, None) => in_flight.next().await,
             };
-            let Some((i, result, answer_lost)) = next else { continue };
-            ids[i].lost |= answer_lost;
+            let Some((i, result, outcome_unknown)) = next else { continue };
+            ids[i].outcome_unknown |= outcome_unknown;
             ids[i].in_flight = false;
             match result {
                 Err(error) if error.is_throttled() => {
@@ -352,18 +352,18 @@ impl DeleteCustomImagesBuilder {
             .collect()
     }
 
-    fn delete(&self, i: usize, options: Arc<CallOptions>, lost_before: bool) -> Delete {
+    fn delete(&self, i: usize, options: Arc<CallOptions>, unknown_before: bool) -> Delete {
         let mut request = self.client.delete_custom_image().image_id(&self.ids[i]);
         if let Some(region) = &self.region {
             request = request.region(region);
         }
         let (client, builder, _) = request.into_parts();
         Box::pin(async move {
-            let (result, lost) = match builder.build() {
-                Ok(request) => client.send_tracking(request, &options, lost_before).await,
-                Err(error) => (Err(error), lost_before),
+            let (result, unknown) = match builder.build() {
+                Ok(request) => client.send_noting_unknown(request, &options, unknown_before).await,
+                Err(error) => (Err(error), unknown_before),
             };
-            (i, result, lost)
+            (i, result, unknown)
         })
     }
 }

@@ -13,7 +13,7 @@ mod waiters;
 
 pub use capture::{
     CaptureError, CaptureImageBuilder, CaptureProgress, CaptureStage, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT,
-    RESTART_BUDGET,
+    RESTART_MAX_WAIT,
 };
 pub use create_custom_image::*;
 pub use delete_custom_image::*;

@@ -53,7 +53,7 @@ impl WaitTarget for ImageAvailable {
     type Watched = Images;
     type Output = ImageInfo;
 
-    fn check(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<ImageInfo> {
+    fn judge(image: Option<ImageInfo>, missing_polls: u32) -> Verdict<ImageInfo> {
         let Some(image) = image else {
             return if missing_polls >= MISSING_POLLS {
                 Verdict::Failed(WaitFailure::NotListed(missing_polls))
@@ -75,7 +75,7 @@ impl WaitTarget for ImageDeleted {
     type Watched = Images;
     type Output = ();
 
-    fn check(image: Option<ImageInfo>, _: u32) -> Verdict<()> {
+    fn judge(image: Option<ImageInfo>, _: u32) -> Verdict<()> {
         match image.map(|i| i.image_status) {
             None | Some(Some(ImageStatus::Deleted)) => Verdict::Done(()),
             Some(Some(ImageStatus::Failed)) => Verdict::Failed(WaitFailure::FailureState("Failed".into())),

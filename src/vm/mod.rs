@@ -81,8 +81,8 @@ pub(crate) async fn settle_power(
     failure: Failure,
     done: &[VmState],
 ) -> Result<(), Error> {
-    let Failure { error, earlier_answer_lost, .. } = failure;
-    if !earlier_answer_lost || error.api_kind() != Some(ApiErrorKind::InvalidState) {
+    let Failure { error, earlier_outcome_unknown, .. } = failure;
+    if !earlier_outcome_unknown || error.api_kind() != Some(ApiErrorKind::InvalidState) {
         return Err(error);
     }
     match find_vm(client, vm_id, region).await {

@@ -61,7 +61,7 @@ impl WaitTarget for VmStopped {
     type Watched = Vms;
     type Output = VmInstanceInfo;
 
-    fn check(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
+    fn judge(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
         judge(vm, missing_polls, &VmState::Stopped)
     }
 }
@@ -70,7 +70,7 @@ impl WaitTarget for VmRunning {
     type Watched = Vms;
     type Output = VmInstanceInfo;
 
-    fn check(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
+    fn judge(vm: Option<VmInstanceInfo>, missing_polls: u32) -> Verdict<VmInstanceInfo> {
         judge(vm, missing_polls, &VmState::Running)
     }
 }
