@@ -4,10 +4,38 @@
 //! and fuzzing.
 
 use crate::action::ApiResponse;
-use crate::error::{BODY_EXCERPT, Error, REQUEST_ID_EXCERPT, excerpt, excerpt_of};
+use crate::error::Error;
 use crate::transport::HttpResponse;
 use serde::Deserialize;
 use std::time::Duration;
+
+/// How much of a response body an error keeps.
+pub(crate) const BODY_EXCERPT: usize = 512;
+
+/// How much of a request id an error keeps (a UUID is 36).
+pub(crate) const REQUEST_ID_EXCERPT: usize = 128;
+
+/// The start of `body`, lossily decoded, cut at a character boundary.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    excerpt_of(body, BODY_EXCERPT)
+}
+
+/// The start of `text`, at most `limit` bytes, lossily decoded, cut at a character boundary,
+/// with `…` when something was cut.
+pub(crate) fn excerpt_of(body: &[u8], limit: usize) -> String {
+    let mut cut = &body[..body.len().min(limit)];
+    // Drop a character cut in half at the end, rather than show it as U+FFFD.
+    if let Err(e) = std::str::from_utf8(cut) {
+        if e.error_len().is_none() {
+            cut = &cut[..e.valid_up_to()];
+        }
+    }
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > limit {
+        text.push('…');
+    }
+    text
+}
 
 /// The response header that carries the server's id for the request.
 pub const REQUEST_ID_HEADER: &str = "x-ucloud-request-uuid";

@@ -1,6 +1,9 @@
 //! The one error type of the crate.
 
+mod display;
+
 use crate::ret_code::{ApiErrorKind, Platform};
+use display::{Attempts, BodySuffix, Chain, Ids, LastError, Meaning, RequestSuffix, Shown};
 use std::fmt;
 use std::time::Duration;
 
@@ -403,140 +406,6 @@ impl Error {
     }
 }
 
-/// How much of a response body an error keeps.
-pub(crate) const BODY_EXCERPT: usize = 512;
-
-/// How much of a request id an error keeps (a UUID is 36).
-pub(crate) const REQUEST_ID_EXCERPT: usize = 128;
-
-/// The start of `body`, lossily decoded, cut at a character boundary.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    excerpt_of(body, BODY_EXCERPT)
-}
-
-/// The start of `text`, at most `limit` bytes, lossily decoded, cut at a character boundary,
-/// with `…` when something was cut.
-pub(crate) fn excerpt_of(body: &[u8], limit: usize) -> String {
-    let mut cut = &body[..body.len().min(limit)];
-    // Drop a character cut in half at the end, rather than show it as U+FFFD.
-    if let Err(e) = std::str::from_utf8(cut) {
-        if e.error_len().is_none() {
-            cut = &cut[..e.valid_up_to()];
-        }
-    }
-    let mut text = String::from_utf8_lossy(cut).into_owned();
-    if body.len() > limit {
-        text.push('…');
-    }
-    text
-}
-
-struct RequestSuffix<'a>(&'a Option<String>);
-
-impl fmt::Display for RequestSuffix<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(id) => write!(f, " (request {id})"),
-            None => Ok(()),
-        }
-    }
-}
-
-struct Attempts(u32);
-
-impl fmt::Display for Attempts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 > 1 { write!(f, " after {} attempts", self.0) } else { Ok(()) }
-    }
-}
-
-struct BodySuffix<'a>(&'a str);
-
-impl fmt::Display for BodySuffix<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() { Ok(()) } else { write!(f, ": {:?}", self.0) }
-    }
-}
-
-struct Meaning(Platform, i64);
-
-impl fmt::Display for Meaning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.meaning(self.1) {
-            Some(meaning) => write!(f, " ({meaning})"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// A text the server sent, cut at [`SHOWN`](crate::open_enum::SHOWN) bytes.
-struct Shown<'a>(&'a str);
-
-impl fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&excerpt_of(self.0.as_bytes(), crate::open_enum::SHOWN))
-    }
-}
-
-impl fmt::Debug for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&excerpt_of(self.0.as_bytes(), crate::open_enum::SHOWN), f)
-    }
-}
-
-/// How many ids a list in an error shows before "and N more".
-const IDS_SHOWN: usize = 10;
-
-/// A list of ids, the first [`IDS_SHOWN`] of them.
-struct Ids<'a>(&'a [String]);
-
-impl fmt::Display for Ids<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, id) in self.0.iter().take(IDS_SHOWN).enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            write!(f, "{sep}{}", Shown(id))?;
-        }
-        match self.0.len().saturating_sub(IDS_SHOWN) {
-            0 => Ok(()),
-            more => write!(f, " and {more} more"),
-        }
-    }
-}
-
-struct LastError<'a>(&'a Option<Box<Error>>);
-
-impl fmt::Display for LastError<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(error) => write!(f, "; last error: {error}"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// How much of a transport error's source chain `Display` shows.
-const CHAIN_EXCERPT: usize = 300;
-
-/// An error and its sources, `outer: inner: root`, skipping a source whose text its parent
-/// already shows, cut at [`CHAIN_EXCERPT`] bytes.
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
-
-impl fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = self.0.to_string();
-        let mut next = self.0.source();
-        while let Some(source) = next {
-            let part = source.to_string();
-            if !part.is_empty() && !text.contains(&part) {
-                text.push_str(": ");
-                text.push_str(&part);
-            }
-            next = source.source();
-        }
-        f.write_str(&excerpt_of(text.as_bytes(), CHAIN_EXCERPT))
-    }
-}
-
 /// An [`Error::Api`] of action `A` with this code, for unit tests.
 #[cfg(test)]
 pub(crate) fn api(code: i64, platform: Platform) -> Error {
@@ -686,9 +555,9 @@ mod tests {
     fn excerpt_cuts_at_a_char_boundary() {
         // 3 bytes a character: 512 falls inside the 171st.
         let body = "镜".repeat(400);
-        let text = excerpt(body.as_bytes());
+        let text = crate::response::excerpt(body.as_bytes());
         assert_eq!(text, format!("{}…", "镜".repeat(170)));
         assert!(!text.contains('\u{FFFD}'));
-        assert_eq!(excerpt(b"short"), "short");
+        assert_eq!(crate::response::excerpt(b"short"), "short");
     }
 }
