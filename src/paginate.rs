@@ -91,28 +91,36 @@ macro_rules! paged_action {
 }
 pub(crate) use paged_action;
 
+/// The most page requests a paginator keeps in flight: [`Paginator::concurrency`] clamps to it.
+/// Past a few dozen, more connections only load the platform without making a listing faster.
+pub const MAX_CONCURRENCY: usize = 64;
+
 /// Pages through a listing action: made by a fluent builder's `into_paginator()`, consumed as
 /// [`pages`](Self::pages) or [`items`](Self::items).
 ///
 /// Nothing is sent until the stream is polled. Each page asks for `page_size` items (default
 /// 100, or the request's own `limit`) from the request's own `offset` (default 0); the offset
-/// advances by the items received, and the stream ends on an empty page or when the offset
-/// reaches `TotalCount`. Only one page is held at a time. An error ends the stream after it is
-/// yielded.
+/// advances by the items received (a server may cap or ignore `Limit`), and the stream ends on
+/// an empty page or when the offset reaches `TotalCount`. A `TotalCount` below zero means
+/// "unknown": the list then ends only at an empty page. Only one page is held at a time. An
+/// error ends the stream after it is yielded.
 ///
 /// Offset paging is not a snapshot: items created or deleted while paging can shift the
 /// list, so an item may be seen twice or missed. A server that returns the same page three
-/// times (anywhere in the list), or a list longer than [`max_pages`](Self::max_pages), ends
-/// the stream with [`Error::Pagination`].
+/// times (anywhere in the list), a list longer than [`max_pages`](Self::max_pages), or one
+/// that goes past the largest `Offset` (`u32::MAX`) ends the stream with [`Error::Pagination`].
 ///
-/// With [`concurrency`](Self::concurrency) `n` above 1, the first page is fetched alone (it
-/// tells `TotalCount`); then up to `n` pages are requested at once, at the offsets that
-/// `TotalCount` and the page size give, and yielded in server order, holding at most `n` pages.
-/// The stream ends at the first page that comes back short or empty (the list shrank while
-/// paging) and at the `TotalCount` the latest page reported. Fetching ahead widens the
-/// consistency caveat: the pages are read at slightly different moments, so a list that
-/// changes while it is read is the more likely to show an item twice or miss one. Dropping
-/// the stream cancels the requests in flight and sends no more.
+/// With [`concurrency`](Self::concurrency) `n` above 1, the first page is fetched alone: it
+/// tells `TotalCount` and how many items a page holds. Then up to `n` of the next pages are
+/// requested at once, each with the `Offset` and `Limit` that one-page-at-a-time paging would
+/// send if every page held as many, and yielded in server order, holding at most `n` pages.
+/// A page that breaks that plan (shorter or longer than the first, or a `TotalCount` below
+/// zero) is still the right page, but the pages in flight behind it asked from the wrong
+/// offsets: they are dropped, and the rest of the list is read one page after the other. So
+/// the items are exactly those of one-page-at-a-time paging given the same answers. Fetching
+/// ahead widens the consistency caveat: the pages are read at slightly different moments, so a
+/// list that changes while it is read is the more likely to show an item twice or miss one.
+/// Dropping the stream cancels the requests in flight and sends no more.
 #[must_use = "a paginator does nothing until .pages() or .items() is polled"]
 pub struct Paginator<A: PagedAction> {
     client: Client,
@@ -179,17 +187,17 @@ impl<A: PagedAction> Paginator<A> {
     }
 
     /// How many page requests may be in flight at once once `TotalCount` is known (default 1:
-    /// one page after the other). At least 1.
+    /// one page after the other). Values above [`MAX_CONCURRENCY`] are clamped to it; 0 fails
+    /// the stream with [`Error::InvalidRequest`] before anything is sent.
     pub fn concurrency(mut self, pages: usize) -> Self {
-        self.concurrency = pages;
+        self.concurrency = pages.min(MAX_CONCURRENCY);
         self
     }
 
     /// The pages, in server order. The first page is yielded even when empty, so its
     /// `total_count` can be read.
     pub fn pages(self) -> Paged<A::Output> {
-        let page_size = self.page_size;
-        let concurrency = self.concurrency;
+        let (page_size, concurrency) = (self.page_size, self.concurrency);
         let start = self.request.and_then(|mut request| {
             if concurrency == 0 {
                 return Err(Error::invalid("concurrency", "must be at least 1"));
@@ -198,25 +206,25 @@ impl<A: PagedAction> Paginator<A> {
             let offset = request.offset().unwrap_or(0);
             request.set_page(offset, limit);
             request.validate()?;
-            Ok((request, offset))
+            Ok((request, offset, limit))
         });
         let state = match start {
-            Ok((request, offset)) => State::Next(Box::new(Cursor {
+            Ok((request, offset, limit)) => State::Next(Box::new(Cursor {
                 client: self.client,
                 options: self.options,
-                offset,
                 request,
+                offset,
+                limit,
                 fetched: 0,
                 max_pages: self.max_pages,
                 seen: HashMap::new(),
+                concurrency,
+                ahead: FuturesOrdered::new(),
+                plan: if concurrency > 1 { Plan::AfterFirst } else { Plan::OneByOne },
             })),
             Err(error) => State::Failed(error),
         };
-        if concurrency <= 1 {
-            return Paged { inner: stream::unfold(state, next_page::<A>).boxed() };
-        }
-        let ahead = Ahead { state, in_flight: FuturesOrdered::new(), next_offset: 0, end: 0, step: 1, concurrency };
-        Paged { inner: stream::unfold(ahead, next_page_ahead::<A>).boxed() }
+        Paged { inner: stream::unfold(state, next_page::<A>).boxed() }
     }
 
     /// The items, one by one, across pages.
@@ -226,19 +234,40 @@ impl<A: PagedAction> Paginator<A> {
     }
 }
 
-/// Where the paginator is between pages.
-struct Cursor<A> {
+type PageFuture<A> = Pin<Box<dyn Future<Output = (u32, Result<<A as Action>::Output, Error>)> + Send>>;
+
+/// Where the paginator is between pages: where one-page-at-a-time paging would ask next, and
+/// the pages already asked for ahead of it.
+struct Cursor<A: PagedAction> {
     client: Client,
     options: CallOptions,
     request: A,
+    /// The next page's `Offset`: the request's own offset plus the items received.
     offset: u32,
+    /// Every page's `Limit`.
+    limit: u32,
     fetched: usize,
     max_pages: usize,
     /// How many times each page (by a hash of its content) has been seen.
     seen: HashMap<u64, usize>,
+    concurrency: usize,
+    /// Pages requested ahead, in order; the first is always at `offset`.
+    ahead: FuturesOrdered<PageFuture<A>>,
+    plan: Plan,
 }
 
-enum State<A> {
+/// How the next pages are requested.
+#[derive(Clone, Copy)]
+enum Plan {
+    /// Ahead, once the first page has told `TotalCount` and a page's length.
+    AfterFirst,
+    /// `step` items a page, up to `total`; `next` is the offset of the next page to request.
+    Ahead { next: u64, step: u32, total: i64 },
+    /// One page after the other, for good.
+    OneByOne,
+}
+
+enum State<A: PagedAction> {
     Next(Box<Cursor<A>>),
     Failed(Error),
     Done,
@@ -248,21 +277,64 @@ fn guard_error<A: Action>(reason: String) -> Error {
     Error::Pagination { action: A::NAME.to_owned(), reason }
 }
 
+impl<A: PagedAction> Cursor<A> {
+    fn fetch(&self, offset: u32) -> PageFuture<A> {
+        let (client, options, mut request) = (self.client.clone(), self.options.clone(), self.request.clone());
+        request.set_page(offset, self.limit);
+        Box::pin(async move { (offset, client.send_with(request, &options).await) })
+    }
+
+    /// The page at `offset`: from the pages in flight, topped up first, or fetched now.
+    async fn next(&mut self) -> Result<A::Output, Error> {
+        if let Plan::Ahead { mut next, step, total } = self.plan {
+            while self.ahead.len() < self.concurrency && self.fetched + self.ahead.len() < self.max_pages {
+                let Some(offset) = u32::try_from(next).ok().filter(|&offset| i64::from(offset) < total) else { break };
+                self.ahead.push_back(self.fetch(offset));
+                next += u64::from(step);
+            }
+            self.plan = Plan::Ahead { next, step, total };
+        }
+        if let Some((offset, result)) = self.ahead.next().await {
+            if offset == self.offset {
+                return result;
+            }
+            // Never expected: a plan that broke is dropped with its pages. Ask again.
+            self.stop_ahead();
+        }
+        self.fetch(self.offset).await.1
+    }
+
+    /// After a page of `received` items that does not end the list: goes on ahead while the
+    /// pages tile as planned, else drops the pages in flight and goes one by one.
+    fn replan(&mut self, received: u32, total: i64) {
+        match &mut self.plan {
+            Plan::AfterFirst if total >= 0 => {
+                self.plan = Plan::Ahead { next: u64::from(self.offset), step: received, total }
+            }
+            Plan::Ahead { step, total: planned, .. } if *step == received && total >= 0 => *planned = total,
+            _ => self.stop_ahead(),
+        }
+    }
+
+    fn stop_ahead(&mut self) {
+        self.plan = Plan::OneByOne;
+        self.ahead = FuturesOrdered::new();
+    }
+}
+
 async fn next_page<A: PagedAction>(state: State<A>) -> Option<(Result<A::Output, Error>, State<A>)> {
     let mut cursor = match state {
         State::Next(cursor) => cursor,
         State::Failed(error) => return Some((Err(error), State::Done)),
         State::Done => return None,
     };
+    // Returning without the cursor drops it, and with it the requests in flight.
     if cursor.fetched >= cursor.max_pages {
         let reason =
             format!("gave up after {} pages at offset {}: the list does not end", cursor.fetched, cursor.offset);
         return Some((Err(guard_error::<A>(reason)), State::Done));
     }
-    let mut request = cursor.request.clone();
-    let limit = cursor.request.limit().unwrap_or(MAX_PAGE_SIZE);
-    request.set_page(cursor.offset, limit);
-    let page = match cursor.client.send_with(request, &cursor.options).await {
+    let page = match cursor.next().await {
         Ok(page) => page,
         Err(error) => return Some((Err(error), State::Done)),
     };
@@ -281,120 +353,19 @@ async fn next_page<A: PagedAction>(state: State<A>) -> Option<(Result<A::Output,
             format!("the page at offset {} came back {MAX_REPEATS} times: the list does not end", cursor.offset);
         return Some((Err(guard_error::<A>(reason)), State::Done));
     }
-    cursor.offset = cursor.offset.saturating_add(u32::try_from(received).unwrap_or(u32::MAX));
-    let done = i64::from(cursor.offset) >= A::total_count(&page);
-    Some((Ok(page), if done { State::Done } else { State::Next(cursor) }))
-}
-
-type PageFuture<A> = Pin<Box<dyn Future<Output = (u32, Result<<A as Action>::Output, Error>)> + Send>>;
-
-/// A paginator that fetches pages ahead: the first page alone, then up to `concurrency` at a
-/// time, yielded in order.
-struct Ahead<A: PagedAction> {
-    state: State<A>,
-    in_flight: FuturesOrdered<PageFuture<A>>,
-    /// The offset of the next page to request.
-    next_offset: u32,
-    /// `TotalCount`, as the latest page said.
-    end: i64,
-    /// How many items a full page holds, as the first page showed (a server may cap `Limit`).
-    step: u32,
-    concurrency: usize,
-}
-
-fn fetch<A: PagedAction>(cursor: &Cursor<A>, offset: u32) -> PageFuture<A> {
-    let (client, options, mut request) = (cursor.client.clone(), cursor.options.clone(), cursor.request.clone());
-    let limit = request.limit().unwrap_or(MAX_PAGE_SIZE);
-    request.set_page(offset, limit);
-    Box::pin(async move { (offset, client.send_with(request, &options).await) })
-}
-
-async fn next_page_ahead<A: PagedAction>(mut ahead: Ahead<A>) -> Option<(Result<A::Output, Error>, Ahead<A>)> {
-    let cursor = match std::mem::replace(&mut ahead.state, State::Done) {
-        State::Next(cursor) => cursor,
-        State::Failed(error) => return Some((Err(error), ahead)),
-        State::Done => return None,
+    let Some((received, next)) =
+        u32::try_from(received).ok().and_then(|received| Some((received, cursor.offset.checked_add(received)?)))
+    else {
+        let reason = format!("the list goes past offset {}, the largest Offset there is", u32::MAX);
+        return Some((Err(guard_error::<A>(reason)), State::Done));
     };
-    let limit = cursor.request.limit().unwrap_or(MAX_PAGE_SIZE);
-    if cursor.fetched == 0 {
-        // The first page alone: it tells TotalCount.
-        let offset = cursor.offset;
-        let (_, result) = fetch(&cursor, offset).await;
-        return ahead.accept(cursor, offset, limit, result);
+    cursor.offset = next;
+    let total = A::total_count(&page);
+    if total >= 0 && i64::from(next) >= total {
+        return Some((Ok(page), State::Done));
     }
-    // Keep up to `concurrency` requests in flight, within TotalCount and the page guard.
-    while ahead.in_flight.len() < ahead.concurrency
-        && i64::from(ahead.next_offset) < ahead.end
-        && cursor.fetched + ahead.in_flight.len() < cursor.max_pages
-    {
-        ahead.in_flight.push_back(fetch(&cursor, ahead.next_offset));
-        ahead.next_offset = ahead.next_offset.saturating_add(ahead.step);
-    }
-    if ahead.in_flight.is_empty() {
-        if i64::from(ahead.next_offset) < ahead.end {
-            let reason = format!(
-                "gave up after {} pages at offset {}: the list does not end",
-                cursor.fetched, ahead.next_offset
-            );
-            return Some((Err(guard_error::<A>(reason)), ahead));
-        }
-        return None;
-    }
-    let (offset, result) = ahead.in_flight.next().await?;
-    ahead.accept(cursor, offset, limit, result)
-}
-
-impl<A: PagedAction> Ahead<A> {
-    /// Takes one page in order: what to yield (nothing for an empty page after the first),
-    /// and whether the list goes on.
-    fn accept(
-        mut self,
-        mut cursor: Box<Cursor<A>>,
-        offset: u32,
-        limit: u32,
-        result: Result<A::Output, Error>,
-    ) -> Option<(Result<A::Output, Error>, Self)> {
-        let page = match result {
-            Ok(page) => page,
-            Err(error) => {
-                self.in_flight = FuturesOrdered::new();
-                return Some((Err(error), self));
-            }
-        };
-        let first = cursor.fetched == 0;
-        cursor.fetched += 1;
-        let received = A::items(&page).len();
-        let repeats = cursor.seen.entry(A::fingerprint(A::items(&page))).or_insert(0);
-        *repeats += 1;
-        if received > 0 && *repeats >= MAX_REPEATS {
-            self.in_flight = FuturesOrdered::new();
-            let reason = format!("the page at offset {offset} came back {MAX_REPEATS} times: the list does not end");
-            return Some((Err(guard_error::<A>(reason)), self));
-        }
-        self.end = A::total_count(&page);
-        let end_of_page = i64::from(offset) + received as i64;
-        // A short or empty page is the end of the list as it is now: the rest was planned
-        // from a TotalCount that no longer holds.
-        if first {
-            // A server may cap Limit: the first page says how long a full page is, and the
-            // next pages ask for that many, so that they tile the list without overlap.
-            self.step = u32::try_from(received).unwrap_or(limit).clamp(1, limit.max(1));
-            self.next_offset = offset.saturating_add(self.step);
-            cursor.request.set_page(self.next_offset, self.step);
-        }
-        let short = !first && received < self.step as usize;
-        let ends = received == 0 || short || end_of_page >= self.end;
-        if ends {
-            // Requests in flight are cancelled here, and no more are made.
-            self.in_flight = FuturesOrdered::new();
-            if received == 0 && !first {
-                return None;
-            }
-        } else {
-            self.state = State::Next(cursor);
-        }
-        Some((Ok(page), self))
-    }
+    cursor.replan(received, total);
+    Some((Ok(page), State::Next(cursor)))
 }
 
 /// A hash of a page's content, for items that hash.

@@ -300,25 +300,6 @@ async fn a_dropped_stream_sends_nothing_more() {
 }
 
 #[tokio::test]
-async fn a_short_or_empty_page_ends_the_list() {
-    let mock = MockTransport::new();
-    // TotalCount says 50, but the list shrank: page 3 is short, pages 4 and 5 empty.
-    mock.push_json(200, &page(50, 0..10))
-        .push_json(200, &page(50, 10..20))
-        .push_json(200, &page(45, 20..25))
-        .push_json(200, &page(45, 0..0))
-        .push_json(200, &page(45, 0..0));
-    let items = ahead(&mock, 10, 4).await;
-    assert_eq!(items.len(), 25);
-    assert_eq!(items[24].image_id.as_deref(), Some("cn-image-0024"));
-
-    let mock = MockTransport::new();
-    mock.push_json(200, &page(30, 0..10)).push_json(200, &page(30, 0..0)).push_json(200, &page(30, 0..0));
-    let items = ahead(&mock, 10, 2).await;
-    assert_eq!(items.len(), 10, "an empty page in the middle ends the list");
-}
-
-#[tokio::test]
 async fn a_server_that_caps_the_page_size_is_followed() {
     // Asked for 100 a page, the server answers 10 at a time.
     let mock = MockTransport::new();
@@ -360,8 +341,9 @@ async fn vms_are_paged_ahead_too() {
 }
 
 #[tokio::test]
-async fn a_short_first_page_sets_the_page_length_so_pages_do_not_overlap() {
-    // Asked for 10, the first page holds 9 of 27: the next pages ask for 9 at 9 and 18.
+async fn a_short_first_page_sets_the_stride_and_every_request_is_one_by_ones() {
+    // Asked for 10, the first page holds 9 of 27: the next pages are at 9 and 18, and ask
+    // for 10 as one-page-at-a-time paging would.
     let mock = MockTransport::new();
     mock.push_json(200, &page(27, 0..9)).push_json(200, &page(27, 9..18)).push_json(200, &page(27, 18..27));
     let items = ahead(&mock, 10, 2).await;
@@ -375,7 +357,7 @@ async fn a_short_first_page_sets_the_page_length_so_pages_do_not_overlap() {
             (get("Offset"), get("Limit"))
         })
         .collect();
-    let want = [("0", "10"), ("9", "9"), ("18", "9")].map(|(o, l)| (o.to_owned(), l.to_owned()));
+    let want = [("0", "10"), ("9", "10"), ("18", "10")].map(|(o, l)| (o.to_owned(), l.to_owned()));
     assert_eq!(asked, want);
 }
 
@@ -383,4 +365,130 @@ async fn a_short_first_page_sets_the_page_length_so_pages_do_not_overlap() {
 async fn ahead(mock: &MockTransport, page_size: u32, concurrency: usize) -> Vec<ImageInfo> {
     let paginator = mock_client(mock).describe_image().into_paginator().page_size(page_size).concurrency(concurrency);
     paginator.items().try_collect().await.unwrap()
+}
+
+// -- Pages ahead against a real HTTP server: the same items as one page after the other.
+
+/// A wiremock listing of images `0..len` that answers each request from its Offset and Limit.
+#[derive(Clone)]
+struct Listing {
+    len: usize,
+    total: i64,
+    /// Every page holds this many items, whatever the Limit.
+    ignores_limit: Option<usize>,
+    /// The page at this offset holds this many items instead.
+    odd: Vec<(usize, usize)>,
+}
+
+impl Listing {
+    fn new(len: usize) -> Self {
+        Listing { len, total: len as i64, ignores_limit: None, odd: Vec::new() }
+    }
+
+    async fn serve(self) -> wiremock::MockServer {
+        let server = wiremock::MockServer::builder().start().await;
+        wiremock::Mock::given(wiremock::matchers::method("POST")).respond_with(self).mount(&server).await;
+        server
+    }
+}
+
+impl wiremock::Respond for Listing {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let form = crate::support::form(request);
+        let get = |key| crate::support::param(&form, key).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        let offset = get("Offset").min(self.len);
+        let mut count = self.ignores_limit.unwrap_or(get("Limit"));
+        if let Some(&(_, odd)) = self.odd.iter().find(|(at, _)| *at == offset) {
+            count = odd;
+        }
+        let body = page(self.total, offset..(offset + count).min(self.len));
+        wiremock::ResponseTemplate::new(200).set_body_raw(body, "application/json")
+    }
+}
+
+/// The image ids, one page after the other and with `concurrency` pages ahead.
+async fn one_by_one_and_ahead(server: &wiremock::MockServer, page_size: u32, concurrency: usize) -> [Vec<String>; 2] {
+    let client = crate::support::client_for(server);
+    let mut out = [Vec::new(), Vec::new()];
+    for (ids, concurrency) in out.iter_mut().zip([1, concurrency]) {
+        let paginator = client.describe_image().into_paginator().page_size(page_size).concurrency(concurrency);
+        let items: Vec<ImageInfo> = paginator.items().try_collect().await.unwrap();
+        *ids = items.into_iter().map(|i| i.image_id.unwrap()).collect();
+    }
+    assert_eq!(out[1].len(), out[0].len(), "items ahead and one by one");
+    out
+}
+
+fn image_ids(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("cn-image-{i:04}")).collect()
+}
+
+#[tokio::test]
+async fn a_short_or_long_page_mid_list_gives_what_one_by_one_gives() {
+    // TotalCount stays 1,000: the page at 200 holds 99, the one at 399 holds 101.
+    let server = Listing { odd: vec![(200, 99), (399, 101)], ..Listing::new(1000) }.serve().await;
+    let [one_by_one, ahead] = one_by_one_and_ahead(&server, 100, 8).await;
+    assert_eq!(one_by_one, image_ids(0..1000));
+    assert_eq!(ahead, one_by_one);
+
+    // An empty page mid-list ends the list both ways.
+    let server = Listing { odd: vec![(300, 0)], ..Listing::new(1000) }.serve().await;
+    let [one_by_one, ahead] = one_by_one_and_ahead(&server, 100, 8).await;
+    assert_eq!(one_by_one, image_ids(0..300));
+    assert_eq!(ahead, one_by_one);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_limit_gives_no_duplicates() {
+    // Asked for 10 a page, the server answers 100.
+    let server = Listing { ignores_limit: Some(100), ..Listing::new(1000) }.serve().await;
+    let [one_by_one, ahead] = one_by_one_and_ahead(&server, 10, 8).await;
+    assert_eq!(one_by_one, image_ids(0..1000));
+    assert_eq!(ahead, one_by_one);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2 * 10, "no request wasted");
+}
+
+#[tokio::test]
+async fn a_negative_total_count_is_unknown_and_paging_goes_on_to_an_empty_page() {
+    let server = Listing { total: -1, ..Listing::new(250) }.serve().await;
+    let [one_by_one, ahead] = one_by_one_and_ahead(&server, 100, 8).await;
+    assert_eq!(one_by_one, image_ids(0..250));
+    assert_eq!(ahead, one_by_one);
+    let offsets: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| crate::support::param(&crate::support::form(r), "Offset").unwrap().to_owned())
+        .collect();
+    assert_eq!(offsets, ["0", "100", "200", "250"].repeat(2), "one page after the other, to the empty page");
+}
+
+#[tokio::test]
+async fn concurrency_is_clamped_to_max_concurrency() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use ucloudstack::paginate::MAX_CONCURRENCY;
+    /// Counts the requests; every page but the first answers after a second.
+    struct Slow(Listing, std::sync::Arc<AtomicUsize>);
+    impl wiremock::Respond for Slow {
+        fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+            let first = self.1.fetch_add(1, SeqCst) == 0;
+            let answer = self.0.respond(request);
+            if first { answer } else { answer.set_delay(std::time::Duration::from_secs(1)) }
+        }
+    }
+    let arrived = std::sync::Arc::new(AtomicUsize::new(0));
+    let server = wiremock::MockServer::builder().start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(Slow(Listing::new(1000), arrived.clone()))
+        .mount(&server)
+        .await;
+    // 100 pages of 10: all 99 after the first would go at once without the clamp.
+    let client = crate::support::client_for(&server);
+    let mut pages = client.describe_image().into_paginator().page_size(10).concurrency(usize::MAX).pages();
+    pages.next().await.unwrap().unwrap();
+    let poll = tokio::time::timeout(std::time::Duration::from_millis(600), pages.next());
+    assert!(poll.await.is_err(), "the second page is still on its way");
+    // No page after the first has been answered: everything that arrived is in flight at once.
+    assert_eq!(arrived.load(SeqCst), 1 + MAX_CONCURRENCY);
 }
