@@ -23,10 +23,6 @@ pub const DEFAULT_MAX_PAGES: usize = 10_000;
 /// The largest page the listing actions accept (`Limit` 1 to 100).
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-/// The most requests a paginator or a bulk operation keeps in flight at once; a larger
-/// concurrency is lowered to it.
-pub const MAX_CONCURRENCY: usize = 64;
-
 /// A listing action: `Offset` and `Limit` in, `TotalCount` and a list out.
 pub trait PagedAction: Action + Clone + 'static {
     /// One element of the list, e.g. [`ImageInfo`](crate::image::ImageInfo).
@@ -91,7 +87,10 @@ macro_rules! paged_action {
 }
 pub(crate) use paged_action;
 
-/// The most page requests a paginator keeps in flight: [`Paginator::concurrency`] clamps to it.
+/// The most requests a paginator or a bulk operation keeps in flight:
+/// [`Paginator::concurrency`] and
+/// [`DeleteCustomImagesBuilder::concurrency`](crate::image::DeleteCustomImagesBuilder::concurrency)
+/// clamp to it.
 /// Past a few dozen, more connections only load the platform without making a listing faster.
 pub const MAX_CONCURRENCY: usize = 64;
 
