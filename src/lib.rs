@@ -74,7 +74,7 @@ pub mod wait;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use action::{Action, ApiResponse, Failure};
+pub use action::{Action, ApiResponse, Failure, FluentBuilder, RegionalRequestBuilder, RequestBuilder};
 pub use budget::RetryBudget;
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};

@@ -31,11 +31,12 @@ action! {
     /// println!("new image {}", created.image_id);
     /// # Ok(()) }
     /// ```
-    "CreateCustomImage" => CreateCustomImageRequest, CreateCustomImageRequestBuilder, CreateCustomImageFluentBuilder, create_custom_image;
-    idempotent: false;
-    note_existing: note_existing;
-    settle: settle;
-    request {
+    name: "CreateCustomImage", method: create_custom_image, idempotent: false,
+    request: CreateCustomImageRequest, builder: CreateCustomImageRequestBuilder,
+    fluent: CreateCustomImageFluentBuilder, response: CreateCustomImageResponse,
+    note_existing: note_existing,
+    settle: settle,
+    fields {
         /// `VMID`: the virtual machine to make the image from (required; it must be stopped).
         "VMID" vm_id: Option<String> => required(String),
         /// `ImageName`: the name of the new image (required).
@@ -71,7 +72,7 @@ action! {
         /// [`DEFAULT_RECOVERY_WINDOW`], 5 s; zero looks once).
         recovery_window: Option<Duration> => value(Duration),
     }
-    response CreateCustomImageResponse {
+    returns {
         /// `ImageID`: the id of the new custom image.
         #[serde(rename = "ImageID")]
         pub image_id: String,

@@ -20,10 +20,11 @@ action! {
     /// client.delete_custom_image().image_id("cn-image-1").send().await?;
     /// # Ok(()) }
     /// ```
-    "DeleteCustomImage" => DeleteCustomImageRequest, DeleteCustomImageRequestBuilder, DeleteCustomImageFluentBuilder, delete_custom_image;
-    idempotent: true;
-    settle: settle;
-    request {
+    name: "DeleteCustomImage", method: delete_custom_image, idempotent: true,
+    request: DeleteCustomImageRequest, builder: DeleteCustomImageRequestBuilder,
+    fluent: DeleteCustomImageFluentBuilder, response: DeleteCustomImageResponse,
+    settle: settle,
+    fields {
         /// `ImageID`: the custom image to delete (required).
         "ImageID" image_id: Option<String> => required(String),
         /// `CompanyID`: the tenant id; honoured for admin callers only.
@@ -31,7 +32,7 @@ action! {
         /// `MemberID`: the member id.
         "MemberID" member_id: Option<i64> => value(i64),
     }
-    response DeleteCustomImageResponse {}
+    returns {}
 }
 
 /// After a lost answer, "not found" or "state" while the image is going away is a success.

@@ -24,10 +24,16 @@ action! {
     /// println!("{} of {}", page.infos.len(), page.total_count);
     /// # Ok(()) }
     /// ```
-    "DescribeImage" => DescribeImageRequest, DescribeImageRequestBuilder, DescribeImageFluentBuilder, describe_image;
-    idempotent: true;
-    check: check;
-    request {
+    name: "DescribeImage", method: describe_image, idempotent: true,
+    request: DescribeImageRequest, builder: DescribeImageRequestBuilder,
+    fluent: DescribeImageFluentBuilder, response: DescribeImageResponse,
+    check: check,
+    // Images hash: a page's fingerprint is its hash.
+    paged: {
+        item: ImageInfo, fingerprint: hash_fingerprint,
+        paginator: DescribeImagePaginator, pages: DescribeImagePages, items: DescribeImageItems,
+    },
+    fields {
         /// `ImageType`: only `Base` (platform) or only `Custom` (made from VMs) images; every
         /// image when unset.
         "ImageType" image_type: Option<ImageType> => set(ImageType),
@@ -46,14 +52,7 @@ action! {
         /// `MemberID`: the member id.
         "MemberID" member_id: Option<i64> => value(i64),
     }
-    response DescribeImageResponse {
-        /// `TotalCount`: how many images match, across all pages.
-        #[serde(rename = "TotalCount", deserialize_with = "crate::de::int")]
-        pub total_count: i64,
-        /// `Infos`: the images of this page (`null` or missing is an empty page).
-        #[serde(rename = "Infos", default, deserialize_with = "crate::de::list")]
-        pub infos: Vec<ImageInfo>,
-    }
+    returns {}
 }
 
 fn check(request: &DescribeImageRequest) -> Result<(), Error> {
@@ -62,36 +61,5 @@ fn check(request: &DescribeImageRequest) -> Result<(), Error> {
             return Err(Error::invalid("ImageType", "must not be empty; leave it unset for every type"));
         }
     }
-    crate::paginate::check_limit(request.limit)
-}
-
-// Images hash: a page's fingerprint is its hash.
-crate::paginate::paged_action!(DescribeImageRequest => DescribeImageResponse, ImageInfo, crate::paginate::hash_fingerprint);
-
-/// Pages through DescribeImage; see [`Paginator`](crate::paginate::Paginator).
-pub type DescribeImagePaginator = crate::paginate::Paginator<DescribeImageRequest>;
-/// The pages of a [`DescribeImagePaginator`].
-pub type DescribeImagePages = crate::paginate::Paged<DescribeImageResponse>;
-/// The images of a [`DescribeImagePaginator`], across pages.
-pub type DescribeImageItems = crate::paginate::Paged<ImageInfo>;
-
-impl DescribeImageFluentBuilder {
-    /// Pages through every image the request matches; see
-    /// [`Paginator`](crate::paginate::Paginator).
-    ///
-    /// ```no_run
-    /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
-    /// use futures::TryStreamExt;
-    /// use ucloudstack::image::ImageType;
-    ///
-    /// let mut images = client.describe_image().image_type(ImageType::Custom).into_paginator().items();
-    /// while let Some(image) = images.try_next().await? {
-    ///     println!("{:?}", image.image_id);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn into_paginator(self) -> DescribeImagePaginator {
-        let (client, request, options) = self.into_parts();
-        crate::paginate::Paginator::new(client, request.build(), options)
-    }
+    Ok(())
 }

@@ -19,9 +19,10 @@ action! {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    "ModifyNameAndRemark" => ModifyNameAndRemarkRequest, ModifyNameAndRemarkRequestBuilder, ModifyNameAndRemarkFluentBuilder, modify_name_and_remark;
-    idempotent: true;
-    request {
+    name: "ModifyNameAndRemark", method: modify_name_and_remark, idempotent: true,
+    request: ModifyNameAndRemarkRequest, builder: ModifyNameAndRemarkRequestBuilder,
+    fluent: ModifyNameAndRemarkFluentBuilder, response: ModifyNameAndRemarkResponse,
+    fields {
         /// `ResourceID`: the resource to rename, e.g. an image id or a VM id (required).
         "ResourceID" resource_id: Option<String> => required(String),
         /// `Name`: the new name (required).
@@ -33,5 +34,5 @@ action! {
         /// `MemberID`: the member id.
         "MemberID" member_id: Option<i64> => value(i64),
     }
-    response ModifyNameAndRemarkResponse {}
+    returns {}
 }

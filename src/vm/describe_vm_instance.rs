@@ -1,9 +1,7 @@
 //! DescribeVMInstance (获取虚拟机信息): lists virtual machines.
 
 use super::model::{VmInstanceInfo, VmState};
-use crate::Error;
 use crate::action::action;
-use crate::paginate::{Paged, Paginator};
 
 action! {
     /// DescribeVMInstance (获取虚拟机信息): lists virtual machines.
@@ -18,10 +16,15 @@ action! {
     /// }
     /// # Ok(()) }
     /// ```
-    "DescribeVMInstance" => DescribeVmInstanceRequest, DescribeVmInstanceRequestBuilder, DescribeVmInstanceFluentBuilder, describe_vm_instance;
-    idempotent: true;
-    check: check;
-    request {
+    name: "DescribeVMInstance", method: describe_vm_instance, idempotent: true,
+    request: DescribeVmInstanceRequest, builder: DescribeVmInstanceRequestBuilder,
+    fluent: DescribeVmInstanceFluentBuilder, response: DescribeVmInstanceResponse,
+    // VMs carry floats (usage figures), which do not hash: a page's fingerprint hashes its JSON.
+    paged: {
+        item: VmInstanceInfo, fingerprint: json_fingerprint,
+        paginator: DescribeVmInstancePaginator, pages: DescribeVmInstancePages, items: DescribeVmInstanceItems,
+    },
+    fields {
         /// `VMIDs`: only these VMs; sent as `VMIDs.0`, `VMIDs.1`, ...
         "VMIDs" vm_ids: Vec<String> => extend(String),
         /// `States`: only VMs in these states; sent as `States.0`, ...
@@ -45,42 +48,5 @@ action! {
         /// `Sort`: the order, ascending or descending (e.g. `asc`, `desc`).
         "Sort" sort: Option<String> => set(String),
     }
-    response DescribeVmInstanceResponse {
-        /// `TotalCount`: how many VMs match, across all pages.
-        #[serde(rename = "TotalCount", deserialize_with = "crate::de::int")]
-        pub total_count: i64,
-        /// `Infos`: the VMs of this page (`null` or missing is an empty page).
-        #[serde(rename = "Infos", default, deserialize_with = "crate::de::list")]
-        pub infos: Vec<VmInstanceInfo>,
-    }
-}
-
-fn check(request: &DescribeVmInstanceRequest) -> Result<(), Error> {
-    crate::paginate::check_limit(request.limit)
-}
-
-// VMs carry floats (usage figures), which do not hash: a page's fingerprint hashes its JSON.
-crate::paginate::paged_action!(DescribeVmInstanceRequest => DescribeVmInstanceResponse, VmInstanceInfo, crate::paginate::json_fingerprint);
-
-/// Pages through DescribeVMInstance; see [`Paginator`].
-pub type DescribeVmInstancePaginator = Paginator<DescribeVmInstanceRequest>;
-/// The pages of a [`DescribeVmInstancePaginator`].
-pub type DescribeVmInstancePages = Paged<DescribeVmInstanceResponse>;
-/// The VMs of a [`DescribeVmInstancePaginator`], across pages.
-pub type DescribeVmInstanceItems = Paged<VmInstanceInfo>;
-
-impl DescribeVmInstanceFluentBuilder {
-    /// Pages through every VM the request matches; see [`Paginator`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let vms: Vec<_> = client.describe_vm_instance().into_paginator().items().try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn into_paginator(self) -> DescribeVmInstancePaginator {
-        let (client, request, options) = self.into_parts();
-        Paginator::new(client, request.build(), options)
-    }
+    returns {}
 }

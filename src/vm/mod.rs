@@ -40,15 +40,18 @@ pub(crate) async fn find_vm(
 macro_rules! power_action {
     (
         $(#[$doc:meta])*
-        $name:literal => $request:ident, $builder:ident, $fluent:ident, $response:ident, $method:ident;
-        settles: [$($state:ident),+];
+        name: $name:literal, method: $method:ident,
+        request: $request:ident, builder: $builder:ident,
+        fluent: $fluent:ident, response: $response:ident,
+        settles: [$($state:ident),+],
     ) => {
         crate::action::action! {
             $(#[$doc])*
-            $name => $request, $builder, $fluent, $method;
-            idempotent: true;
-            settle: settle;
-            request {
+            name: $name, method: $method, idempotent: true,
+            request: $request, builder: $builder,
+            fluent: $fluent, response: $response,
+            settle: settle,
+            fields {
                 /// `VMID`: the VM (required).
                 "VMID" vm_id: Option<String> => required(String),
                 /// `CompanyID`: the tenant id; honoured for admin callers only.
@@ -56,7 +59,7 @@ macro_rules! power_action {
                 /// `MemberID`: the member id.
                 "MemberID" member_id: Option<i64> => value(i64),
             }
-            response $response {}
+            returns {}
         }
 
         async fn settle(

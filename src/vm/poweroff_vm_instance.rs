@@ -16,6 +16,8 @@ power_action! {
     /// client.poweroff_vm_instance().vm_id("vm-web01").send().await?;
     /// # Ok(()) }
     /// ```
-    "PoweroffVMInstance" => PoweroffVmInstanceRequest, PoweroffVmInstanceRequestBuilder, PoweroffVmInstanceFluentBuilder, PoweroffVmInstanceResponse, poweroff_vm_instance;
-    settles: [Poweroffing, Stopped];
+    name: "PoweroffVMInstance", method: poweroff_vm_instance,
+    request: PoweroffVmInstanceRequest, builder: PoweroffVmInstanceRequestBuilder,
+    fluent: PoweroffVmInstanceFluentBuilder, response: PoweroffVmInstanceResponse,
+    settles: [Poweroffing, Stopped],
 }

@@ -14,9 +14,10 @@ action! {
     /// client.restart_vm_instance().vm_id("vm-web01").send().await?;
     /// # Ok(()) }
     /// ```
-    "RestartVMInstance" => RestartVmInstanceRequest, RestartVmInstanceRequestBuilder, RestartVmInstanceFluentBuilder, restart_vm_instance;
-    idempotent: false;
-    request {
+    name: "RestartVMInstance", method: restart_vm_instance, idempotent: false,
+    request: RestartVmInstanceRequest, builder: RestartVmInstanceRequestBuilder,
+    fluent: RestartVmInstanceFluentBuilder, response: RestartVmInstanceResponse,
+    fields {
         /// `VMID`: the VM (required).
         "VMID" vm_id: Option<String> => required(String),
         /// `CompanyID`: the tenant id; honoured for admin callers only.
@@ -24,5 +25,5 @@ action! {
         /// `MemberID`: the member id.
         "MemberID" member_id: Option<i64> => value(i64),
     }
-    response RestartVmInstanceResponse {}
+    returns {}
 }

@@ -15,6 +15,8 @@ power_action! {
     /// client.start_vm_instance().vm_id("vm-web01").send().await?;
     /// # Ok(()) }
     /// ```
-    "StartVMInstance" => StartVmInstanceRequest, StartVmInstanceRequestBuilder, StartVmInstanceFluentBuilder, StartVmInstanceResponse, start_vm_instance;
-    settles: [Starting, Running];
+    name: "StartVMInstance", method: start_vm_instance,
+    request: StartVmInstanceRequest, builder: StartVmInstanceRequestBuilder,
+    fluent: StartVmInstanceFluentBuilder, response: StartVmInstanceResponse,
+    settles: [Starting, Running],
 }

@@ -15,6 +15,8 @@ power_action! {
     /// client.stop_vm_instance().vm_id("vm-web01").send().await?;
     /// # Ok(()) }
     /// ```
-    "StopVMInstance" => StopVmInstanceRequest, StopVmInstanceRequestBuilder, StopVmInstanceFluentBuilder, StopVmInstanceResponse, stop_vm_instance;
-    settles: [Stopping, Stopped];
+    name: "StopVMInstance", method: stop_vm_instance,
+    request: StopVmInstanceRequest, builder: StopVmInstanceRequestBuilder,
+    fluent: StopVmInstanceFluentBuilder, response: StopVmInstanceResponse,
+    settles: [Stopping, Stopped],
 }
