@@ -23,7 +23,7 @@
 //!      starting with the wire name, and the kind that sets its setter and checks (see
 //!      `action!`); `local` for settings that are not sent; `returns`, the response's fields
 //!      beyond `Action`, `RetCode` and `Message`.
-//! 2. One line in the service's `mod.rs`: `mod foo;` and `pub use foo::*;`. A new model
+//! 2. Two lines in the service's `mod.rs`: `mod foo;` and `pub use foo::*;`. A new model
 //!    (`FooInfo`) goes in the service's `model.rs`, every field `Option` and read leniently.
 //! 3. The fake: a handler in `src/testing/fake/<service>.rs` and its row in that file's
 //!    `ACTIONS`.

@@ -1,7 +1,8 @@
 //! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage, their
 //! paginator and waiters, and capturing an image from a VM safely.
 //!
-//! One file per action; adding an action is one file here and one line below.
+//! One file per action; adding an action is one file here and two lines below (see the
+//! checklist at the top of `src/action.rs`).
 
 mod capture;
 mod create_custom_image;

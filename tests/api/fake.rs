@@ -204,3 +204,35 @@ async fn attempt_timeout_ends_a_slow_answer() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_that_never_acts_leaves_the_fake_standing() {
+    let fake = FakeUCloudStack::builder().making_delay(Duration::ZERO).in_process();
+    let client = fake
+        .client_builder()
+        .attempt_timeout(Duration::from_secs(5))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    // `Instant::now() + Duration::MAX` used to panic inside the fake.
+    fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::MAX }, 1);
+    let err = client.create_custom_image().vm_id("vm-fake-1").image_name("never").send().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    tokio::time::advance(Duration::from_secs(365 * 24 * 3600)).await;
+    assert!(fake.images().iter().all(|i| i.name.as_deref() != Some("never")), "never carried out");
+    client.describe_image().send().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_request_log_keeps_the_latest_ten_thousand_and_counts_them_all() {
+    let fake = FakeUCloudStack::builder().in_process();
+    let client = fake.client();
+    for member in 0..10_003 {
+        client.describe_region().member_id(member).send().await.unwrap();
+    }
+    let kept = fake.requests();
+    assert_eq!(kept.len(), 10_000);
+    assert_eq!(kept[0].param("MemberID"), Some("3"), "the oldest go first");
+    assert_eq!(kept[9_999].param("MemberID"), Some("10002"));
+    assert_eq!(fake.request_count("DescribeRegion"), 10_003);
+}

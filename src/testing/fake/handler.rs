@@ -1,29 +1,77 @@
 //! One request in, one answer out: the checks every action shares, faults, and the envelope.
+//! The actions themselves come from each service's `ACTIONS` table.
 
-use super::codes::Codes;
-use super::state::State;
-use super::{FakeBuilder, Fault, ReceivedRequest, image, other, vm};
-use crate::REQUEST_ID_HEADER;
+use super::form::{Form, Outcome, ReceivedRequest, Refusal, Why, param};
+use super::state::{Fault, State};
+use super::{image, other, vm};
 use crate::sign::{SIGNATURE, signature};
-use serde_json::{Value, json};
+use crate::{Platform, REQUEST_ID_HEADER};
+use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::time::Instant;
-
-/// What a handler returns: the JSON payload, or a RetCode and message.
-pub(super) type Outcome = Result<Value, (i64, String)>;
-
-/// The form of a request, decoded.
-pub(super) type Form = [(String, String)];
 
 /// How long an answer that never comes is held back.
 const NEVER: Duration = Duration::from_secs(3600);
 
+/// How the fake was set up (see [`FakeBuilder`](super::FakeBuilder)).
+#[derive(Clone)]
+pub(super) struct Settings {
+    pub public_key: String,
+    pub private_key: String,
+    pub region: String,
+    pub require_zone: Option<String>,
+    pub platform: Platform,
+    pub making_delay: Duration,
+    pub deleting_delay: Duration,
+    pub vm_delay: Duration,
+    pub vm_ids: Vec<String>,
+    pub base_images: bool,
+    pub rate_limit: Option<u32>,
+    pub latency: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_key: "fake-public-key".into(),
+            private_key: "fake-private-key".into(),
+            region: "cn".into(),
+            require_zone: None,
+            platform: Platform::default(),
+            making_delay: Duration::from_secs(2),
+            deleting_delay: Duration::from_secs(1),
+            vm_delay: Duration::from_secs(2),
+            vm_ids: vec!["vm-fake-1".into(), "vm-fake-2".into(), "vm-fake-3".into()],
+            base_images: true,
+            rate_limit: None,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeBuilder")
+            .field("public_key", &self.public_key)
+            .field("private_key", &"***")
+            .field("region", &self.region)
+            .field("require_zone", &self.require_zone)
+            .field("platform", &self.platform)
+            .field("making_delay", &self.making_delay)
+            .field("deleting_delay", &self.deleting_delay)
+            .field("vm_delay", &self.vm_delay)
+            .field("vm_ids", &self.vm_ids)
+            .field("base_images", &self.base_images)
+            .field("rate_limit", &self.rate_limit)
+            .field("latency", &self.latency)
+            .finish()
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Shared {
-    pub settings: FakeBuilder,
-    pub codes: Codes,
+    pub settings: Settings,
     pub state: Mutex<State>,
 }
 
@@ -55,7 +103,7 @@ impl Shared {
         let mut state = self.lock();
         state.requests_served += 1;
         let request_id = format!("{:08x}-fa6e-4000-8000-{:012x}", state.requests_served, state.requests_served);
-        state.received.push(ReceivedRequest { action: action.clone(), form: form.clone(), headers });
+        state.record(ReceivedRequest { action: action.clone(), form: form.clone(), headers });
         self.advance(&mut state);
 
         let fault = action.as_ref().and_then(|a| state.next_fault(a));
@@ -63,7 +111,7 @@ impl Shared {
         let envelope = |outcome: Outcome| -> Vec<u8> {
             let mut value = match outcome {
                 Ok(payload) => payload,
-                Err((code, message)) => json!({ "RetCode": code, "Message": message }),
+                Err((why, message)) => json!({ "RetCode": why.code(self.settings.platform), "Message": message }),
             };
             value["Action"] = json!(format!("{action_name}Response"));
             if value.get("RetCode").is_none() {
@@ -80,7 +128,7 @@ impl Shared {
             body,
             delay: delay.saturating_add(latency),
         };
-        let throttled = || envelope(Err((self.codes.too_frequent, "请求过于频繁，请稍后再试 (too frequent)".into())));
+        let throttled = || envelope(Err((Why::TooFrequent, "请求过于频繁，请稍后再试 (too frequent)".into())));
 
         // Faults that answer without acting.
         match fault {
@@ -94,12 +142,12 @@ impl Shared {
                 return r;
             }
             Some(Fault::RetCode(code)) => {
-                let body = envelope(Err((code, format!("injected RetCode {code}"))));
+                let body = envelope(Ok(json!({ "RetCode": code, "Message": format!("injected RetCode {code}") })));
                 return reply(200, "application/json", body, Duration::ZERO);
             }
             Some(Fault::Throttled) => return reply(200, "application/json", throttled(), Duration::ZERO),
             Some(Fault::LostAnswer { acts_after }) => {
-                state.deferred.push((Instant::now() + acts_after, form));
+                state.defer(acts_after, form);
                 if acts_after.is_zero() {
                     self.advance(&mut state);
                 }
@@ -128,33 +176,23 @@ impl Shared {
     /// Checks a request and carries it out.
     fn act(&self, state: &mut State, form: &Form) -> Outcome {
         self.check(form)?;
-        match param(form, "Action") {
-            Some("DescribeImage") => image::describe(self, state, form),
-            Some("CreateCustomImage") => image::create(self, state, form),
-            Some("DeleteCustomImage") => image::delete(self, state, form),
-            Some("DescribeVMInstance") => vm::describe(self, state, form),
-            Some("StopVMInstance") => vm::stop(self, state, form),
-            Some("StartVMInstance") => vm::start(self, state, form),
-            Some("PoweroffVMInstance") => vm::poweroff(self, state, form),
-            Some("RestartVMInstance") => vm::restart(self, state, form),
-            Some("ModifyNameAndRemark") => other::rename(self, state, form),
-            Some("DescribeRegion") => other::regions(self),
-            Some(other) => Err((self.codes.unknown_action, format!("Action [{other}] not found"))),
-            None => Err((self.codes.missing_action, "Missing Action".to_owned())),
+        let action = param(form, "Action").unwrap_or_default();
+        match [image::ACTIONS, vm::ACTIONS, other::ACTIONS].into_iter().flatten().find(|(name, _)| *name == action) {
+            Some((_, handler)) => handler(state, form),
+            None => Err((Why::UnknownAction, format!("Action [{action}] not found"))),
         }
     }
 
     /// The checks every action shares: action, key, signature, region, zone.
-    fn check(&self, form: &Form) -> Result<(), (i64, String)> {
-        let codes = &self.codes;
+    fn check(&self, form: &Form) -> Result<(), Refusal> {
         if param(form, "Action").is_none() {
-            return Err((codes.missing_action, "Missing Action".into()));
+            return Err((Why::MissingAction, "Missing Action".into()));
         }
         let settings = &self.settings;
         match param(form, "PublicKey") {
-            None => return Err((codes.missing_public_key, "Missing PublicKey".into())),
+            None => return Err((Why::MissingPublicKey, "Missing PublicKey".into())),
             Some(key) if key != settings.public_key => {
-                return Err((codes.bad_signature, "签名错误: unknown PublicKey".into()));
+                return Err((Why::BadSignature, "签名错误: unknown PublicKey".into()));
             }
             _ => {}
         }
@@ -162,69 +200,28 @@ impl Shared {
             form.iter().filter(|(k, _)| k != SIGNATURE).map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let keys: HashSet<&str> = signed.iter().map(|(k, _)| *k).collect();
         match param(form, SIGNATURE) {
-            None => return Err((codes.missing_signature, "Missing Signature".into())),
+            None => return Err((Why::MissingSignature, "Missing Signature".into())),
             Some(sent) if keys.len() != signed.len() || sent != signature(&signed, &settings.private_key) => {
-                return Err((codes.bad_signature, "签名错误: signature error".into()));
+                return Err((Why::BadSignature, "签名错误: signature error".into()));
             }
             _ => {}
         }
         match param(form, "Region") {
             // The one action that takes no Region.
             _ if param(form, "Action") == Some("DescribeRegion") => {}
-            None => return Err((codes.missing_region, "Params [Region] not available".into())),
+            None => return Err((Why::MissingRegion, "Params [Region] not available".into())),
             Some(region) if region != settings.region => {
-                return Err((codes.unknown_region, format!("Region [{region}] not available")));
+                return Err((Why::UnknownRegion, format!("Region [{region}] not available")));
             }
             _ => {}
         }
         if let Some(zone) = &settings.require_zone {
             match param(form, "Zone") {
-                None => return Err((codes.missing_param, "Params [Zone] not available".into())),
-                Some(sent) if sent != zone => return Err((codes.unknown_zone, format!("Zone [{sent}] not available"))),
+                None => return Err((Why::MissingParam, "Params [Zone] not available".into())),
+                Some(sent) if sent != zone => return Err((Why::UnknownZone, format!("Zone [{sent}] not available"))),
                 _ => {}
             }
         }
         Ok(())
     }
-
-    pub fn required<'a>(&self, form: &'a Form, key: &str) -> Result<&'a str, (i64, String)> {
-        param(form, key).ok_or_else(|| (self.codes.missing_param, format!("Params [{key}] not available")))
-    }
-
-    /// `Offset` and `Limit` as the listing actions read them (default 0 and 20; 1..=100).
-    pub fn page(&self, form: &Form) -> Result<(usize, usize), (i64, String)> {
-        let bad = self.codes.bad_param;
-        let offset = self.int(form, "Offset")?.unwrap_or(0);
-        let limit = self.int(form, "Limit")?.unwrap_or(20);
-        if !(1..=100).contains(&limit) {
-            return Err((bad, format!("Params [Limit] must be between 1 and 100, got {limit}")));
-        }
-        if offset < 0 {
-            return Err((bad, format!("Params [Offset] must not be negative, got {offset}")));
-        }
-        Ok((offset as usize, limit as usize))
-    }
-
-    pub fn int(&self, form: &Form, key: &str) -> Result<Option<i64>, (i64, String)> {
-        param(form, key)
-            .map(|text| {
-                text.parse()
-                    .map_err(|_| (self.codes.bad_param, format!("Params [{key}] must be an integer, got {text:?}")))
-            })
-            .transpose()
-    }
-}
-
-/// A form value, `None` when missing or empty.
-pub(super) fn param<'a>(form: &'a Form, key: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-}
-
-/// The values of `Name.0`, `Name.1`, ... in index order.
-pub(super) fn list<'a>(form: &'a Form, name: &str) -> Vec<&'a str> {
-    let prefix = format!("{name}.");
-    let mut items: Vec<(usize, &str)> =
-        form.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.parse().ok()?, v.as_str()))).collect();
-    items.sort_by_key(|(i, _)| *i);
-    items.into_iter().map(|(_, v)| v).collect()
 }

@@ -1,10 +1,13 @@
 //! An in-memory UCloudStack that speaks the real wire protocol, for tests and the quickstart.
 //!
-//! `mod.rs` holds the public face; `state` what the fake holds, `codes` the RetCodes of the
-//! generation it plays, `handler` the checks and faults every action shares, and one file per
-//! service for the actions.
+//! `mod.rs` holds the public face. Its modules import one way, each only those listed before
+//! it: `form` (a request's form, an action's answer), `codes` (the RetCode of each refusal in
+//! the generation the fake plays), `state` (what the fake holds), one file per service with its
+//! actions and their `ACTIONS` table (`image`, `vm`, `other`), `handler` (the checks and faults
+//! every action shares; it looks the action up in the tables), `server`.
 
 mod codes;
+mod form;
 mod handler;
 mod image;
 mod other;
@@ -12,185 +15,94 @@ mod server;
 mod state;
 mod vm;
 
+pub use form::ReceivedRequest;
+pub use state::Fault;
+
 use crate::image::{ImageInfo, ImageStatus};
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::vm::VmState;
 use crate::{Client, ClientBuilder, Credentials, Platform};
 use async_trait::async_trait;
-use handler::Shared;
+use handler::{Settings, Shared};
 pub(crate) use state::custom_image;
 use state::{FakeImage, FakeVm, Phase, State, TokenBucket, base_images};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A VM as the fake holds it (for the test factories).
 pub(crate) fn fake_vm(id: &str) -> FakeVm {
     FakeVm::new(id)
 }
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// A fault the fake injects instead of (or on top of) its normal answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Answer with this HTTP status and an HTML body, without acting on the request.
-    Http(u16),
-    /// Answer with this HTTP status and `Retry-After: <seconds>`, without acting.
-    HttpRetryAfter(u16, u64),
-    /// Answer with this `RetCode` and a message, without acting on the request.
-    RetCode(i64),
-    /// Answer with the platform's "too frequent" code (199 on 2.x, 165 on 1.x), without acting.
-    Throttled,
-    /// Act on the request, then hold the answer back this long.
-    Delay(Duration),
-    /// Act on the request, then answer 200 with an HTML page instead of JSON.
-    MalformedBody,
-    /// Act on the request, then answer 200 with only the first half of the JSON.
-    TruncatedBody,
-    /// Carry the request out `acts_after` from now (at once when zero), as a platform still
-    /// working on it would, but never answer: the client's attempt timeout ends the attempt.
-    LostAnswer {
-        /// How long the platform takes to carry the request out.
-        acts_after: Duration,
-    },
-}
-
-/// A request the fake received, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ReceivedRequest {
-    /// The `Action` pair, if any.
-    pub action: Option<String>,
-    /// Every form pair, in the order sent, `Signature` included.
-    pub form: Vec<(String, String)>,
-    /// Every header, names lowercase.
-    pub headers: Vec<(String, String)>,
-}
-
-impl ReceivedRequest {
-    /// The value of a form pair.
-    pub fn param(&self, key: &str) -> Option<&str> {
-        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-
-    /// The value of a header (name in any case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
-    }
-}
 
 /// Configures a [`FakeUCloudStack`] before it starts.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct FakeBuilder {
-    public_key: String,
-    private_key: String,
-    region: String,
-    require_zone: Option<String>,
-    platform: Platform,
-    making_delay: Duration,
-    deleting_delay: Duration,
-    vm_delay: Duration,
-    vm_ids: Vec<String>,
-    base_images: bool,
-    rate_limit: Option<u32>,
-    latency: Duration,
-}
-
-impl Default for FakeBuilder {
-    fn default() -> Self {
-        FakeBuilder {
-            public_key: "fake-public-key".into(),
-            private_key: "fake-private-key".into(),
-            region: "cn".into(),
-            require_zone: None,
-            platform: Platform::default(),
-            making_delay: Duration::from_secs(2),
-            deleting_delay: Duration::from_secs(1),
-            vm_delay: Duration::from_secs(2),
-            vm_ids: vec!["vm-fake-1".into(), "vm-fake-2".into(), "vm-fake-3".into()],
-            base_images: true,
-            rate_limit: None,
-            latency: Duration::ZERO,
-        }
-    }
+    settings: Settings,
 }
 
 impl std::fmt::Debug for FakeBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeBuilder")
-            .field("public_key", &self.public_key)
-            .field("private_key", &"***")
-            .field("region", &self.region)
-            .field("require_zone", &self.require_zone)
-            .field("platform", &self.platform)
-            .field("making_delay", &self.making_delay)
-            .field("deleting_delay", &self.deleting_delay)
-            .field("vm_delay", &self.vm_delay)
-            .field("vm_ids", &self.vm_ids)
-            .field("base_images", &self.base_images)
-            .field("rate_limit", &self.rate_limit)
-            .field("latency", &self.latency)
-            .finish()
+        self.settings.fmt(f)
     }
 }
 
 impl FakeBuilder {
     /// The key pair the fake accepts (default `fake-public-key` / `fake-private-key`).
     pub fn credentials(mut self, public_key: impl Into<String>, private_key: impl Into<String>) -> Self {
-        self.public_key = public_key.into();
-        self.private_key = private_key.into();
+        self.settings.public_key = public_key.into();
+        self.settings.private_key = private_key.into();
         self
     }
 
     /// The only region the fake serves (default `cn`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = region.into();
+        self.settings.region = region.into();
         self
     }
 
     /// Requires `Zone` with this value on every call, as older UCloudStack releases do.
     pub fn require_zone(mut self, zone: impl Into<String>) -> Self {
-        self.require_zone = Some(zone.into());
+        self.settings.require_zone = Some(zone.into());
         self
     }
 
     /// The platform generation the fake plays (default [`Platform::V2`]): it answers with that
     /// generation's RetCodes, and [`client`](FakeUCloudStack::client) is built for it.
     pub fn platform(mut self, platform: Platform) -> Self {
-        self.platform = platform;
+        self.settings.platform = platform;
         self
     }
 
     /// How long a new custom image stays `Making` before it is `Used` (default 2 s).
     pub fn making_delay(mut self, delay: Duration) -> Self {
-        self.making_delay = delay;
+        self.settings.making_delay = delay;
         self
     }
 
     /// How long a deleted image stays `Deleting` before it is gone (default 1 s).
     pub fn deleting_delay(mut self, delay: Duration) -> Self {
-        self.deleting_delay = delay;
+        self.settings.deleting_delay = delay;
         self
     }
 
     /// How long a VM takes to get where a power action sends it (`Stopping` → `Stopped`,
     /// `Starting` → `Running`, ...; default 2 s).
     pub fn vm_delay(mut self, delay: Duration) -> Self {
-        self.vm_delay = delay;
+        self.settings.vm_delay = delay;
         self
     }
 
     /// The virtual machines the fake holds (default `vm-fake-1` to `vm-fake-3`), each
     /// `Stopped` and made from the Base image `cn-image-centos-79`.
     pub fn vm_ids(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.vm_ids = ids.into_iter().map(Into::into).collect();
+        self.settings.vm_ids = ids.into_iter().map(Into::into).collect();
         self
     }
 
     /// Starts with no images at all instead of the six platform (Base) images.
     pub fn without_base_images(mut self) -> Self {
-        self.base_images = false;
+        self.settings.base_images = false;
         self
     }
 
@@ -198,25 +110,23 @@ impl FakeBuilder {
     /// worth), answering the rest with the platform's "too frequent" code, as a rate-limited
     /// platform does. Default: no limit.
     pub fn rate_limit(mut self, per_second: u32) -> Self {
-        self.rate_limit = Some(per_second);
+        self.settings.rate_limit = Some(per_second);
         self
     }
 
     /// Holds every answer back this long, as a platform across a network would (default none).
     pub fn latency(mut self, latency: Duration) -> Self {
-        self.latency = latency;
+        self.settings.latency = latency;
         self
     }
 
     fn into_shared(self) -> Arc<Shared> {
-        let images = if self.base_images { base_images(&self.region) } else { Vec::new() };
-        let vms = self.vm_ids.iter().map(|id| FakeVm::new(id)).collect();
-        let rate = self.rate_limit.map(TokenBucket::new);
-        Arc::new(Shared {
-            codes: codes::Codes::of(self.platform),
-            settings: self,
-            state: Mutex::new(State { images, vms, rate, ..State::default() }),
-        })
+        let images = if self.settings.base_images { base_images(&self.settings.region) } else { Vec::new() };
+        let vms = self.settings.vm_ids.iter().map(|id| FakeVm::new(id)).collect();
+        let rate = self.settings.rate_limit.map(TokenBucket::new);
+        let region = self.settings.region.clone();
+        let state = State { region, images, vms, rate, ..State::default() };
+        Arc::new(Shared { settings: self.settings, state: Mutex::new(state) })
     }
 
     /// Starts the fake on 127.0.0.1, on a port of its own.
@@ -408,14 +318,16 @@ impl FakeUCloudStack {
         self.shared.lock().faults.clear();
     }
 
-    /// Every request received so far, in order.
+    /// The requests received so far, in order: the latest 10,000, so that a long-running test
+    /// or benchmark does not grow without end.
     pub fn requests(&self) -> Vec<ReceivedRequest> {
-        self.shared.lock().received.clone()
+        self.shared.lock().received.iter().cloned().collect()
     }
 
-    /// How many requests for `action` were received.
+    /// How many requests for `action` were received, since the start (not only those
+    /// [`requests`](Self::requests) still holds).
     pub fn request_count(&self, action: &str) -> usize {
-        self.shared.lock().received.iter().filter(|r| r.action.as_deref() == Some(action)).count()
+        self.shared.lock().counts.get(action).copied().unwrap_or(0)
     }
 }
 

@@ -1,13 +1,15 @@
 //! The actions around images: ModifyNameAndRemark and DescribeRegion.
 
-use super::handler::{Form, Outcome, Shared, param};
-use super::state::State;
+use super::form::{Form, Outcome, Why, param, required};
+use super::state::{Handler, State};
 use serde_json::json;
 
+pub(super) const ACTIONS: &[(&str, Handler)] = &[("ModifyNameAndRemark", rename), ("DescribeRegion", regions)];
+
 /// Renames an image (its remark is its description) or a VM.
-pub(super) fn rename(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
-    let id = shared.required(form, "ResourceID")?;
-    let name = shared.required(form, "Name")?;
+fn rename(state: &mut State, form: &Form) -> Outcome {
+    let id = required(form, "ResourceID")?;
+    let name = required(form, "Name")?;
     let remark = param(form, "Remark");
     if let Some(image) = state.image_mut(id) {
         image.info.name = Some(name.to_owned());
@@ -24,12 +26,12 @@ pub(super) fn rename(shared: &Shared, state: &mut State, form: &Form) -> Outcome
         }
         return Ok(json!({}));
     }
-    Err((shared.codes.resource_not_found, format!("Resource [{id}] not found")))
+    Err((Why::ResourceNotFound, format!("Resource [{id}] not found")))
 }
 
 /// The fake's one region; `TotalCount` is a string, as the API guide types it.
-pub(super) fn regions(shared: &Shared) -> Outcome {
-    let region = &shared.settings.region;
+fn regions(state: &mut State, _: &Form) -> Outcome {
+    let region = &state.region;
     let info = json!({
         "Region": region, "RegionAlias": "华北一", "EndPoints": "http://127.0.0.1/api", "City": "北京",
         "Address": "fake", "CPUCount": 128, "CPUUsed": 16, "CPUAllocable": 112, "MemoryCap": 524288,

@@ -6,17 +6,55 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
-use super::Fault;
-use super::ReceivedRequest;
+use super::form::{Form, Outcome, ReceivedRequest};
+
+/// What an action does: it reads the form, changes the state and answers.
+pub(super) type Handler = fn(&mut State, &Form) -> Outcome;
+
+/// How many requests the fake remembers for [`requests`](super::FakeUCloudStack::requests):
+/// the latest, so that a long-running test does not grow without end.
+pub(super) const REQUEST_LOG: usize = 10_000;
+
+/// A fault the fake injects instead of (or on top of) its normal answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this HTTP status and an HTML body, without acting on the request.
+    Http(u16),
+    /// Answer with this HTTP status and `Retry-After: <seconds>`, without acting.
+    HttpRetryAfter(u16, u64),
+    /// Answer with this `RetCode` and a message, without acting on the request.
+    RetCode(i64),
+    /// Answer with the platform's "too frequent" code (199 on 2.x, 165 on 1.x), without acting.
+    Throttled,
+    /// Act on the request, then hold the answer back this long.
+    Delay(Duration),
+    /// Act on the request, then answer 200 with an HTML page instead of JSON.
+    MalformedBody,
+    /// Act on the request, then answer 200 with only the first half of the JSON.
+    TruncatedBody,
+    /// Carry the request out `acts_after` from now (at once when zero; never when further off
+    /// than the clock reaches, such as `Duration::MAX`), as a platform still working on it
+    /// would, but never answer: the client's attempt timeout ends the attempt.
+    LostAnswer {
+        /// How long the platform takes to carry the request out.
+        acts_after: Duration,
+    },
+}
 
 /// Everything the fake knows, behind one lock.
 #[derive(Debug, Default)]
 pub(super) struct State {
+    /// The one region the fake serves.
+    pub region: String,
     pub images: Vec<FakeImage>,
     pub vms: Vec<FakeVm>,
     /// Per action, the faults to inject, in order, each with how many calls it has left.
     pub faults: HashMap<String, VecDeque<(Fault, usize)>>,
-    pub received: Vec<ReceivedRequest>,
+    /// The latest [`REQUEST_LOG`] requests, oldest first.
+    pub received: VecDeque<ReceivedRequest>,
+    /// Per action name, how many requests came: every one, not only those still logged.
+    pub counts: HashMap<String, usize>,
     /// Requests the platform carries out later (see [`Fault::LostAnswer`]): when, and the form.
     pub deferred: Vec<(Instant, Vec<(String, String)>)>,
     pub rate: Option<TokenBucket>,
@@ -152,6 +190,23 @@ impl TokenBucket {
 }
 
 impl State {
+    /// Logs a request, forgetting the oldest beyond [`REQUEST_LOG`].
+    pub fn record(&mut self, request: ReceivedRequest) {
+        *self.counts.entry(request.action.clone().unwrap_or_default()).or_default() += 1;
+        if self.received.len() == REQUEST_LOG {
+            self.received.pop_front();
+        }
+        self.received.push_back(request);
+    }
+
+    /// Has the platform carry `form` out `after` from now; one so far off that no clock can
+    /// name it is never carried out.
+    pub fn defer(&mut self, after: Duration, form: Vec<(String, String)>) {
+        if let Some(at) = Instant::now().checked_add(after) {
+            self.deferred.push((at, form));
+        }
+    }
+
     pub fn next_image_id(&mut self) -> String {
         self.next_id += 1;
         format!("cn-image-custom-{:06}", self.next_id)

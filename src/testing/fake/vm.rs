@@ -2,24 +2,31 @@
 //! rules. Each power action returns at once and the VM gets where it is going after the VM
 //! delay.
 
-use super::handler::{Form, Outcome, Shared, list, param};
-use super::state::State;
+use super::form::{Form, Outcome, Why, int, list, page, param, required};
+use super::state::{Handler, State};
 use crate::vm::{VmInstanceInfo, VmState};
 use serde_json::json;
 
-pub(super) fn describe(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
-    let (offset, limit) = shared.page(form)?;
+pub(super) const ACTIONS: &[(&str, Handler)] = &[
+    ("DescribeVMInstance", describe),
+    ("StopVMInstance", stop),
+    ("StartVMInstance", start),
+    ("PoweroffVMInstance", poweroff),
+    ("RestartVMInstance", restart),
+];
+
+fn describe(state: &mut State, form: &Form) -> Outcome {
+    let (offset, limit) = page(form)?;
     let ids = list(form, "VMIDs");
     let states: Vec<VmState> = list(form, "States").into_iter().map(VmState::from).collect();
     let projects = list(form, "ProjectIDs");
-    let company = shared.int(form, "CompanyID")?;
+    let company = int(form, "CompanyID")?;
     let keyword = param(form, "Keyword").map(str::to_lowercase);
     let (vpc, subnet) = (param(form, "VPCID"), param(form, "SubnetID"));
-    let region = &shared.settings.region;
     let mut found: Vec<VmInstanceInfo> = state
         .vms
         .iter()
-        .map(|vm| vm.info(region))
+        .map(|vm| vm.info(&state.region))
         .filter(|vm| {
             let has = |field: &Option<String>, k: &str| field.as_deref().is_some_and(|v| v.to_lowercase().contains(k));
             (ids.is_empty() || vm.vm_id.as_deref().is_some_and(|id| ids.contains(&id)))
@@ -40,34 +47,33 @@ pub(super) fn describe(shared: &Shared, state: &mut State, form: &Form) -> Outco
 }
 
 /// Moves a VM from one of `from` to `now`, on its way to `then`.
-fn power(shared: &Shared, state: &mut State, form: &Form, from: &[VmState], now: VmState, then: VmState) -> Outcome {
-    let codes = &shared.codes;
-    let vm_id = shared.required(form, "VMID")?;
+fn power(state: &mut State, form: &Form, from: &[VmState], now: VmState, then: VmState) -> Outcome {
+    let vm_id = required(form, "VMID")?;
     let imaging = state.images.iter().any(|i| i.source_vm.as_deref() == Some(vm_id));
-    let vm = state.vm_mut(vm_id).ok_or_else(|| (codes.vm_not_found, format!("VM [{vm_id}] not found")))?;
+    let vm = state.vm_mut(vm_id).ok_or_else(|| (Why::VmNotFound, format!("VM [{vm_id}] not found")))?;
     if !from.contains(&vm.state) {
-        return Err((codes.vm_state, format!("VM [{vm_id}] is {}: it cannot go {now} now", vm.state)));
+        return Err((Why::VmState, format!("VM [{vm_id}] is {}: it cannot go {now} now", vm.state)));
     }
     if imaging && now == VmState::Starting {
-        return Err((codes.vm_being_imaged, format!("VM [{vm_id}] is being imaged, retry later")));
+        return Err((Why::VmBeingImaged, format!("VM [{vm_id}] is being imaged, retry later")));
     }
     vm.go(now, then);
     Ok(json!({}))
 }
 
-pub(super) fn stop(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
-    power(shared, state, form, &[VmState::Running], VmState::Stopping, VmState::Stopped)
+fn stop(state: &mut State, form: &Form) -> Outcome {
+    power(state, form, &[VmState::Running], VmState::Stopping, VmState::Stopped)
 }
 
-pub(super) fn start(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
-    power(shared, state, form, &[VmState::Stopped], VmState::Starting, VmState::Running)
+fn start(state: &mut State, form: &Form) -> Outcome {
+    power(state, form, &[VmState::Stopped], VmState::Starting, VmState::Running)
 }
 
-pub(super) fn poweroff(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
+fn poweroff(state: &mut State, form: &Form) -> Outcome {
     let from = [VmState::Running, VmState::Starting, VmState::Stopping, VmState::Restarting];
-    power(shared, state, form, &from, VmState::Poweroffing, VmState::Stopped)
+    power(state, form, &from, VmState::Poweroffing, VmState::Stopped)
 }
 
-pub(super) fn restart(shared: &Shared, state: &mut State, form: &Form) -> Outcome {
-    power(shared, state, form, &[VmState::Running], VmState::Restarting, VmState::Running)
+fn restart(state: &mut State, form: &Form) -> Outcome {
+    power(state, form, &[VmState::Running], VmState::Restarting, VmState::Running)
 }
