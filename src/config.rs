@@ -2,7 +2,7 @@
 
 use crate::Platform;
 use crate::options::{CallOptions, CallOptionsBuilder};
-use crate::profile::Sources;
+use crate::profile::{Given, Sources};
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport};
 use crate::{Client, Credentials, Error};
@@ -87,7 +87,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.endpoint.as_deref().map(masked))
             .field("credentials", &self.credentials)
             .field("region", &self.region)
             .field("zone", &self.zone)
@@ -107,6 +107,10 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The largest shared file (`config.json`, `credential.json`) read, in bytes: 1 MiB. A
+    /// larger one is an [`Error::Config`] naming the file (the CLI's files are a few KiB).
+    pub const MAX_SHARED_FILE_SIZE: u64 = 1024 * 1024;
+
     /// An empty builder; [`Client::builder`] is the usual way in.
     pub fn new() -> Self {
         Self::default()
@@ -128,9 +132,12 @@ impl ClientBuilder {
     /// [`shared_config_file`](Self::shared_config_file) and
     /// [`shared_credential_file`](Self::shared_credential_file), else
     /// `UCLOUD_SHARED_CONFIG_FILE` and `UCLOUD_SHARED_CREDENTIAL_FILE`, else
-    /// `~/.ucloud/config.json` and `~/.ucloud/credential.json`. A missing default file is no
-    /// error; a missing named one, malformed JSON, or a named profile in neither file is. A
-    /// credential file other users can read draws a warning (`tracing`), as ssh would.
+    /// `~/.ucloud/config.json` and `~/.ucloud/credential.json`. Only regular files of at most
+    /// [`MAX_SHARED_FILE_SIZE`](Self::MAX_SHARED_FILE_SIZE) bytes are read. A missing default
+    /// file is no error; a missing named one, one that is not a regular file or is too large,
+    /// malformed JSON, or a named profile in neither file is. A broken default file is only a
+    /// warning (`tracing`) when the builder and the environment hold the endpoint, the key pair
+    /// and the region. A credential file other users can read draws a warning, as ssh would.
     ///
     /// A key pair comes whole from one place. A setting missing everywhere (endpoint, key pair,
     /// region) or bad is an [`Error::Config`] at `build`, naming every place it looked. (The
@@ -237,7 +244,9 @@ impl ClientBuilder {
     }
 
     /// Sends through the default transport over this `reqwest::Client` (its proxy, TLS and
-    /// pool settings are kept; the connect timeout of this builder then does not apply).
+    /// pool settings are kept; the connect timeout of this builder then does not apply). With
+    /// the `rustls-ring` feature, install a rustls provider before building it (see the
+    /// README's "Features").
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -246,8 +255,12 @@ impl ClientBuilder {
     /// Checks every setting (reading the environment and the shared files when asked to) and
     /// builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let settled = self.endpoint.is_some() && self.credentials.is_some() && self.region.is_some();
-        let outside = self.sources.read(settled)?;
+        let given = Given {
+            endpoint: self.endpoint.is_some(),
+            credentials: self.credentials.is_some(),
+            region: self.region.is_some(),
+        };
+        let outside = self.sources.read(given)?;
         if let (None, Some(half)) = (&self.credentials, &outside.half_pair) {
             return Err(Error::config("credentials", half.clone()));
         }
@@ -344,11 +357,7 @@ impl CallOptionsBuilder for ClientBuilder {
 /// Checks an endpoint URL; `field` names where it came from.
 fn parse_endpoint(text: &str, field: &str) -> Result<Url, Error> {
     let text = text.trim();
-    // A URL may carry a password; never echo that part.
-    let shown = match (text.find("://"), text.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &text[..scheme], &text[at..]),
-        _ => text.to_owned(),
-    };
+    let shown = masked(text);
     let url = Url::parse(text).map_err(|e| Error::config(field, format!("{shown:?} is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::config(field, format!("{shown:?} must be an http:// or https:// URL")));
@@ -360,6 +369,21 @@ fn parse_endpoint(text: &str, field: &str) -> Result<Url, Error> {
         return Err(Error::config(field, "must not carry a user name or password"));
     }
     Ok(url)
+}
+
+/// An endpoint as it may be shown: whatever comes before its last `@` (a user name and
+/// password, in whatever shape the text has) is `***`, except a leading `scheme:/` or `//`.
+fn masked(text: &str) -> String {
+    let Some(at) = text.rfind('@') else { return text.to_owned() };
+    let scheme = text.find(':').filter(|&colon| {
+        let name = &text[..colon];
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && text[colon + 1..].starts_with('/')
+    });
+    let kept = scheme.map_or(0, |colon| colon + 1);
+    let kept = kept + text[kept..at].len() - text[kept..at].trim_start_matches('/').len();
+    format!("{}***{}", &text[..kept], &text[at..])
 }
 
 fn user_agent(suffix: Option<&str>) -> Result<HeaderValue, Error> {

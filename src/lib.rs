@@ -29,8 +29,11 @@
 //! the RetCode table of the client's [`Platform`]. Attempts are retried per the
 //! [`RetryPolicy`], within the timeouts.
 //!
-//! Features: `rustls` (default) or `native-tls` pick the TLS backend; `testing` adds
-//! [`testing`]: an embedded fake UCloudStack and a mock transport.
+//! Features: `rustls` (default, with reqwest's own aws-lc-rs provider), `rustls-ring` (lighter
+//! to build, but every `reqwest::Client` of the program then needs a rustls provider installed
+//! before it is built: see the README's "Features") or `native-tls` pick the TLS backend;
+//! without any, only `http://` endpoints work. `testing` adds [`testing`]: an embedded fake
+//! UCloudStack and a mock transport.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

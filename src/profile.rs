@@ -55,6 +55,20 @@ struct CredentialProfile {
     private_key: Option<String>,
 }
 
+/// Which required settings the builder has itself.
+#[derive(Clone, Copy)]
+pub(crate) struct Given {
+    pub endpoint: bool,
+    pub credentials: bool,
+    pub region: bool,
+}
+
+impl Given {
+    fn all(self) -> bool {
+        self.endpoint && self.credentials && self.region
+    }
+}
+
 /// A value, and where it was found (for error messages).
 pub(crate) type Found = Option<(String, String)>;
 
@@ -95,9 +109,10 @@ impl Sources {
     }
 
     /// Reads every source, by precedence. Errors name the file, variable or profile at fault.
-    /// With `settled` (the builder has every required setting), files no one named are not
-    /// read: a broken default file cannot fail a client that needs nothing from it.
-    pub(crate) fn read(&self, settled: bool) -> Result<Outside, Error> {
+    /// A broken default file cannot fail a client that needs nothing from it: when the builder
+    /// has every required setting, files no one named are not read; when the builder and the
+    /// environment have them, a broken one is a warning.
+    pub(crate) fn read(&self, given: Given) -> Result<Outside, Error> {
         let mut out = Outside { consulted: self.uses_files(), ..Outside::default() };
         let pick = |field: &'static str, names: &[&str], out: &mut Outside| -> Found {
             let mut found = None;
@@ -151,10 +166,13 @@ impl Sources {
             out.timeout = pick("timeout", &[ucloud::TIMEOUT_SECOND], &mut out);
         }
         let named = self.profile.is_some() || self.config_file.is_some() || self.credential_file.is_some();
-        if !self.uses_files() || (settled && !named && out.half_pair.is_none()) {
+        if !self.uses_files() || (given.all() && !named && out.half_pair.is_none()) {
             return Ok(out);
         }
-        let files = self.files()?;
+        let needed = !(given.endpoint || out.endpoint.is_some())
+            || !(given.credentials || (out.public_key.is_some() && out.private_key.is_some()))
+            || !(given.region || out.region.is_some());
+        let files = self.files(needed)?;
         let Some(files) = files else { return Ok(out) };
         let from = |what: &str, file: &Path| format!("{what} of profile {:?} in {}", files.name, file.display());
         let config = files.config.as_ref();
@@ -190,8 +208,9 @@ impl Sources {
         Ok(out)
     }
 
-    /// The chosen profile of each shared file; `None` when no profile applies.
-    fn files(&self) -> Result<Option<Chosen>, Error> {
+    /// The chosen profile of each shared file; `None` when no profile applies. Unless
+    /// `needed`, a broken default file is a warning, and read as empty.
+    fn files(&self, needed: bool) -> Result<Option<Chosen>, Error> {
         // The home folder comes from the process even for a builder not made by from_env.
         let process = |name: &str| self.var(name).or_else(|| std::env::var(name).ok().filter(|v| !v.trim().is_empty()));
         let home = || process("HOME").or_else(|| process("USERPROFILE")).map(|h| Path::new(&h).join(".ucloud"));
@@ -207,13 +226,13 @@ impl Sources {
         let config_path = path(&self.config_file, ucloud::SHARED_CONFIG_FILE, "config.json");
         let credential_path = path(&self.credential_file, ucloud::SHARED_CREDENTIAL_FILE, "credential.json");
         let configs: Vec<ConfigProfile> = match &config_path {
-            Some((path, named)) => read_json(path, *named)?,
+            Some((path, named)) => read_json(path, *named, needed)?,
             None => Vec::new(),
         };
         let credentials: Vec<CredentialProfile> = match &credential_path {
             Some((path, named)) => {
                 warn_if_readable_by_others(path);
-                read_json(path, *named)?
+                read_json(path, *named, needed)?
             }
             None => Vec::new(),
         };
@@ -252,16 +271,50 @@ struct Chosen {
     credential_path: PathBuf,
 }
 
-/// A shared file's profiles; a missing file is none, unless it was named.
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path, named: bool) -> Result<Vec<T>, Error> {
-    let field = || path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+/// A shared file's profiles. A missing file is none, unless it was named; a broken default
+/// file the client does not need is none too, with a warning.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, named: bool, needed: bool) -> Result<Vec<T>, Error> {
+    let problem = match read_small(path) {
+        Ok(text) => match serde_json::from_str(&text) {
+            Ok(profiles) => return Ok(profiles),
+            Err(e) => format!("is not a JSON array of profiles as the ucloud CLI writes: {e}"),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(Vec::new()),
-        Err(e) => return Err(Error::config(field(), format!("cannot be read: {e}"))),
+        Err(e) => format!("cannot be read: {e}"),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Error::config(field(), format!("is not a JSON array of profiles as the ucloud CLI writes: {e}")))
+    if named || needed {
+        return Err(Error::config(path.display().to_string(), problem));
+    }
+    tracing::warn!(path = %path.display(), "the shared file {problem}; ignored, as nothing is needed from it");
+    Ok(Vec::new())
+}
+
+/// A regular file's text, up to [`ClientBuilder::MAX_SHARED_FILE_SIZE`] bytes: a device, a
+/// FIFO or a huge file is refused before it is read (or, swapped in meanwhile, cut short).
+///
+/// [`ClientBuilder::MAX_SHARED_FILE_SIZE`]: crate::ClientBuilder::MAX_SHARED_FILE_SIZE
+fn read_small(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let limit = crate::ClientBuilder::MAX_SHARED_FILE_SIZE;
+    let check = |meta: std::fs::Metadata| {
+        if !meta.is_file() {
+            return Err(Error::new(ErrorKind::InvalidInput, "it is not a regular file"));
+        }
+        if meta.len() > limit {
+            return Err(Error::new(ErrorKind::InvalidData, format!("it is larger than {limit} bytes")));
+        }
+        Ok(())
+    };
+    // Checked before opening: opening a FIFO would wait for a writer.
+    check(std::fs::metadata(path)?)?;
+    let file = std::fs::File::open(path)?;
+    check(file.metadata()?)?;
+    let mut text = String::new();
+    file.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(Error::new(ErrorKind::InvalidData, format!("it is larger than {limit} bytes")));
+    }
+    Ok(text)
 }
 
 /// Like ssh: a key file others can read is a key others may have. Warn, do not refuse.

@@ -153,7 +153,8 @@ pub enum TransportErrorKind {
     /// The response body is larger than the configured maximum.
     BodyTooLarge,
     /// The server's TLS certificate was refused (unknown issuer, expired, wrong name): a
-    /// retry meets the same certificate.
+    /// retry meets the same certificate. With `native-tls`, whose errors do not tell a
+    /// certificate from other refusals, any handshake the TLS library refused.
     Tls,
 }
 
@@ -250,7 +251,8 @@ impl ReqwestTransport {
     /// A transport with its own `reqwest::Client` and the given connect timeout.
     ///
     /// With the `rustls-ring` feature (and not `rustls`), this installs ring as rustls's
-    /// process-wide default crypto provider, unless the program installed one first.
+    /// process-wide default crypto provider, unless the program installed one first: every
+    /// `reqwest::Client` of the program needs one (see the README's "Features").
     pub fn new(connect_timeout: Duration) -> Result<Self, crate::Error> {
         #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
         {
@@ -283,7 +285,7 @@ impl ReqwestTransport {
 
 fn classify(e: reqwest::Error) -> TransportError {
     if e.is_connect() {
-        if is_certificate_error(&e) { TransportError::tls(e) } else { TransportError::connect(e) }
+        if certificate_refused(&e) { TransportError::tls(e) } else { TransportError::connect(e) }
     } else if e.is_timeout() {
         TransportError::timeout(e)
     } else {
@@ -291,18 +293,32 @@ fn classify(e: reqwest::Error) -> TransportError {
     }
 }
 
-/// Whether a connect failure was the server's certificate being refused. Neither TLS backend
-/// has a type reqwest exposes for it, so the source chain's text is read: rustls says
-/// "invalid peer certificate", OpenSSL "certificate verify failed".
-fn is_certificate_error(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(e);
-    while let Some(error) = next {
-        if error.to_string().to_ascii_lowercase().contains("certificate") {
+/// Whether a connect failure was the TLS library refusing the server, as the types in the
+/// source chain say (never their text: it quotes the URL). rustls: its `InvalidCertificate`.
+/// native-tls: a handshake it failed on its own, not on an I/O error.
+fn certificate_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    chain(e).any(|error| {
+        #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+        if matches!(error.downcast_ref::<rustls::Error>(), Some(rustls::Error::InvalidCertificate(_))) {
             return true;
         }
-        next = error.source();
-    }
-    false
+        #[cfg(feature = "native-tls")]
+        if error.is::<native_tls::Error>() && !chain(error).skip(1).any(|cause| cause.is::<std::io::Error>()) {
+            return true;
+        }
+        let _ = error;
+        false
+    })
+}
+
+/// `e` and its causes, including the error an `io::Error` wraps (its own `source` skips it).
+fn chain<'a>(e: &'a (dyn std::error::Error + 'static)) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |error| {
+        match error.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        }
+    })
 }
 
 /// The request body: reports [`Delivery::Sending`] the first time the connection asks for it,

@@ -1,8 +1,44 @@
 //! The official tooling's shared files: profiles, precedence, and every way they can be wrong.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 use ucloudstack::testing::FakeUCloudStack;
-use ucloudstack::{Client, Error};
+use ucloudstack::{Client, ClientBuilder, Credentials, Error};
+
+/// Tells a test started by [`run_alone`] that it is the one asked for.
+const ALONE: &str = "UCLOUDSTACK_TEST_ALONE";
+
+/// Runs the test `name` of this binary in a process of its own (process-wide state, such as
+/// the environment or rustls's provider, starts fresh there), with `vars` and none of this
+/// process's `UCLOUD*` variables. `None` if it was still running after `limit` (then killed).
+pub fn run_alone(name: &str, vars: &[(&str, &OsStr)], limit: Duration) -> Option<Output> {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", name, "--nocapture", "--test-threads=1"]);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("UCLOUD") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(vars.iter().copied()).env(ALONE, name).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+/// Whether this process was started by [`run_alone`] to run the test `name`.
+pub fn is_alone(name: &str) -> bool {
+    std::env::var(ALONE).is_ok_and(|v| v == name)
+}
 
 /// A folder of its own under the system's temporary folder, removed on drop.
 struct Dir(PathBuf);
@@ -156,4 +192,134 @@ fn a_credential_file_others_can_read_draws_a_warning() {
     let logs = capture.text();
     assert!(logs.contains("WARN") && logs.contains("chmod 600") && logs.contains("644"), "{logs}");
     assert!(!logs.contains("\"y\""), "the key itself is never logged");
+}
+
+/// A password in the endpoint is never shown, whatever the shape of the text around it.
+#[test]
+fn a_password_in_the_endpoint_is_never_shown() {
+    for endpoint in [
+        "http://admin:hunter2@192.0.2.10/api",
+        "ftp://admin:hunter2@192.0.2.10/api",
+        "admin:hunter2@192.0.2.10/api",
+        "//admin:hunter2@192.0.2.10",
+        "http:/admin:hunter2@192.0.2.10",
+        "http:admin:hunter2@192.0.2.10",
+        "not a url admin:hunter2 @ x@y",
+        " https://admin:hunter2@[::1/api ",
+    ] {
+        let builder = Client::builder().endpoint(endpoint).credentials(Credentials::new("p", "s")).region("cn");
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("admin"), "{debug}");
+        assert!(debug.contains("***@"), "the rest is still shown: {debug}");
+        let shown = builder.build().unwrap_err();
+        assert!(matches!(&shown, Error::Config { field, .. } if field == "endpoint"), "{shown:?}");
+        let shown = shown.to_string();
+        assert!(!shown.contains("hunter2") && !shown.contains("admin"), "{shown}");
+    }
+    let debug = format!("{:?}", Client::builder().endpoint("http://192.0.2.10/api"));
+    assert!(debug.contains("\"http://192.0.2.10/api\""), "nothing to hide is shown as is: {debug}");
+}
+
+/// Run alone by the tests below, with the HOME and variables they set: prints what
+/// `Client::from_env()` made of them and what it logged.
+#[test]
+fn from_env_alone() {
+    if !is_alone("config::from_env_alone") {
+        return;
+    }
+    let (capture, _guard) = crate::support::capture_logs(tracing::Level::WARN);
+    match Client::from_env() {
+        Ok(_) => println!("OUTCOME ok"),
+        Err(e) => println!("OUTCOME {e}"),
+    }
+    println!("LOGS {}", capture.text().replace('\n', " "));
+}
+
+/// `Client::from_env()` in a process of its own, with HOME at `home` and these variables:
+/// the OUTCOME and LOGS lines it printed, and how long it took.
+fn from_env_with_home(home: &Dir, vars: &[(&str, &str)]) -> (String, String, Duration) {
+    let mut all: Vec<(&str, &OsStr)> = vars.iter().map(|(k, v)| (*k, OsStr::new(*v))).collect();
+    all.push(("HOME", home.0.as_os_str()));
+    let started = Instant::now();
+    let output = run_alone("config::from_env_alone", &all, Duration::from_secs(20)).expect("from_env returned");
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let line = |tag: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.split_once(tag).map(|(_, rest)| rest))
+            .unwrap_or_else(|| panic!("no {tag}in {stdout}"))
+            .to_owned()
+    };
+    (line("OUTCOME "), line("LOGS "), took)
+}
+
+/// `~/.ucloud` as the CLI lays it out, under a HOME of its own.
+fn home(name: &str) -> (Dir, PathBuf) {
+    let home = Dir::new(name);
+    let ucloud = home.0.join(".ucloud");
+    std::fs::create_dir_all(&ucloud).unwrap();
+    (home, ucloud)
+}
+
+#[cfg(unix)]
+#[test]
+fn shared_files_that_are_not_regular_files_are_refused_at_once() {
+    let (home_dir, ucloud) = home("devzero");
+    std::os::unix::fs::symlink("/dev/zero", ucloud.join("config.json")).unwrap();
+    let (outcome, _, took) = from_env_with_home(&home_dir, &[]);
+    let path = ucloud.join("config.json").display().to_string();
+    assert!(outcome.contains(&path) && outcome.contains("not a regular file"), "{outcome}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
+    let (home_dir, ucloud) = home("fifo");
+    let fifo = ucloud.join("credential.json");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (outcome, _, took) = from_env_with_home(&home_dir, &[]);
+    assert!(outcome.contains(&fifo.display().to_string()) && outcome.contains("not a regular file"), "{outcome}");
+    assert!(took < Duration::from_secs(10), "a FIFO with no writer is never opened: {took:?}");
+}
+
+#[test]
+fn a_shared_file_over_the_limit_is_refused() {
+    let limit = ClientBuilder::MAX_SHARED_FILE_SIZE;
+    assert_eq!(limit, 1024 * 1024);
+    let dir = Dir::new("big");
+    // Valid JSON, 2 MiB of it: the size alone is at fault.
+    let big = format!("[{}]", " ".repeat(2 * 1024 * 1024));
+    let config = dir.file("config.json", &big, 0o600);
+    let (field, message) = config_error(Client::builder().shared_config_file(&config).profile("p").build());
+    assert_eq!(field, config.display().to_string());
+    assert!(message.contains("larger than") && message.contains(&limit.to_string()), "{message}");
+
+    let (home_dir, ucloud) = home("bighome");
+    std::fs::write(ucloud.join("credential.json"), &big).unwrap();
+    let (outcome, _, _) = from_env_with_home(&home_dir, &[]);
+    assert!(outcome.contains("credential.json") && outcome.contains("larger than"), "{outcome}");
+}
+
+/// With the endpoint, the key pair and the region all in the environment, the default files
+/// are not needed: a broken one is a warning, not a failure.
+#[test]
+fn a_broken_default_file_is_a_warning_when_the_environment_has_everything() {
+    let (home_dir, ucloud) = home("brokenhome");
+    std::fs::write(ucloud.join("config.json"), "{ not json").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/dev/zero", ucloud.join("credential.json")).unwrap();
+    let everything = [
+        ("UCLOUDSTACK_ENDPOINT", "http://192.0.2.10/api"),
+        ("UCLOUDSTACK_PUBLIC_KEY", "p"),
+        ("UCLOUDSTACK_PRIVATE_KEY", "s"),
+        ("UCLOUDSTACK_REGION", "cn"),
+    ];
+    let (outcome, logs, _) = from_env_with_home(&home_dir, &everything);
+    assert_eq!(outcome, "ok", "{logs}");
+    assert!(logs.contains("WARN") && logs.contains(&ucloud.join("config.json").display().to_string()), "{logs}");
+    #[cfg(unix)]
+    assert!(logs.contains("credential.json") && logs.contains("not a regular file"), "{logs}");
+
+    // Without the region, the files might have held it: the broken file is an error.
+    let (outcome, _, _) = from_env_with_home(&home_dir, &everything[..3]);
+    assert!(outcome.contains("config.json") && outcome.contains("JSON"), "{outcome}");
 }
