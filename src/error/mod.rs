@@ -198,7 +198,7 @@ pub enum Error {
     },
 
     /// [`Client::capture_image`](crate::Client::capture_image) failed: at which step, and in
-    /// what state it left the VM and the image (see [`CaptureError`]).
+    /// what state it left the VM and the image (see [`CaptureError`](crate::CaptureError)).
     #[error(transparent)]
     Capture(Box<crate::image::CaptureError>),
 
@@ -325,7 +325,7 @@ impl Error {
     /// never opened and errors raised before sending cannot have reached the server.
     ///
     /// Also true for an [`Error::AmbiguousRecovery`] and for a capture whose create's outcome
-    /// is unknown ([`CaptureError::outcome_unknown`]): look for the image before trying again.
+    /// is unknown ([`CaptureError::outcome_unknown`](crate::CaptureError::outcome_unknown)): look for the image before trying again.
     pub fn outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { maybe_sent, kind, .. } => *maybe_sent && *kind != crate::TransportErrorKind::Tls,

@@ -62,7 +62,7 @@ impl Client {
     ///
     /// Throttling alone never fails an id while time allows. Time runs out when the
     /// [`total_timeout`](CallOptionsBuilder::total_timeout) does (none by default), or when the
-    /// platform has refused everything for [`throttle_patience`](Self::throttle_patience)
+    /// platform has refused everything for [`throttle_patience`](DeleteCustomImagesBuilder::throttle_patience)
     /// (10 min by default) with no other answer in between. Then an id that was only ever
     /// refused, or never sent because throttling held the bulk back, fails with
     /// [`Error::Throttled`] (`is_throttled()`: nothing was done); an id whose request was in

@@ -18,7 +18,7 @@ pub use capture::{
 };
 pub use create_custom_image::*;
 pub use delete_custom_image::*;
-pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DeleteCustomImagesBuilder};
+pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DEFAULT_THROTTLE_PATIENCE, DeleteCustomImagesBuilder};
 pub use describe_image::*;
 pub use model::{ImageInfo, ImageStatus, ImageType, OsType};
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};
