@@ -149,7 +149,9 @@ async fn main() {
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
         match e.downcast_ref::<Error>() {
-            Some(Error::Api { action, ret_code, message, request_id, .. }) => {
+            Some(Error::Api {
+                meta: ucloudstack::ErrorMetadata { action, request_id, .. }, ret_code, message, ..
+            }) => {
                 eprintln!("error: {action} failed with RetCode {ret_code}: {message}");
                 if let Some(id) = request_id {
                     eprintln!("       request id {id}");

@@ -135,14 +135,7 @@ mod tests {
     use super::*;
 
     fn http() -> Error {
-        Error::Http {
-            action: "A".into(),
-            status: 503,
-            body: String::new(),
-            request_id: None,
-            retry_after: None,
-            attempts: 1,
-        }
+        Error::Http { meta: crate::ErrorMetadata::new("A"), status: 503, body: String::new(), retry_after: None }
     }
 
     #[test]
@@ -151,7 +144,8 @@ mod tests {
         assert_eq!(bucket.acquire(&http()), Some(5));
         assert_eq!(bucket.acquire(&http()), Some(5));
         assert_eq!(bucket.acquire(&http()), None, "2 tokens left");
-        let timeout = Error::Timeout { action: "A".into(), what: "attempt", limit: Default::default(), attempts: 1 };
+        let timeout =
+            Error::Timeout { meta: crate::ErrorMetadata::new("A"), what: "attempt", limit: Default::default() };
         bucket.success(Some(10));
         assert_eq!(bucket.available(), 12, "never above the capacity");
         assert_eq!(bucket.acquire(&timeout), Some(10));

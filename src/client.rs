@@ -380,7 +380,11 @@ impl Client {
             None => attempts.await,
             Some(limit) => tokio::time::timeout(limit, attempts).await.unwrap_or_else(|_| {
                 let attempts = made.load(Ordering::Relaxed);
-                Err(Error::Timeout { action: action.to_owned(), what: "total", limit, attempts })
+                Err(Error::Timeout {
+                    meta: crate::ErrorMetadata { action: action.to_owned(), attempts, request_id: None },
+                    what: "total",
+                    limit,
+                })
             }),
         };
         (result, unknown_before.load(Ordering::Relaxed))
@@ -427,21 +431,21 @@ impl Client {
             // seen this attempt.
             Err(_) if delivery.abandon() => {
                 return Err(Error::Transport {
-                    action: action.to_owned(),
+                    meta: crate::ErrorMetadata::new(action),
                     maybe_sent: false,
                     kind: TransportErrorKind::Connect,
                     source: format!("no connection within the attempt timeout of {limit:?}").into(),
-                    attempts: 1,
                 });
             }
-            Err(_) => return Err(Error::Timeout { action: action.to_owned(), what: "attempt", limit, attempts: 1 }),
+            Err(_) => {
+                return Err(Error::Timeout { meta: crate::ErrorMetadata::new(action), what: "attempt", limit });
+            }
             Ok(Err(e)) => {
                 return Err(Error::Transport {
-                    action: action.to_owned(),
+                    meta: crate::ErrorMetadata::new(action),
                     maybe_sent: e.maybe_sent(),
                     kind: e.kind(),
                     source: e.into_source(),
-                    attempts: 1,
                 });
             }
             Ok(Ok(response)) => response,

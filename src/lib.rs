@@ -82,7 +82,7 @@ pub use budget::RetryBudget;
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
-pub use error::{Error, WaitFailure};
+pub use error::{Error, ErrorMetadata, WaitFailure};
 pub use image::{CaptureError, CaptureStage};
 pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;

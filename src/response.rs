@@ -59,12 +59,10 @@ fn retry_after(response: &HttpResponse) -> Option<Duration> {
 fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a str, Error> {
     if !(200..300).contains(&response.status) {
         return Err(Error::Http {
-            action: action.to_owned(),
+            meta: crate::ErrorMetadata { action: action.to_owned(), attempts: 1, request_id: request_id(response) },
             status: response.status,
             body: excerpt(&response.body),
-            request_id: request_id(response),
             retry_after: retry_after(response),
-            attempts: 1,
         });
     }
     if response.body.starts_with(b"\xEF\xBB\xBF") {
@@ -89,12 +87,10 @@ fn body<'a>(action: &str, response: &'a HttpResponse) -> Result<&'a str, Error> 
 
 pub(crate) fn decode_error(action: &str, response: &HttpResponse, reason: String, malformed: bool) -> Error {
     Error::Decode {
-        action: action.to_owned(),
+        meta: crate::ErrorMetadata { action: action.to_owned(), attempts: 1, request_id: request_id(response) },
         reason,
         malformed,
         body: excerpt(&response.body),
-        request_id: request_id(response),
-        attempts: 1,
     }
 }
 
@@ -108,11 +104,9 @@ pub(crate) fn json_error(action: &str, response: &HttpResponse, error: &serde_js
 /// which platform it talks to.
 fn api_error(action: &str, response: &HttpResponse, ret_code: i64, message: &str) -> Error {
     Error::Api {
-        action: action.to_owned(),
+        meta: crate::ErrorMetadata { action: action.to_owned(), attempts: 1, request_id: request_id(response) },
         ret_code,
         message: excerpt_of(message.as_bytes(), BODY_EXCERPT),
-        request_id: request_id(response),
-        attempts: 1,
         platform: crate::Platform::default(),
     }
 }
@@ -254,7 +248,7 @@ mod tests {
         let mut resp = response(503, r#"{"RetCode":0,"Count":1}"#);
         resp.headers.insert(http::header::RETRY_AFTER, "2".parse().unwrap());
         match decode::<Thing>("X", &resp).unwrap_err() {
-            Error::Http { status, retry_after, request_id, .. } => {
+            Error::Http { meta: crate::ErrorMetadata { request_id, .. }, status, retry_after, .. } => {
                 assert_eq!(status, 503);
                 assert_eq!(retry_after, Some(Duration::from_secs(2)));
                 assert_eq!(request_id.as_deref(), Some("req-1"));

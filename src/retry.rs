@@ -118,18 +118,16 @@ mod tests {
 
     fn http(status: u16, retry_after: Option<u64>) -> Error {
         Error::Http {
-            action: "A".into(),
+            meta: crate::ErrorMetadata::new("A"),
             status,
             body: String::new(),
-            request_id: None,
             retry_after: retry_after.map(Duration::from_secs),
-            attempts: 1,
         }
     }
 
     fn transport(maybe_sent: bool) -> Error {
         let kind = if maybe_sent { crate::TransportErrorKind::Io } else { crate::TransportErrorKind::Connect };
-        Error::Transport { action: "A".into(), maybe_sent, kind, source: "reset".into(), attempts: 1 }
+        Error::Transport { meta: crate::ErrorMetadata::new("A"), maybe_sent, kind, source: "reset".into() }
     }
 
     #[test]
@@ -144,15 +142,13 @@ mod tests {
         assert!(!p.should_retry(&http(400, None), 1, true));
         assert!(!RetryPolicy::disabled().should_retry(&transport(false), 1, true));
         let timeout =
-            Error::Timeout { action: "A".into(), what: "attempt", limit: Duration::from_secs(1), attempts: 1 };
+            Error::Timeout { meta: crate::ErrorMetadata::new("A"), what: "attempt", limit: Duration::from_secs(1) };
         assert!(p.should_retry(&timeout, 1, true) && !p.should_retry(&timeout, 1, false));
         let decode = |malformed| Error::Decode {
-            action: "A".into(),
+            meta: crate::ErrorMetadata::new("A"),
             reason: String::new(),
             malformed,
             body: String::new(),
-            request_id: None,
-            attempts: 1,
         };
         assert!(p.should_retry(&decode(true), 1, true) && !p.should_retry(&decode(true), 1, false));
         assert!(!p.should_retry(&decode(false), 1, true), "JSON of the wrong shape is not retried");

@@ -39,48 +39,39 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a `RetCode` other than 0.
-    #[error("{action} failed{}: RetCode {ret_code}{}: {message}{}", Attempts(*.attempts), Meaning(*.platform, *.ret_code), RequestSuffix(.request_id))]
+    #[error("{} failed{}: RetCode {ret_code}{}: {message}{}", .meta.action, Attempts(.meta.attempts), Meaning(*.platform, *.ret_code), RequestSuffix(&.meta.request_id))]
     #[non_exhaustive]
     Api {
-        /// The action that was called, e.g. `DescribeImage`.
-        action: String,
+        /// The action, the attempts and the request id.
+        meta: ErrorMetadata,
         /// The `RetCode` of the response (see [`ret_code`](crate::ret_code) for the known ones).
         ret_code: i64,
         /// The `Message` of the response (empty when the server sent none; at most 512 bytes).
         message: String,
-        /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one (at most 128
-        /// bytes).
-        request_id: Option<String>,
-        /// How many attempts the call made in all.
-        attempts: u32,
         /// The platform generation whose RetCode table classifies `ret_code`.
         platform: Platform,
     },
 
     /// The server answered with an HTTP status outside 2xx.
-    #[error("{action} failed{}: HTTP {status}{}{}", Attempts(*.attempts), BodySuffix(.body), RequestSuffix(.request_id))]
+    #[error("{} failed{}: HTTP {status}{}{}", .meta.action, Attempts(.meta.attempts), BodySuffix(.body), RequestSuffix(&.meta.request_id))]
     #[non_exhaustive]
     Http {
-        /// The action that was called.
-        action: String,
+        /// The action, the attempts and the request id.
+        meta: ErrorMetadata,
         /// The HTTP status code.
         status: u16,
         /// The start of the response body (at most 512 bytes, lossily decoded), for diagnosis.
         body: String,
-        /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one.
-        request_id: Option<String>,
         /// Seconds the server asked us to wait (`Retry-After`), when it said so.
         retry_after: Option<Duration>,
-        /// How many attempts the call made in all.
-        attempts: u32,
     },
 
     /// The request could not be sent or the response could not be read (connect, TLS, I/O).
-    #[error("{action} failed{}: transport error: {}", Attempts(*.attempts), Chain(&**.source))]
+    #[error("{} failed{}: transport error: {}", .meta.action, Attempts(.meta.attempts), Chain(&**.source))]
     #[non_exhaustive]
     Transport {
-        /// The action that was called.
-        action: String,
+        /// The action and the attempts (no request id: no answer was read).
+        meta: ErrorMetadata,
         /// Whether the request may have reached the server. `false` only when the connection
         /// was never opened (or the request never started on it), so the server cannot have
         /// acted on it.
@@ -90,34 +81,30 @@ pub enum Error {
         /// What the transport reported.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
-        /// How many attempts the call made in all.
-        attempts: u32,
     },
 
     /// No complete answer arrived within a time limit, after the request may have reached the
     /// server.
-    #[error("{action} failed{}: no answer within {limit:?} ({what} timeout)", Attempts(*.attempts))]
+    #[error("{} failed{}: no answer within {limit:?} ({what} timeout)", .meta.action, Attempts(.meta.attempts))]
     #[non_exhaustive]
     Timeout {
-        /// The action that was called.
-        action: String,
+        /// The action and the attempts (no request id: no answer was read).
+        meta: ErrorMetadata,
         /// Which limit ran out: `"attempt"` (one attempt) or `"total"` (the whole call). A
         /// connection that cannot be opened in time is a [`Error::Transport`] with
         /// `maybe_sent: false` instead.
         what: &'static str,
         /// The limit that ran out.
         limit: Duration,
-        /// How many attempts the call made in all.
-        attempts: u32,
     },
 
     /// The response could not be decoded: empty, cut off, not JSON, no `RetCode`, or a field of
     /// the wrong type.
-    #[error("{action} failed{}: cannot decode the response: {reason}; body starts: {body:?}{}", Attempts(*.attempts), RequestSuffix(.request_id))]
+    #[error("{} failed{}: cannot decode the response: {reason}; body starts: {body:?}{}", .meta.action, Attempts(.meta.attempts), RequestSuffix(&.meta.request_id))]
     #[non_exhaustive]
     Decode {
-        /// The action that was called.
-        action: String,
+        /// The action, the attempts and the request id.
+        meta: ErrorMetadata,
         /// What the decoder found wrong (from serde_json, with line and column).
         reason: String,
         /// Whether the body is broken in a way that may not recur (empty, cut off, an HTML
@@ -126,10 +113,6 @@ pub enum Error {
         malformed: bool,
         /// The start of the response body (at most 512 bytes, lossily decoded).
         body: String,
-        /// The `X-UCLOUD-REQUEST-UUID` response header, when the server sent one.
-        request_id: Option<String>,
-        /// How many attempts the call made in all.
-        attempts: u32,
     },
 
     /// A request broke a rule of the API; nothing was sent.
@@ -219,6 +202,27 @@ pub enum Error {
     },
 }
 
+/// What every error of a call that was sent carries, gathered once (as smithy's
+/// `ErrorMetadata`): which action, how many attempts, and the server's request id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorMetadata {
+    /// The action that was called, e.g. `DescribeImage`.
+    pub action: String,
+    /// How many attempts the call made in all.
+    pub attempts: u32,
+    /// The `X-UCLOUD-REQUEST-UUID` response header, when the server answered with one (at
+    /// most 128 bytes).
+    pub request_id: Option<String>,
+}
+
+impl ErrorMetadata {
+    /// The metadata of a call's first attempt.
+    pub(crate) fn new(action: impl Into<String>) -> Self {
+        ErrorMetadata { action: action.into(), attempts: 1, request_id: None }
+    }
+}
+
 /// Why a waiter gave up (see [`Error::Waiter`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -288,14 +292,22 @@ impl Error {
         }
     }
 
-    /// The server's request id (`X-UCLOUD-REQUEST-UUID`), when the server answered with one.
-    pub fn request_id(&self) -> Option<&str> {
+    /// The action, attempts and request id of an error of a call that was sent: `None` for
+    /// errors raised before sending and for the workflows' own errors.
+    pub fn metadata(&self) -> Option<&ErrorMetadata> {
         match self {
-            Error::Api { request_id, .. } | Error::Http { request_id, .. } | Error::Decode { request_id, .. } => {
-                request_id.as_deref()
-            }
+            Error::Api { meta, .. }
+            | Error::Http { meta, .. }
+            | Error::Transport { meta, .. }
+            | Error::Timeout { meta, .. }
+            | Error::Decode { meta, .. } => Some(meta),
             _ => None,
         }
+    }
+
+    /// The server's request id (`X-UCLOUD-REQUEST-UUID`), when the server answered with one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.metadata()?.request_id.as_deref()
     }
 
     /// Whether the same call may succeed if made again: throttled and busy RetCodes (per the
@@ -342,26 +354,21 @@ impl Error {
     /// request, configuration), else at least 1.
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::Api { attempts, .. }
-            | Error::Http { attempts, .. }
-            | Error::Transport { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::Decode { attempts, .. } => *attempts,
             Error::AmbiguousRecovery { source, .. } => source.attempts(),
             Error::Throttled { attempts, .. } => *attempts,
-            _ => 0,
+            _ => self.metadata().map_or(0, |meta| meta.attempts),
         }
     }
 
     /// Records the number of attempts the call made, on the kinds that carry it.
     pub(crate) fn with_attempts(mut self, n: u32) -> Self {
-        if let Error::Api { attempts, .. }
-        | Error::Http { attempts, .. }
-        | Error::Transport { attempts, .. }
-        | Error::Timeout { attempts, .. }
-        | Error::Decode { attempts, .. } = &mut self
+        if let Error::Api { meta, .. }
+        | Error::Http { meta, .. }
+        | Error::Transport { meta, .. }
+        | Error::Timeout { meta, .. }
+        | Error::Decode { meta, .. } = &mut self
         {
-            *attempts = n;
+            meta.attempts = n;
         }
         self
     }
@@ -384,11 +391,12 @@ impl Error {
             }
         };
         match &mut self {
-            Error::Api { message, request_id, .. } => {
+            Error::Api { meta: ErrorMetadata { request_id, .. }, message, .. } => {
                 scrub(message);
                 request_id.iter_mut().for_each(scrub);
             }
-            Error::Http { body, request_id, .. } | Error::Decode { body, request_id, .. } => {
+            Error::Http { meta: ErrorMetadata { request_id, .. }, body, .. }
+            | Error::Decode { meta: ErrorMetadata { request_id, .. }, body, .. } => {
                 scrub(body);
                 request_id.iter_mut().for_each(scrub);
             }
@@ -409,7 +417,7 @@ impl Error {
 /// An [`Error::Api`] of action `A` with this code, for unit tests.
 #[cfg(test)]
 pub(crate) fn api(code: i64, platform: Platform) -> Error {
-    Error::Api { action: "A".into(), ret_code: code, message: String::new(), request_id: None, attempts: 1, platform }
+    Error::Api { meta: ErrorMetadata::new("A"), ret_code: code, message: String::new(), platform }
 }
 
 #[cfg(test)]
@@ -419,11 +427,9 @@ mod tests {
     #[test]
     fn api_error_reads_on_its_own() {
         let e = Error::Api {
-            action: "CreateCustomImage".into(),
+            meta: ErrorMetadata { action: "CreateCustomImage".into(), attempts: 1, request_id: Some("6b1e".into()) },
             ret_code: 1014,
             message: "云主机未关机".into(),
-            request_id: Some("6b1e".into()),
-            attempts: 1,
             platform: Platform::V2,
         };
         assert_eq!(
@@ -453,14 +459,8 @@ mod tests {
 
     #[test]
     fn http_classes_are_retryable() {
-        let http = |status| Error::Http {
-            action: "A".into(),
-            status,
-            body: String::new(),
-            request_id: None,
-            retry_after: None,
-            attempts: 1,
-        };
+        let http =
+            |status| Error::Http { meta: ErrorMetadata::new("A"), status, body: String::new(), retry_after: None };
         assert!(http(503).is_retryable());
         assert!(http(429).is_retryable());
         assert!(!http(404).is_retryable());
@@ -486,19 +486,17 @@ mod tests {
         }
         let root = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
         let e = Error::Transport {
-            action: "A".into(),
+            meta: ErrorMetadata::new("A"),
             maybe_sent: false,
             kind: crate::TransportErrorKind::Connect,
             source: Box::new(Outer(root)),
-            attempts: 1,
         };
         assert_eq!(e.to_string(), "A failed: transport error: error sending request: connection refused");
         let long = Error::Transport {
-            action: "A".into(),
+            meta: ErrorMetadata::new("A"),
             maybe_sent: true,
             kind: crate::TransportErrorKind::Io,
             source: "x".repeat(10_000).into(),
-            attempts: 1,
         };
         assert!(long.to_string().len() < 400, "{}", long.to_string().len());
     }
@@ -524,11 +522,9 @@ mod tests {
     #[test]
     fn redaction_replaces_every_copy() {
         let e = Error::Api {
-            action: "A".into(),
+            meta: ErrorMetadata { action: "A".into(), attempts: 1, request_id: Some("abc123".into()) },
             ret_code: 4,
             message: "bad Signature=abc123 and abc123".into(),
-            request_id: Some("abc123".into()),
-            attempts: 1,
             platform: Platform::V2,
         }
         .redact(&["abc123", ""]);

@@ -260,8 +260,11 @@ impl DeleteCustomImagesBuilder {
                     for i in 0..total {
                         if results[i].is_none() {
                             let error = if ids[i].in_flight {
-                                let attempts = ids[i].refusals + 1;
-                                Error::Timeout { action: ACTION.to_owned(), what: "total", limit, attempts }
+                                let meta = crate::ErrorMetadata {
+                                    attempts: ids[i].refusals + 1,
+                                    ..crate::ErrorMetadata::new(ACTION)
+                                };
+                                Error::Timeout { meta, what: "total", limit }
                             } else {
                                 held_back(&mut ids[i], stop)
                             };

@@ -84,7 +84,7 @@ async fn ret_code_is_an_api_error_with_the_request_id() {
         .await;
     let err = client_for(&server).describe_image().send().await.unwrap_err();
     match &err {
-        Error::Api { action, ret_code, message, request_id, .. } => {
+        Error::Api { meta: ucloudstack::ErrorMetadata { action, request_id, .. }, ret_code, message, .. } => {
             assert_eq!(action, "DescribeImage");
             assert_eq!(*ret_code, 171);
             assert_eq!(message, "签名错误");
@@ -145,7 +145,7 @@ async fn broken_bodies_are_decode_errors_with_an_excerpt() {
     for (body, expect) in cases {
         let err = describe_error(200, body).await;
         match &err {
-            Error::Decode { action, reason, body: excerpt, .. } => {
+            Error::Decode { meta: ucloudstack::ErrorMetadata { action, .. }, reason, body: excerpt, .. } => {
                 assert_eq!(action, "DescribeImage");
                 assert!(excerpt.contains(expect) || reason.contains(expect), "{body:?}: {err}");
             }
@@ -187,7 +187,7 @@ async fn transport_failure_is_a_transport_error() {
         .build()
         .unwrap();
     match client.describe_image().send().await.unwrap_err() {
-        Error::Transport { action, maybe_sent, .. } => {
+        Error::Transport { meta: ucloudstack::ErrorMetadata { action, .. }, maybe_sent, .. } => {
             assert_eq!(action, "DescribeImage");
             assert!(!maybe_sent, "a refused connection cannot have reached the server");
         }
