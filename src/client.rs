@@ -60,6 +60,7 @@ impl fmt::Debug for Client {
         let inner = &*self.inner;
         f.debug_struct("Client")
             .field("endpoint", &inner.config.endpoint.as_str())
+            .field("download_endpoint", &inner.config.download_endpoint.as_str())
             .field("region", &inner.config.region)
             .field("zone", &inner.config.zone)
             .field("platform", &inner.config.platform)
@@ -95,6 +96,12 @@ impl Client {
     /// The default `Region`, if the client has one.
     pub fn region(&self) -> Option<&str> {
         self.inner.config.region.as_deref()
+    }
+
+    /// The address image files are downloaded from (see
+    /// [`ClientBuilder::download_endpoint`]).
+    pub fn download_endpoint(&self) -> &url::Url {
+        &self.inner.config.download_endpoint
     }
 
     /// The platform generation whose RetCode table classifies errors.

@@ -37,6 +37,8 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) endpoint: Url,
+    /// Where image files are downloaded from (see [`ClientBuilder::download_endpoint`]).
+    pub(crate) download_endpoint: Url,
     pub(crate) region: Option<String>,
     pub(crate) zone: Option<String>,
     pub(crate) user_agent: HeaderValue,
@@ -70,6 +72,7 @@ pub(crate) struct Config {
 #[must_use]
 pub struct ClientBuilder {
     endpoint: Option<String>,
+    download_endpoint: Option<String>,
     credentials: Option<Credentials>,
     region: Option<String>,
     zone: Option<String>,
@@ -88,6 +91,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("endpoint", &self.endpoint.as_deref().map(masked))
+            .field("download_endpoint", &self.download_endpoint.as_deref().map(masked))
             .field("credentials", &self.credentials)
             .field("region", &self.region)
             .field("zone", &self.zone)
@@ -179,6 +183,18 @@ impl ClientBuilder {
     /// The UCloudStack API URL, used as is, e.g. `https://console.example.com/api` (required).
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The address image files are downloaded from: GetImageDownloadURL answers only the query
+    /// (`DownloadQuery`), which goes after this address's `?` (see
+    /// [`Client::image_download_url`]). The platform does not say where its download service
+    /// is; by default it is the endpoint's scheme and host with the path `/s3/download`, as the
+    /// platform's own reference shows (`http://<console host>/s3/download?...`). Set it when
+    /// your platform serves downloads elsewhere (the Java SDK's comment shows
+    /// `http://<s3 host>/download`).
+    pub fn download_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.download_endpoint = Some(url.into());
         self
     }
 
@@ -276,6 +292,10 @@ impl ClientBuilder {
                 return Err(Error::config("endpoint", how));
             }
         };
+        let download_endpoint = match &self.download_endpoint {
+            Some(text) => parse_endpoint(text, "download_endpoint")?,
+            None => default_download_endpoint(&endpoint),
+        };
         let credentials = match (self.credentials, &outside.public_key, &outside.private_key) {
             (Some(credentials), _, _) => credentials,
             (None, Some((public, _)), Some((private, _))) => Credentials::new(public, private),
@@ -333,6 +353,7 @@ impl ClientBuilder {
         };
         let config = Config {
             endpoint,
+            download_endpoint,
             region,
             zone,
             user_agent,
@@ -369,6 +390,15 @@ fn parse_endpoint(text: &str, field: &str) -> Result<Url, Error> {
         return Err(Error::config(field, "must not carry a user name or password"));
     }
     Ok(url)
+}
+
+/// The endpoint's scheme, host and port with the path `/s3/download`.
+fn default_download_endpoint(endpoint: &Url) -> Url {
+    let mut url = endpoint.clone();
+    url.set_path("/s3/download");
+    url.set_query(None);
+    url.set_fragment(None);
+    url
 }
 
 /// An endpoint as it may be shown: whatever comes before its last `@` (a user name and

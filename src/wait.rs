@@ -95,6 +95,9 @@ pub struct WaitProgress<'a> {
     pub elapsed: Duration,
     /// Polls made so far, this one included.
     pub polls: u32,
+    /// How far the resource says it has come, 0 to 100, when it says so (an image being
+    /// imported or made: `PreparePrecent`).
+    pub percent: Option<u8>,
 }
 
 /// A kind of resource a [`Waiter`] can watch: how to look one up by id, and what its status is.
@@ -113,6 +116,12 @@ pub trait Watched: Send + 'static {
 
     /// The resource's status, as shown in progress and errors.
     fn status(resource: &Self::Resource) -> String;
+
+    /// How far the resource says it has come, 0 to 100, if it says so.
+    fn percent(resource: &Self::Resource) -> Option<u8> {
+        let _ = resource;
+        None
+    }
 }
 
 /// The state a [`Waiter`] waits for: which resource it watches, and how it judges a poll.
@@ -180,9 +189,9 @@ impl<T: WaitTarget> Waiter<T> {
         self
     }
 
-    fn report(&self, status: &str, started: Instant, polls: u32) {
+    fn report(&self, status: &str, percent: Option<u8>, started: Instant, polls: u32) {
         if let Some(report) = &self.on_poll {
-            report(&WaitProgress { id: &self.id, status, elapsed: started.elapsed(), polls });
+            report(&WaitProgress { id: &self.id, status, elapsed: started.elapsed(), polls, percent });
         }
     }
 
@@ -213,7 +222,7 @@ impl<T: WaitTarget> Waiter<T> {
                     // A status comes from the server: bounded before it is logged or shown.
                     let status = crate::response::excerpt_of(status.as_bytes(), crate::open_enum::SHOWN);
                     tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %status, "waiter poll");
-                    self.report(&status, started, polls);
+                    self.report(&status, resource.as_ref().and_then(T::Watched::percent), started, polls);
                     last_status = Some(status);
                     match T::judge(resource, missing_polls) {
                         Verdict::Done(output) => return Ok(output),
@@ -223,7 +232,7 @@ impl<T: WaitTarget> Waiter<T> {
                 }
                 Err(error) if error.is_retryable() => {
                     tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %error, "waiter poll failed; polling on");
-                    self.report(&format!("poll failed: {error}"), started, polls);
+                    self.report(&format!("poll failed: {error}"), None, started, polls);
                     last_error = Some(error);
                 }
                 Err(error) => return Err(error),

@@ -63,8 +63,14 @@ impl WaitTarget for ImageAvailable {
         };
         match &image.image_status {
             Some(status) if status.is_available() => Verdict::Done(image),
+            // The platform's `Reason` says why an image failed (an import's bad URL, say).
             Some(status) if status.is_failed_or_gone() => {
-                Verdict::Failed(WaitFailure::FailureState(status.to_string()))
+                Verdict::Failed(WaitFailure::FailureState(match &image.reason {
+                    Some(reason) if !reason.trim().is_empty() => {
+                        format!("{status} ({})", crate::response::excerpt_of(reason.as_bytes(), 256))
+                    }
+                    _ => status.to_string(),
+                }))
             }
             _ => Verdict::Pending,
         }
