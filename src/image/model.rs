@@ -301,7 +301,8 @@ pub struct ImageInfo {
     pub tags: Vec<ImageTag>,
 }
 
-/// One tag of an image (`{Key, Value}`). ImportImage takes the same pairs.
+/// One tag of an image (`{Key, Value}`). ImportImage takes the same pairs
+/// ([`ImportImageRequestBuilder::tags`](crate::image::ImportImageRequestBuilder::tags)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]

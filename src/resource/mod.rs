@@ -2,6 +2,8 @@
 
 mod model;
 mod modify_name_and_remark;
+mod update_resource_permission;
 
 pub use model::{PermissionMode, ResourceType};
 pub use modify_name_and_remark::*;
+pub use update_resource_permission::*;
