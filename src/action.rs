@@ -323,8 +323,9 @@ pub(crate) fn is_unset<T: Unset>(value: &T) -> bool {
 ///
 /// A field's `how` is `set` (`Option<T>` from `impl Into<Param>`), `required` (the same, and the
 /// field must be set and not blank), `value` (`Option<T>` from a `Param`), `extend` (`Vec<T>`
-/// from any iterator of `impl Into<Param>`, no blank entry) or, for `local` fields, `flag` (a
-/// `bool`). A regional action gets a `region` field and setter, checked not blank. `paged` adds
+/// from any iterator of `impl Into<Param>`, no blank entry), `list` (the same setter, for a field
+/// type of its own that encodes the list, checked by the action's `check`) or, for `local`
+/// fields, `flag` (a `bool`). A regional action gets a `region` field and setter, checked not blank. `paged` adds
 /// `offset` and `limit` checks (`Limit` 1 to 100; the fields must be declared), the response's
 /// `total_count` and `infos`, the `PagedAction` impl and the three paging type aliases.
 macro_rules! action {
@@ -582,7 +583,14 @@ macro_rules! action {
         }
     };
 
+    (@setter list, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $crate::action::action!(@setter extend, $(#[$doc])* $field, $param);
+    };
+
     // The same setters on the fluent builder, forwarding to the request builder.
+    (@forward list, $(#[$doc:meta])* $field:ident, $param:ty) => {
+        $crate::action::action!(@forward extend, $(#[$doc])* $field, $param);
+    };
     (@forward extend, $(#[$doc:meta])* $field:ident, $param:ty) => {
         $(#[$doc])*
         ///

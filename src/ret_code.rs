@@ -40,7 +40,8 @@ pub enum ApiErrorKind {
     Permission,
     /// The request is wrong: a parameter is missing, malformed or refused.
     InvalidParameter,
-    /// The action does not exist on this platform.
+    /// The action does not exist on this platform: it is older than the action (the newer
+    /// image actions, such as ImportImage), or the name is wrong. Never retried.
     UnknownAction,
     /// A quota or the balance does not allow it.
     Quota,
@@ -98,8 +99,9 @@ table! {
         MISSING_APP_NAME = 108, InvalidParameter, "the request lacks the application name";
         /// The signature is not valid (wrong private key, or the pairs were altered).
         SIGNATURE_INVALID = 109, Auth, "the signature is not valid: check the key pair";
-        /// The API (action) does not exist.
-        ACTION_NOT_FOUND = 110, UnknownAction, "the action does not exist on this platform";
+        /// The API (action) does not exist: the platform is older than the action (e.g.
+        /// ImportImage on a release before image import), or the name is wrong.
+        ACTION_NOT_FOUND = 110, UnknownAction, "unknown action: the platform is older than this action, or does not have it";
         /// Only an administrator may call this.
         ADMIN_ONLY = 111, Permission, "only an administrator may call this";
         /// The caller's IP is not in the tenant's allow-list.

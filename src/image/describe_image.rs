@@ -1,6 +1,6 @@
 //! DescribeImage (获取镜像信息): lists images, platform (Base) and custom ones.
 
-use super::model::{ImageInfo, ImageType};
+use super::model::{ImageFormat, ImageInfo, ImageStatus, ImageType};
 use crate::Error;
 use crate::action::action;
 
@@ -43,6 +43,10 @@ action! {
         "CompanyID" company_id: Option<i64> => value(i64),
         /// `Keyword`: a search keyword.
         "Keyword" keyword: Option<String> => set(String),
+        /// `ImageFormat`: only images of this file format (newer platforms).
+        "ImageFormat" image_format: Option<ImageFormat> => set(ImageFormat),
+        /// `Status`: only images in these states (newer platforms); sent as `Status.0`, ...
+        "Status" status: Vec<ImageStatus> => extend(ImageStatus),
         /// `ProjectIDs`: only images of these project groups; sent as `ProjectIDs.0`, ...
         "ProjectIDs" project_ids: Vec<String> => extend(String),
         /// `Offset`: where the page starts (server default 0).
@@ -61,5 +65,5 @@ fn check(request: &DescribeImageRequest) -> Result<(), Error> {
             return Err(Error::invalid("ImageType", "must not be empty; leave it unset for every type"));
         }
     }
-    Ok(())
+    super::rules::not_blank_enum("ImageFormat", &request.image_format)
 }

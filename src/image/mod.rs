@@ -1,24 +1,52 @@
 //! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage, their
-//! paginator and waiters, and capturing an image from a VM safely.
+//! paginator and waiters, and capturing an image from a VM safely; and the actions newer
+//! platforms add: importing, uploading, base images, OS versions, downloading.
 //!
 //! One file per action; adding an action is one file here and two lines below (see the
 //! checklist at the top of `src/action.rs`).
 
+mod abort_custom_image;
+mod abort_image_multipart_upload;
 mod capture;
+mod clone_custom_image_to_base_image;
+mod complete_image_multipart_upload;
 mod create_custom_image;
+mod delete_base_image;
 mod delete_custom_image;
 mod delete_custom_images;
+mod describe_base_image;
 mod describe_image;
+mod describe_image_os_versions;
+mod get_image_download_url;
+mod import_image;
 mod model;
+pub(crate) mod rules;
+mod s3_login;
+mod settle;
+mod update_image;
 mod waiters;
 
+pub use abort_custom_image::*;
+pub use abort_image_multipart_upload::*;
 pub use capture::{
     CaptureError, CaptureImageBuilder, CaptureProgress, CaptureStage, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT,
     RESTART_MAX_WAIT,
 };
+pub use clone_custom_image_to_base_image::*;
+pub use complete_image_multipart_upload::*;
 pub use create_custom_image::*;
+pub use delete_base_image::*;
 pub use delete_custom_image::*;
 pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DEFAULT_THROTTLE_PATIENCE, DeleteCustomImagesBuilder};
+pub use describe_base_image::*;
 pub use describe_image::*;
-pub use model::{ImageInfo, ImageStatus, ImageType, OsType};
+pub use describe_image_os_versions::*;
+pub use get_image_download_url::*;
+pub use import_image::*;
+pub use model::{
+    BaseImageInfo, BootloaderType, ImageDownloadInfo, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageTag,
+    ImageType, ImportType, OsType,
+};
+pub use s3_login::*;
+pub use update_image::*;
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};

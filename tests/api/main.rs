@@ -1,6 +1,7 @@
 //! Integration tests: the crate against real HTTP (wiremock and the embedded fake).
 //! One test binary, so the suite links once.
 
+mod catalog;
 mod cli;
 mod config;
 mod decode;
