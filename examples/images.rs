@@ -10,6 +10,11 @@
 //! cargo run --example images -- delete IMAGE_ID.. [--name-prefix PREFIX] [--concurrency 8] [--wait]
 //! cargo run --example images -- vms [--state running].. [--json]
 //! cargo run --example images -- regions [--json]
+//! cargo run --example images -- import-url URL --name NAME --format qcow2 --os-type linux --distribution Ubuntu [--os-version 24.04] --company-id ID
+//! cargo run --example images -- copy IMAGE_ID (--to-profile P | --to-endpoint URL | --to-fake) [--to-region R] [--name NAME]
+//! cargo run --example images -- os-versions [--json]
+//! cargo run --example images -- publish IMAGE_ID --name NAME [--allow COMPANY_ID].. [--deny COMPANY_ID]..
+//! cargo run --example images -- update IMAGE_ID --company-id ID --os-type linux --arch x86_64 --distribution Ubuntu --os-version 24.04
 //! ```
 //!
 //! Runs against the embedded fake UCloudStack unless UCLOUDSTACK_ENDPOINT is set (then also
@@ -20,7 +25,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::TryStreamExt;
 use std::io::IsTerminal;
 use std::time::Duration;
-use ucloudstack::image::{ImageInfo, ImageStatus, ImageType};
+use ucloudstack::image::{BootloaderType, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageType, OsType};
+use ucloudstack::resource::{PermissionMode, ResourceType};
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::vm::{VmInstanceInfo, VmState};
 use ucloudstack::wait::{WaitTarget, Waiter};
@@ -122,6 +128,94 @@ enum Command {
     },
     /// List the platform's regions.
     Regions,
+    /// Import an image the platform fetches from a URL, and wait until it is ready.
+    ImportUrl {
+        /// The URL the platform downloads the image from.
+        url: String,
+        /// The new image's name.
+        #[arg(long)]
+        name: String,
+        /// The file's format: qcow2, iso, vmdk or raw.
+        #[arg(long)]
+        format: String,
+        /// The OS family: linux, windows or kylin.
+        #[arg(long)]
+        os_type: String,
+        /// The distribution, e.g. Ubuntu (see `os-versions`).
+        #[arg(long)]
+        distribution: String,
+        /// The OS version, e.g. 24.04.
+        #[arg(long)]
+        os_version: Option<String>,
+        /// The architecture: x86_64 or aarch64.
+        #[arg(long)]
+        arch: Option<String>,
+        /// The tenant the image belongs to.
+        #[arg(long)]
+        company_id: i64,
+        /// The new image's description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Copy an image to another platform or region: that platform pulls it from this one.
+    Copy {
+        /// The image to copy.
+        image_id: String,
+        /// Copy to the platform of this `~/.ucloud` profile.
+        #[arg(long, conflicts_with_all = ["to_endpoint", "to_fake"])]
+        to_profile: Option<String>,
+        /// Copy to the platform at this API URL (the keys from the environment).
+        #[arg(long, conflicts_with = "to_fake")]
+        to_endpoint: Option<String>,
+        /// Copy to a second embedded fake UCloudStack (a demonstration).
+        #[arg(long)]
+        to_fake: bool,
+        /// The region to copy to (default: the target's own).
+        #[arg(long)]
+        to_region: Option<String>,
+        /// The copy's name (default: the source's).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the OS versions images can be imported as.
+    OsVersions,
+    /// Publish a custom image as a base image, optionally for some tenants only.
+    Publish {
+        /// The custom image.
+        image_id: String,
+        /// The base image's name.
+        #[arg(long)]
+        name: String,
+        /// Only these tenants may use it (repeatable).
+        #[arg(long = "allow", conflicts_with = "deny")]
+        allow: Vec<i64>,
+        /// Every tenant but these may use it (repeatable).
+        #[arg(long = "deny")]
+        deny: Vec<i64>,
+    },
+    /// Set an image's OS attributes.
+    Update {
+        /// The image.
+        image_id: String,
+        /// The tenant the image belongs to.
+        #[arg(long)]
+        company_id: i64,
+        /// The OS family: linux, windows or kylin.
+        #[arg(long)]
+        os_type: String,
+        /// The architecture: x86_64 or aarch64.
+        #[arg(long)]
+        arch: String,
+        /// The distribution, e.g. Ubuntu.
+        #[arg(long)]
+        distribution: String,
+        /// The OS version, e.g. 24.04.
+        #[arg(long)]
+        os_version: String,
+        /// The boot loader: bios or uefi.
+        #[arg(long)]
+        bootloader: Option<String>,
+    },
     /// Delete a custom image.
     Delete {
         /// The image ids.
@@ -267,7 +361,115 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 table(["REGION", "NAME", "CITY", "STATE"], rows, "region");
             }
         }
+        Command::ImportUrl { url, name, format, os_type, distribution, os_version, arch, company_id, description } => {
+            let mut import = client
+                .import_image_from_url(url)
+                .image_name(name)
+                .image_format(known::<ImageFormat>(&format, ImageFormat::KNOWN, "--format")?)
+                .os_type(known::<OsType>(&os_type, OsType::KNOWN, "--os-type")?)
+                .os_distribution(distribution)
+                .company_id(company_id)
+                .max_wait(limits.0)
+                .poll_delay(limits.1, Duration::from_secs(30).max(limits.1));
+            if let Some(version) = os_version {
+                import = import.os_version(version);
+            }
+            if let Some(arch) = arch {
+                import = import.set_arch(arch);
+            }
+            if let Some(description) = description {
+                import = import.image_description(description);
+            }
+            let image = transfer_progress(|report| import.on_progress(report).send()).await?;
+            eprintln!("imported {}", image.id());
+            print_image(&image, cli.json);
+        }
+        Command::Copy { image_id, to_profile, to_endpoint, to_fake, to_region, name } => {
+            let (target, _target_fake) = target(to_profile, to_endpoint, to_fake, to_region).await?;
+            let mut copy = client
+                .copy_image(&image_id)
+                .to(&target)
+                .max_wait(limits.0)
+                .poll_delay(limits.1, Duration::from_secs(30).max(limits.1));
+            if let Some(name) = name {
+                copy = copy.image_name(name);
+            }
+            let image = transfer_progress(|report| copy.on_progress(report).send()).await?;
+            eprintln!("copied {image_id} as {}", image.id());
+            print_image(&image, cli.json);
+        }
+        Command::OsVersions => {
+            let versions: Vec<ImageOsInfo> =
+                client.describe_image_os_versions().into_paginator().items().try_collect().await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&versions).expect("ImageOsInfo serializes"));
+            } else {
+                let rows = versions.iter().map(|o| {
+                    [
+                        text(&o.image_os_id),
+                        o.os_type.as_ref().map_or("-".into(), ToString::to_string),
+                        text(&o.os_distribution),
+                        text(&o.os_version),
+                        text(&o.set_arch),
+                        text(&o.network_mode),
+                    ]
+                });
+                table(["ID", "TYPE", "DISTRIBUTION", "VERSION", "ARCH", "NETWORK"], rows, "OS version");
+            }
+        }
+        Command::Publish { image_id, name, allow, deny } => {
+            let cloned = client
+                .clone_custom_image_to_base_image()
+                .source_image_id(&image_id)
+                .dest_image_name(name)
+                .send()
+                .await?;
+            eprintln!("published {image_id} as base image {}", cloned.dest_image_id);
+            let (mode, companies) = match (allow.is_empty(), deny.is_empty()) {
+                (false, _) => (Some(PermissionMode::Whitelist), allow),
+                (true, false) => (Some(PermissionMode::Blacklist), deny),
+                (true, true) => (None, Vec::new()),
+            };
+            if let Some(mode) = mode {
+                client
+                    .update_resource_permission()
+                    .resource_id(&cloned.dest_image_id)
+                    .resource_type(ResourceType::BaseImage)
+                    .permission_mode(mode.clone())
+                    .permission(companies.clone())
+                    .send()
+                    .await?;
+                eprintln!("{} is {mode} for {companies:?}", cloned.dest_image_id);
+            }
+            if cli.json {
+                println!("{}", serde_json::json!({ "DestImageID": cloned.dest_image_id }));
+            } else {
+                println!("{}", cloned.dest_image_id);
+            }
+        }
+        Command::Update { image_id, company_id, os_type, arch, distribution, os_version, bootloader } => {
+            let mut update = client
+                .update_image()
+                .image_id(&image_id)
+                .company_id(company_id)
+                .os_type(known::<OsType>(&os_type, OsType::KNOWN, "--os-type")?)
+                .set_arch(arch)
+                .os_distribution(distribution)
+                .os_version(os_version);
+            if let Some(bootloader) = bootloader {
+                update = update.bootloader_type(known::<BootloaderType>(
+                    &bootloader,
+                    BootloaderType::KNOWN,
+                    "--bootloader",
+                )?);
+            }
+            update.send().await?;
+            eprintln!("updated {image_id}");
+        }
         Command::Delete { mut image_ids, name_prefix, concurrency, wait } => {
+            if name_prefix.as_deref() == Some("") {
+                return Err("--name-prefix must not be empty: it would match every custom image".into());
+            }
             if let Some(prefix) = name_prefix {
                 // Every page first, then the deletes: deleting while paging would shift the pages.
                 let custom = client.describe_image().image_type(ImageType::Custom).into_paginator().concurrency(8);
@@ -328,6 +530,68 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The client a copy goes to: a profile's, an endpoint's (keys from the environment), or a
+/// second embedded fake's (kept alive by the caller).
+async fn target(
+    profile: Option<String>,
+    endpoint: Option<String>,
+    fake: bool,
+    region: Option<String>,
+) -> Result<(Client, Option<FakeUCloudStack>), Failure> {
+    let (builder, fake) = match (profile, endpoint, fake) {
+        (Some(profile), _, _) => (ucloudstack::ClientBuilder::from_env().profile(profile), None),
+        (None, Some(endpoint), _) => (ucloudstack::ClientBuilder::from_env().endpoint(endpoint), None),
+        (None, None, true) => {
+            let fake = FakeUCloudStack::builder().start().await;
+            eprintln!("copying to a second embedded fake UCloudStack at {}", fake.endpoint());
+            (fake.client_builder(), Some(fake))
+        }
+        (None, None, false) => return Err("say where to copy to: --to-profile, --to-endpoint or --to-fake".into()),
+    };
+    let builder = match region {
+        Some(region) => builder.region(region),
+        None => builder,
+    };
+    Ok((builder.build()?, fake))
+}
+
+/// A value of an open enum as typed on the command line, in any case; an unknown one is a
+/// usage error that lists the known ones.
+fn known<T: From<&'static str>>(text: &str, known: &'static [&'static str], flag: &str) -> Result<T, Failure> {
+    match known.iter().find(|k| k.eq_ignore_ascii_case(text)) {
+        Some(value) => Ok(T::from(value)),
+        None => Err(format!("{flag} {text:?} is not one of {}", known.join(", ")).into()),
+    }
+}
+
+/// Runs an import or a copy, showing the status, the platform's percent and the elapsed time.
+async fn transfer_progress<F, Fut>(run: F) -> Result<ImageInfo, Error>
+where
+    F: FnOnce(Box<dyn Fn(&ucloudstack::wait::WaitProgress<'_>) + Send + Sync>) -> Fut,
+    Fut: std::future::Future<Output = Result<ImageInfo, Error>>,
+{
+    let terminal = std::io::stderr().is_terminal();
+    let last = std::sync::Mutex::new(String::new());
+    let result = run(Box::new(move |p| {
+        let percent = p.percent.map_or(String::new(), |n| format!(" {n}%"));
+        let line = format!("{}: {}{percent}", p.id, p.status);
+        if terminal {
+            status_line(&format!("{line} ({}s)", p.elapsed.as_secs()));
+        } else {
+            let mut last = last.lock().unwrap();
+            if *last != line {
+                eprintln!("{line} after {:.1}s", p.elapsed.as_secs_f64());
+                *last = line;
+            }
+        }
+    }))
+    .await;
+    if terminal {
+        status_line("");
+    }
+    result
 }
 
 /// The client from the environment, or the embedded fake (kept alive by the caller).

@@ -57,8 +57,9 @@ action! {
         /// named `image_name` (one DescribeImage listing); after such a failure it lists them
         /// again, every second for the recovery window (default [`DEFAULT_RECOVERY_WINDOW`],
         /// 5 s, and never past the call's total timeout), since the platform may still be
-        /// working on the request. An image whose `Name` or `ImageName` is `image_name` and that
-        /// was not there before is the one this call made. Exactly one: the call succeeds with
+        /// working on the request. An image whose `Name` or `ImageName` is `image_name`, that
+        /// was not there before and, on newer platforms, whose `ImageFrom` is this `VMID`, is the
+        /// one this call made. Exactly one: the call succeeds with
         /// its id. None by the end: the original error, whose
         /// [`outcome_unknown`](crate::Error::outcome_unknown) is true. More than one:
         /// [`Error::AmbiguousRecovery`] naming them. The create is never sent again, and no
@@ -137,7 +138,8 @@ async fn settle(
 }
 
 impl CreateCustomImageRequest {
-    /// The ids of the custom images whose `Name` or `ImageName` is exactly this request's name.
+    /// The ids of the custom images whose `Name` or `ImageName` is exactly this request's name
+    /// and, where the platform says it (`ImageFrom`), that were made from this request's VM.
     async fn named(&self, client: &Client) -> Result<Vec<String>, Error> {
         let name = self.image_name.as_deref().unwrap_or_default();
         let mut list = client.describe_image().image_type(ImageType::Custom).keyword(name);
@@ -151,6 +153,8 @@ impl CreateCustomImageRequest {
         Ok(images
             .into_iter()
             .filter(|i| i.name.as_deref() == Some(name) || i.image_name.as_deref() == Some(name))
+            // Newer platforms say where an image came from: one made from another VM is not ours.
+            .filter(|i| i.image_from.as_deref().is_none_or(|from| self.vm_id.as_deref() == Some(from)))
             .filter_map(|i| i.image_id)
             .collect())
     }

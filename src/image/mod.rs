@@ -10,6 +10,7 @@ mod abort_image_multipart_upload;
 mod capture;
 mod clone_custom_image_to_base_image;
 mod complete_image_multipart_upload;
+mod copy_image;
 mod create_custom_image;
 mod delete_base_image;
 mod delete_custom_image;
@@ -19,6 +20,7 @@ mod describe_image;
 mod describe_image_os_versions;
 mod get_image_download_url;
 mod import_image;
+mod import_image_from_url;
 mod model;
 pub(crate) mod rules;
 mod s3_login;
@@ -34,6 +36,7 @@ pub use capture::{
 };
 pub use clone_custom_image_to_base_image::*;
 pub use complete_image_multipart_upload::*;
+pub use copy_image::CopyImageBuilder;
 pub use create_custom_image::*;
 pub use delete_base_image::*;
 pub use delete_custom_image::*;
@@ -43,6 +46,7 @@ pub use describe_image::*;
 pub use describe_image_os_versions::*;
 pub use get_image_download_url::*;
 pub use import_image::*;
+pub use import_image_from_url::{DEFAULT_IMPORT_MAX_WAIT, ImportImageFromUrlBuilder};
 pub use model::{
     BaseImageInfo, BootloaderType, ImageDownloadInfo, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageTag,
     ImageType, ImportType, OsType,

@@ -44,6 +44,10 @@ impl Watched for Images {
         look(client, id, region)
     }
 
+    fn percent(image: &ImageInfo) -> Option<u8> {
+        image.prepare_percent.and_then(|p| u8::try_from(p.clamp(0, 100)).ok())
+    }
+
     fn status(image: &ImageInfo) -> String {
         image.image_status.as_ref().map_or_else(|| "(no status)".to_owned(), ToString::to_string)
     }
