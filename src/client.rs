@@ -53,6 +53,8 @@ struct Inner {
     credentials: Credentials,
     transport: Arc<dyn Transport>,
     budget: crate::budget::TokenBucket,
+    /// The HTTP client of file transfers, built on first use.
+    files: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl fmt::Debug for Client {
@@ -90,12 +92,34 @@ impl Client {
 
     pub(crate) fn from_parts(config: Config, credentials: Credentials, transport: Arc<dyn Transport>) -> Self {
         let budget = crate::budget::TokenBucket::new(config.budget);
-        Client { inner: Arc::new(Inner { config, credentials, transport, budget }) }
+        let files = std::sync::OnceLock::new();
+        Client { inner: Arc::new(Inner { config, credentials, transport, budget, files }) }
     }
 
     /// The default `Region`, if the client has one.
     pub fn region(&self) -> Option<&str> {
         self.inner.config.region.as_deref()
+    }
+
+    /// The HTTP client that moves image files: the one given to
+    /// [`ClientBuilder::http_client`], else one of the crate's own (redirects followed, as a
+    /// download service may send to a storage node), built on first use.
+    pub(crate) fn files_http(&self) -> Result<&reqwest::Client, Error> {
+        if let Some(client) = self.inner.files.get() {
+            return Ok(client);
+        }
+        let client = match &self.inner.config.http_client {
+            Some(client) => client.clone(),
+            None => {
+                crate::transport::install_tls_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.inner.config.connect_timeout)
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(|e| Error::config("transport", e.to_string()))?
+            }
+        };
+        Ok(self.inner.files.get_or_init(|| client))
     }
 
     /// The address image files are downloaded from (see

@@ -39,6 +39,9 @@ pub(crate) struct Config {
     pub(crate) endpoint: Url,
     /// Where image files are downloaded from (see [`ClientBuilder::download_endpoint`]).
     pub(crate) download_endpoint: Url,
+    /// The user's own HTTP client, which file transfers use too.
+    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) connect_timeout: Duration,
     pub(crate) region: Option<String>,
     pub(crate) zone: Option<String>,
     pub(crate) user_agent: HeaderValue,
@@ -344,6 +347,7 @@ impl ClientBuilder {
         }
         let user_agent = user_agent(self.user_agent.as_deref())?;
         let max_body = self.max_response_size.unwrap_or(DEFAULT_MAX_BODY);
+        let http_client = self.http_client.clone();
         let transport: Arc<dyn Transport> = match (self.transport, self.http_client) {
             (Some(transport), _) => transport,
             (None, Some(client)) => Arc::new(ReqwestTransport::from_client(client).max_body_size(max_body)),
@@ -354,6 +358,8 @@ impl ClientBuilder {
         let config = Config {
             endpoint,
             download_endpoint,
+            http_client,
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             region,
             zone,
             user_agent,

@@ -254,11 +254,7 @@ impl ReqwestTransport {
     /// process-wide default crypto provider, unless the program installed one first: every
     /// `reqwest::Client` of the program needs one (see the README's "Features").
     pub fn new(connect_timeout: Duration) -> Result<Self, crate::Error> {
-        #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
-        {
-            // Err means a provider is already installed: the program's choice stands.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             // A redirect would turn the POST into a GET, or re-send the signed body to another
@@ -389,5 +385,15 @@ impl Transport for ReqwestTransport {
             body.extend_from_slice(&chunk);
         }
         Ok(HttpResponse { status, headers, body: Bytes::from(body) })
+    }
+}
+
+/// With the `rustls-ring` feature (and not `rustls`): installs ring as rustls's process-wide
+/// default crypto provider, unless the program installed one first.
+pub(crate) fn install_tls_provider() {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    {
+        // Err means a provider is already installed: the program's choice stands.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }

@@ -93,7 +93,7 @@ const CHAIN_EXCERPT: usize = 300;
 
 /// An error and its sources, `outer: inner: root`, skipping a source whose text its parent
 /// already shows, cut at [`CHAIN_EXCERPT`] bytes.
-pub(super) struct Chain<'a>(pub(super) &'a (dyn std::error::Error + 'static));
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -3,7 +3,8 @@
 mod display;
 
 use crate::ret_code::{ApiErrorKind, Platform};
-use display::{Attempts, BodySuffix, Chain, Ids, LastError, Meaning, RequestSuffix, Shown};
+pub(crate) use display::Chain;
+use display::{Attempts, BodySuffix, Ids, LastError, Meaning, RequestSuffix, Shown};
 use std::fmt;
 use std::time::Duration;
 
@@ -162,6 +163,11 @@ pub enum Error {
         #[source]
         source: Option<Box<Error>>,
     },
+
+    /// Moving an image file failed: the step, the image, the bytes that made it, and the
+    /// cause (see [`TransferError`](crate::TransferError)).
+    #[error(transparent)]
+    Transfer(crate::image::TransferError),
 
     /// A waiter gave up: the resource reached a failure state, was not listed, or time ran out.
     #[error("waiting for {resource} {id} failed: {reason} (last status: {}){}", .last_status.as_deref().unwrap_or("none seen"), LastError(.source))]

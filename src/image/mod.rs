@@ -18,6 +18,7 @@ mod delete_custom_images;
 mod describe_base_image;
 mod describe_image;
 mod describe_image_os_versions;
+mod download_image;
 mod get_image_download_url;
 mod import_image;
 mod import_image_from_url;
@@ -25,6 +26,7 @@ mod model;
 pub(crate) mod rules;
 mod s3_login;
 mod settle;
+mod transfer;
 mod update_image;
 mod waiters;
 
@@ -44,6 +46,7 @@ pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DEFAULT_THROTTLE_PATIEN
 pub use describe_base_image::*;
 pub use describe_image::*;
 pub use describe_image_os_versions::*;
+pub use download_image::{DEFAULT_DOWNLOAD_ATTEMPTS, DownloadImageBuilder, DownloadedImage};
 pub use get_image_download_url::*;
 pub use import_image::*;
 pub use import_image_from_url::{DEFAULT_IMPORT_MAX_WAIT, ImportImageFromUrlBuilder};
@@ -52,5 +55,6 @@ pub use model::{
     ImageType, ImportType, OsType,
 };
 pub use s3_login::*;
+pub use transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 pub use update_image::*;
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};

@@ -1,0 +1,95 @@
+//! What moving image files shares: progress, the failure of a transfer, and the handle that
+//! resumes an upload.
+
+use crate::Error;
+use std::fmt;
+use std::time::Duration;
+
+/// How far a transfer has come, for progress reports.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct TransferProgress {
+    /// Bytes that made it so far (a resumed transfer counts what was there before).
+    pub bytes_done: u64,
+    /// Bytes in all (0 while not known yet).
+    pub bytes_total: u64,
+    /// Time since the transfer began.
+    pub elapsed: Duration,
+}
+
+/// Resumes an interrupted upload: the image and the platform's upload id. It serializes, so a
+/// tool can keep it in a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UploadHandle {
+    image_id: String,
+    upload_id: String,
+}
+
+impl UploadHandle {
+    /// A handle for the upload `upload_id` of image `image_id`.
+    pub fn new(image_id: impl Into<String>, upload_id: impl Into<String>) -> Self {
+        UploadHandle { image_id: image_id.into(), upload_id: upload_id.into() }
+    }
+
+    /// The image being uploaded.
+    pub fn image_id(&self) -> &str {
+        &self.image_id
+    }
+
+    /// The platform's upload id (`UploadID`).
+    pub fn upload_id(&self) -> &str {
+        &self.upload_id
+    }
+}
+
+/// The step of a transfer that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransferStage {
+    /// Asking the platform for the download address (GetImageDownloadURL).
+    Address,
+    /// Moving the bytes.
+    Download,
+    /// Writing the file to disk.
+    Write,
+}
+
+impl fmt::Display for TransferStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransferStage::Address => "getting the download address",
+            TransferStage::Download => "downloading",
+            TransferStage::Write => "writing the file",
+        })
+    }
+}
+
+/// A transfer that failed: the step, the image, the bytes that made it, the cause (as
+/// `source()`), and, for an upload, the handle that resumes it.
+#[derive(Debug, thiserror::Error)]
+#[error("{stage} image {image_id} failed after {bytes_done} bytes: {}", crate::error::Chain(&**.source))]
+#[non_exhaustive]
+pub struct TransferError {
+    /// The step that failed.
+    pub stage: TransferStage,
+    /// The image moved.
+    pub image_id: String,
+    /// Bytes that made it (and stay: a `.part` file, parts on the platform).
+    pub bytes_done: u64,
+    /// What ended the transfer.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+    pub(crate) handle: Option<UploadHandle>,
+}
+
+impl TransferError {
+    /// The handle that resumes the upload, when the failure was an upload's.
+    pub fn resume_handle(&self) -> Option<&UploadHandle> {
+        self.handle.as_ref()
+    }
+
+    /// The crate's own error behind this failure, when it was one (an API call's).
+    pub fn api_error(&self) -> Option<&Error> {
+        self.source.downcast_ref::<Error>()
+    }
+}
