@@ -13,6 +13,7 @@
 //! cargo run --example images -- import-url URL --name NAME --format qcow2 --os-type linux --distribution Ubuntu [--os-version 24.04] --company-id ID
 //! cargo run --example images -- copy IMAGE_ID (--to-profile P | --to-endpoint URL | --to-fake) [--to-region R] [--name NAME]
 //! cargo run --example images -- os-versions [--json]
+//! cargo run --example images -- download IMAGE_ID FILE [--overwrite]
 //! cargo run --example images -- publish IMAGE_ID --name NAME [--allow COMPANY_ID].. [--deny COMPANY_ID]..
 //! cargo run --example images -- update IMAGE_ID --company-id ID --os-type linux --arch x86_64 --distribution Ubuntu --os-version 24.04
 //! ```
@@ -215,6 +216,16 @@ enum Command {
         /// The boot loader: bios or uefi.
         #[arg(long)]
         bootloader: Option<String>,
+    },
+    /// Download an image to a file (a `.part` left by a failed run is continued).
+    Download {
+        /// The image.
+        image_id: String,
+        /// The file to write.
+        file: std::path::PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Delete a custom image.
     Delete {
@@ -465,6 +476,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             update.send().await?;
             eprintln!("updated {image_id}");
+        }
+        Command::Download { image_id, file, overwrite } => {
+            let terminal = std::io::stderr().is_terminal();
+            let download = client.download_image(&image_id, &file).overwrite(overwrite).on_progress(move |p| {
+                let mib = |bytes: u64| bytes as f64 / (1 << 20) as f64;
+                let rate = mib(p.bytes_done) / p.elapsed.as_secs_f64().max(0.001);
+                let line = format!("{:.1} of {:.1} MiB ({rate:.1} MiB/s)", mib(p.bytes_done), mib(p.bytes_total));
+                if terminal {
+                    status_line(&line);
+                }
+            });
+            let result = download.send().await;
+            if terminal {
+                status_line("");
+            }
+            let done = result?;
+            eprintln!("downloaded {image_id}: {} bytes in {}", done.bytes, done.path.display());
         }
         Command::Delete { mut image_ids, name_prefix, concurrency, wait } => {
             if name_prefix.as_deref() == Some("") {
