@@ -197,6 +197,45 @@ pub(crate) fn lax_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
     Ok(opt_bool(value).unwrap_or(None))
 }
 
+/// An optional integer where a value that is no integer (`"-"`, `"50%"`, a list) is absent;
+/// a fractional number is cut to its whole part: for progress figures.
+pub(crate) fn lax_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    match opt_int(&value) {
+        Ok(int) => Ok(int),
+        Err(_) => {
+            Ok(opt_float(&value).ok().flatten().filter(|f| f.is_finite() && f.abs() < 9.0e15).map(|f| f.trunc() as i64))
+        }
+    }
+}
+
+/// A list of strings where numbers are their text; `null`, `""`, anything that is no list, and
+/// entries that are no scalar are left out: one odd value must not fail a page.
+pub(crate) fn lax_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    let serde_json::Value::Array(entries) = value else { return Ok(Vec::new()) };
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| match entry {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// A list of objects where anything that is no list is empty and an entry that does not decode
+/// is left out.
+pub(crate) fn lax_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    let serde_json::Value::Array(entries) = value else { return Ok(Vec::new()) };
+    Ok(entries.into_iter().filter_map(|entry| T::deserialize(entry).ok()).collect())
+}
+
 /// A list that may be `null` (then empty).
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
@@ -267,6 +306,23 @@ mod tests {
         assert_eq!(l(r#"{"b":"maybe","f":"N/A"}"#), (None, None));
         assert_eq!(l(r#"{"b":[1],"f":{"x":1}}"#), (None, None));
         assert_eq!(l(r#"{"b":"Y","f":"12.5"}"#), (Some(true), Some(12.5)));
+    }
+
+    #[test]
+    fn lax_ints_and_lists_read_odd_values_as_absent() {
+        #[derive(Deserialize)]
+        struct L {
+            #[serde(default, deserialize_with = "super::lax_int")]
+            i: Option<i64>,
+            #[serde(default, deserialize_with = "super::lax_strings")]
+            s: Vec<String>,
+        }
+        let l = |json: &str| serde_json::from_str::<L>(json).map(|v| (v.i, v.s)).unwrap();
+        assert_eq!(l(r#"{"i":"50","s":["a",7]}"#), (Some(50), vec!["a".to_owned(), "7".to_owned()]));
+        assert_eq!(l(r#"{"i":33.7,"s":["a",null,{"x":1}]}"#), (Some(33), vec!["a".to_owned()]));
+        assert_eq!(l(r#"{"i":"50%","s":""}"#), (None, vec![]));
+        assert_eq!(l(r#"{"i":[1],"s":null}"#), (None, vec![]));
+        assert_eq!(l(r#"{}"#), (None, vec![]));
     }
 
     #[test]

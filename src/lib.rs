@@ -64,6 +64,7 @@ pub mod response;
 mod response;
 pub mod ret_code;
 mod retry;
+mod secret;
 #[cfg(feature = "__internals")]
 #[doc(hidden)]
 pub mod sign;
@@ -88,6 +89,7 @@ pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};
 pub use retry::{RetryPolicy, THROTTLE_MIN_BACKOFF};
+pub use secret::SecretString;
 pub use transport::{
     Delivery, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
 };

@@ -20,5 +20,8 @@ pub use create_custom_image::*;
 pub use delete_custom_image::*;
 pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DEFAULT_THROTTLE_PATIENCE, DeleteCustomImagesBuilder};
 pub use describe_image::*;
-pub use model::{ImageInfo, ImageStatus, ImageType, OsType};
+pub use model::{
+    BaseImageInfo, BootloaderType, ImageDownloadInfo, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageTag,
+    ImageType, ImportType, OsType,
+};
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};

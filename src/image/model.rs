@@ -57,6 +57,40 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// 镜像格式: the format of an image file (ImportImage's `ImageFormat`).
+    pub enum ImageFormat {
+        /// `qcow2`.
+        Qcow2 = "qcow2",
+        /// `iso`: an installation disc, mounted rather than booted from.
+        Iso = "iso",
+        /// `vmdk`.
+        Vmdk = "vmdk",
+        /// `raw`.
+        Raw = "raw",
+    }
+}
+
+string_enum! {
+    /// 导入方式: how ImportImage gets the image's bytes.
+    pub enum ImportType {
+        /// `Remote`: the platform fetches `LoadURL` itself.
+        Remote = "Remote",
+        /// `Local`: the client uploads the file to the platform's S3 service.
+        Local = "Local",
+    }
+}
+
+string_enum! {
+    /// 引导方式: how VMs made from the image boot.
+    pub enum BootloaderType {
+        /// `bios` (the platform's default).
+        Bios = "bios",
+        /// `uefi`.
+        Uefi = "uefi",
+    }
+}
+
 impl ImageInfo {
     /// `ImageID`, which the platform always sends; `""` if a response lacked it.
     pub fn id(&self) -> &str {
@@ -110,7 +144,8 @@ impl ImageStatus {
     }
 }
 
-/// One image (镜像), as DescribeImage returns it. Every field is optional in the API document,
+/// One image (镜像), as DescribeImage returns it: the 23 fields of the API document and the 13
+/// newer platforms add. Every field is optional in the API document,
 /// so every field is an `Option`; `null` and missing fields are `None`, and integers sent as
 /// strings are accepted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -206,6 +241,188 @@ pub struct ImageInfo {
     /// `Remarkable`: a Base image whose name and remark may be changed.
     #[serde(rename = "Remarkable", deserialize_with = "crate::de::opt_bool", skip_serializing_if = "Option::is_none")]
     pub remarkable: Option<bool>,
+    /// `Remark`: a remark (newer platforms).
+    #[serde(rename = "Remark", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+    /// `ImageFormat`: the file format, e.g. `qcow2` (newer platforms).
+    #[serde(rename = "ImageFormat", skip_serializing_if = "Option::is_none")]
+    pub image_format: Option<ImageFormat>,
+    /// `ImportType`: `Remote` or `Local`, for an imported image (newer platforms).
+    #[serde(rename = "ImportType", skip_serializing_if = "Option::is_none")]
+    pub import_type: Option<ImportType>,
+    /// `ImageFrom`: where the image came from: `vm-...` (made from a VM), `image-...` (a
+    /// copy), a URL, `Local` or `System` (newer platforms).
+    #[serde(rename = "ImageFrom", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub image_from: Option<String>,
+    /// `PreparePrecent` (so spelled on the wire): how far making or importing the image has
+    /// got, 0 to 100 (newer platforms). A value that is no number reads as `None`.
+    #[serde(
+        rename = "PreparePrecent",
+        deserialize_with = "crate::de::lax_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prepare_percent: Option<i64>,
+    /// `BootloaderType`: `bios` or `uefi` (newer platforms).
+    #[serde(rename = "BootloaderType", skip_serializing_if = "Option::is_none")]
+    pub bootloader_type: Option<BootloaderType>,
+    /// `SupportQGA`: whether the image has the QEMU guest agent (newer platforms).
+    #[serde(rename = "SupportQGA", deserialize_with = "crate::de::lax_bool", skip_serializing_if = "Option::is_none")]
+    pub support_qga: Option<bool>,
+    /// `SupportCloudInit`: whether the image runs cloud-init (newer platforms).
+    #[serde(
+        rename = "SupportCloudInit",
+        deserialize_with = "crate::de::lax_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub support_cloud_init: Option<bool>,
+    /// `Encrypted`: whether the image is encrypted; an encrypted image cannot be downloaded
+    /// (newer platforms).
+    #[serde(rename = "Encrypted", deserialize_with = "crate::de::lax_bool", skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// `BoundVMSetIDs`: the compute clusters the image is bound to (newer platforms).
+    #[serde(
+        rename = "BoundVMSetIDs",
+        deserialize_with = "crate::de::lax_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub bound_vm_set_ids: Vec<String>,
+    /// `BoundVMIDs`: the VMs that have this ISO mounted (newer platforms).
+    #[serde(rename = "BoundVMIDs", deserialize_with = "crate::de::lax_strings", skip_serializing_if = "Vec::is_empty")]
+    pub bound_vm_ids: Vec<String>,
+    /// `CompanyName`: the tenant's name (newer platforms).
+    #[serde(
+        rename = "CompanyName",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub company_name: Option<String>,
+    /// `Tags`: the image's tags (newer platforms).
+    #[serde(rename = "Tags", deserialize_with = "crate::de::lax_list", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<ImageTag>,
+}
+
+/// One tag of an image (`{Key, Value}`). ImportImage takes the same pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ImageTag {
+    /// `Key`: the tag's key.
+    #[serde(rename = "Key", deserialize_with = "crate::de::string")]
+    pub key: String,
+    /// `Value`: the tag's value.
+    #[serde(rename = "Value", deserialize_with = "crate::de::string")]
+    pub value: String,
+}
+
+impl ImageTag {
+    /// A tag.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        ImageTag { key: key.into(), value: value.into() }
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> From<(K, V)> for ImageTag {
+    fn from((key, value): (K, V)) -> Self {
+        ImageTag::new(key, value)
+    }
+}
+
+/// One base (platform) image, as DescribeBaseImage returns it; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct BaseImageInfo {
+    /// `ImageID`: the image id.
+    #[serde(rename = "ImageID", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// `Name`: the image name.
+    #[serde(rename = "Name", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `Description`: the description.
+    #[serde(
+        rename = "Description",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    /// `Permission`: who may use it: `all`, or `Specific` (the tenants UpdateResourcePermission
+    /// named).
+    #[serde(
+        rename = "Permission",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permission: Option<String>,
+    /// `Region`: the region.
+    #[serde(rename = "Region", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `CreateTime`: the creation time, Unix seconds.
+    #[serde(rename = "CreateTime", deserialize_with = "crate::de::opt_int", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<i64>,
+    /// `UpdateTime`: the last change, Unix seconds.
+    #[serde(rename = "UpdateTime", deserialize_with = "crate::de::opt_int", skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<i64>,
+}
+
+/// One operating-system version the platform knows, as DescribeImageOSVersions returns it: a
+/// valid (`OSType`, `SetArch`, `OSDistribution`, `OSVersion`) for ImportImage and UpdateImage.
+/// Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ImageOsInfo {
+    /// `ImageOSID`: the id of this OS version.
+    #[serde(rename = "ImageOSID", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub image_os_id: Option<String>,
+    /// `OSType`: e.g. Linux, Windows.
+    #[serde(rename = "OSType", skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<OsType>,
+    /// `OSDistribution`: e.g. Ubuntu, Centos.
+    #[serde(
+        rename = "OSDistribution",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub os_distribution: Option<String>,
+    /// `OSVersion`: e.g. `24.04`.
+    #[serde(rename = "OSVersion", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// `SetArch`: `x86_64` or `aarch64`.
+    #[serde(rename = "SetArch", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub set_arch: Option<String>,
+    /// `NetworkMode`: how the OS configures its network: `NetworkScripts`, `Interfaces`,
+    /// `Netplan` or `None`.
+    #[serde(
+        rename = "NetworkMode",
+        deserialize_with = "crate::de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub network_mode: Option<String>,
+    /// `Remark`: a remark.
+    #[serde(rename = "Remark", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
+    /// `Status`: e.g. `Ready`.
+    #[serde(rename = "Status", deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// Where to download an image from, as GetImageDownloadURL returns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ImageDownloadInfo {
+    /// `DownloadQuery`: the query string (already URL-encoded) to put after `?` of the download
+    /// address. It grants access to the image until `expired_time`, so it is a
+    /// [`SecretString`](crate::SecretString): `Debug` does not show it.
+    #[serde(
+        rename = "DownloadQuery",
+        deserialize_with = "crate::secret::opt_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub download_query: Option<crate::SecretString>,
+    /// `ExpiredTime`: until when the query works, Unix seconds.
+    #[serde(rename = "ExpiredTime", deserialize_with = "crate::de::opt_int", skip_serializing_if = "Option::is_none")]
+    pub expired_time: Option<i64>,
 }
 
 #[cfg(test)]
@@ -249,5 +466,27 @@ mod tests {
         let json = serde_json::to_string(&info).unwrap();
         assert_eq!(json, r#"{"ImageID":"x","ImageStatus":"Used","CreateTime":1}"#);
         assert_eq!(serde_json::from_str::<ImageInfo>(&json).unwrap(), info);
+    }
+
+    #[test]
+    fn image_info_reads_the_newer_fields() {
+        let info: ImageInfo = serde_json::from_str(
+            r#"{"ImageID":"image-1","Remark":"r","ImageFormat":"qcow2","ImportType":"Remote",
+                "ImageFrom":"http://mirror.example/a.qcow2","PreparePrecent":"45","BootloaderType":"uefi",
+                "SupportQGA":"true","SupportCloudInit":1,"Encrypted":"maybe","BoundVMSetIDs":["vs-1"],
+                "BoundVMIDs":null,"CompanyName":"ACME","Tags":[{"Key":"env","Value":"prod"},"odd"]}"#,
+        )
+        .unwrap();
+        assert_eq!(info.prepare_percent, Some(45));
+        assert_eq!(info.image_format, Some(ImageFormat::Qcow2));
+        assert_eq!(info.import_type, Some(ImportType::Remote));
+        assert_eq!(info.bootloader_type, Some(BootloaderType::Uefi));
+        assert_eq!((info.support_qga, info.support_cloud_init, info.encrypted), (Some(true), Some(true), None));
+        assert_eq!(info.bound_vm_set_ids, ["vs-1"]);
+        assert!(info.bound_vm_ids.is_empty());
+        assert_eq!(info.tags, [ImageTag::new("env", "prod")]);
+        assert_eq!((info.remark.as_deref(), info.company_name.as_deref()), (Some("r"), Some("ACME")));
+        let back: ImageInfo = serde_json::from_str(&serde_json::to_string(&info).unwrap()).unwrap();
+        assert_eq!(back, info);
     }
 }
