@@ -7,6 +7,7 @@ mod config;
 mod decode;
 mod durations;
 mod fake;
+mod fake_newer;
 mod faults;
 mod fidelity;
 mod hostile;

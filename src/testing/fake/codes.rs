@@ -22,7 +22,11 @@ impl Why {
             Why::ImageNotFound => (v1::IMAGE_NOT_FOUND, v2::IMAGE_NOT_FOUND),
             Why::ImageState => (v1::IMAGE_UNAVAILABLE, v2::IMAGE_STATE),
             Why::ImageInUse => (v1::IMAGE_IN_USE, v2::IMAGE_IN_USE),
-            Why::BaseImage => (v1::PARAM_ERROR, v2::WRONG_RESOURCE_TYPE),
+            Why::WrongImageType => (v1::PARAM_ERROR, v2::WRONG_RESOURCE_TYPE),
+            Why::ImageFormat => (v1::PARAM_ERROR, v2::IMAGE_FORMAT),
+            Why::ImageTooLarge => (v1::PARAM_ERROR, v2::IMAGE_TOO_LARGE),
+            // Nobody documents these; "the parameter failed the checks" is the nearest.
+            Why::UploadMismatch | Why::Encrypted => (v1::PARAM_ERROR, v2::PARAM_CHECK_FAILED),
             Why::VmNotFound => (v1::VM_NOT_FOUND, v2::VM_NOT_FOUND),
             Why::VmNotStopped => (v1::VM_NOT_STOPPED, v2::VM_NOT_STOPPED),
             // 1.x has no code of its own for it; "operation failed, retry later" is its busy.

@@ -29,7 +29,16 @@ pub(super) enum Why {
     ImageNotFound,
     ImageState,
     ImageInUse,
-    BaseImage,
+    /// A Base image where a custom one is needed, or the other way round.
+    WrongImageType,
+    /// ImportImage's `ImageFormat` is none the platform takes.
+    ImageFormat,
+    /// ImportImage's `ImageSize` is over 2000 GiB.
+    ImageTooLarge,
+    /// An `UploadID` that is not the image's multipart upload, or an image without one.
+    UploadMismatch,
+    /// GetImageDownloadURL of an encrypted image.
+    Encrypted,
     VmNotFound,
     VmNotStopped,
     VmBeingImaged,
@@ -88,6 +97,37 @@ pub(super) fn int(form: &Form, key: &str) -> Result<Option<i64>, Refusal> {
             text.parse().map_err(|_| (Why::BadParam, format!("Params [{key}] must be an integer, got {text:?}")))
         })
         .transpose()
+}
+
+/// A required form value that must be an integer.
+pub(super) fn required_int(form: &Form, key: &str) -> Result<i64, Refusal> {
+    required(form, key)?;
+    Ok(int(form, key)?.unwrap_or_default())
+}
+
+/// A form value that must be one of `allowed` when given.
+pub(super) fn one_of<'a>(form: &'a Form, key: &str, allowed: &[&str]) -> Result<Option<&'a str>, Refusal> {
+    match param(form, key) {
+        Some(value) if !allowed.contains(&value) => {
+            Err((Why::BadParam, format!("Params [{key}] must be one of {allowed:?}, got {value:?}")))
+        }
+        value => Ok(value),
+    }
+}
+
+/// A form value that must be `true` or `false` when given.
+pub(super) fn boolean(form: &Form, key: &str) -> Result<Option<bool>, Refusal> {
+    Ok(one_of(form, key, &["true", "false"])?.map(|v| v == "true"))
+}
+
+/// A form value of at most `max` characters when given.
+pub(super) fn text<'a>(form: &'a Form, key: &str, max: usize) -> Result<Option<&'a str>, Refusal> {
+    match param(form, key) {
+        Some(value) if value.chars().count() > max => {
+            Err((Why::BadParam, format!("Params [{key}] must be at most {max} characters")))
+        }
+        value => Ok(value),
+    }
 }
 
 /// `Offset` and `Limit` as the listing actions read them (default 0 and 20; 1..=100).

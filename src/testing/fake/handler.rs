@@ -2,13 +2,13 @@
 //! The actions themselves come from each service's `ACTIONS` table.
 
 use super::form::{Form, Outcome, ReceivedRequest, Refusal, Why, param};
-use super::state::{Fault, State};
-use super::{image, other, vm};
+use super::state::{Fault, Handler, State};
+use super::{catalog, fetch, image, other, transfer, vm};
 use crate::sign::{SIGNATURE, signature};
 use crate::{Platform, REQUEST_ID_HEADER};
 use serde_json::json;
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long an answer that never comes is held back.
@@ -29,6 +29,9 @@ pub(super) struct Settings {
     pub base_images: bool,
     pub rate_limit: Option<u32>,
     pub latency: Duration,
+    pub older_platform: bool,
+    pub download_expiry: Duration,
+    pub image_file_size: u64,
 }
 
 impl Default for Settings {
@@ -46,6 +49,9 @@ impl Default for Settings {
             base_images: true,
             rate_limit: None,
             latency: Duration::ZERO,
+            older_platform: false,
+            download_expiry: Duration::from_secs(3600),
+            image_file_size: 1 << 20,
         }
     }
 }
@@ -65,6 +71,9 @@ impl std::fmt::Debug for Settings {
             .field("base_images", &self.base_images)
             .field("rate_limit", &self.rate_limit)
             .field("latency", &self.latency)
+            .field("older_platform", &self.older_platform)
+            .field("download_expiry", &self.download_expiry)
+            .field("image_file_size", &self.image_file_size)
             .finish()
     }
 }
@@ -72,7 +81,8 @@ impl std::fmt::Debug for Settings {
 #[derive(Debug)]
 pub(super) struct Shared {
     pub settings: Settings,
-    pub state: Mutex<State>,
+    /// Shared with the threads fetching Remote imports, which hold it weakly.
+    pub state: Arc<Mutex<State>>,
 }
 
 pub(super) struct Reply {
@@ -89,12 +99,20 @@ impl Shared {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Brings the state up to now: images along their life, requests carried out late.
+    /// Brings the state up to now: images along their life, requests carried out late, the
+    /// fetches of new Remote imports started.
     pub fn advance(&self, state: &mut State) {
         for form in state.due() {
             let _ = self.act(state, &form);
         }
         state.advance(self.settings.making_delay, self.settings.deleting_delay, self.settings.vm_delay);
+        self.start_fetches(state);
+    }
+
+    fn start_fetches(&self, state: &mut State) {
+        for (image_id, url) in state.fetches.drain(..) {
+            fetch::spawn(Arc::downgrade(&self.state), image_id, url);
+        }
     }
 
     pub fn handle(&self, body: &[u8], headers: Vec<(String, String)>) -> Reply {
@@ -160,6 +178,7 @@ impl Shared {
         }
 
         let body = envelope(self.act(&mut state, &form));
+        self.start_fetches(&mut state);
         match fault {
             Some(Fault::Delay(delay)) => reply(200, "application/json", body, delay),
             Some(Fault::MalformedBody) => {
@@ -177,7 +196,11 @@ impl Shared {
     fn act(&self, state: &mut State, form: &Form) -> Outcome {
         self.check(form)?;
         let action = param(form, "Action").unwrap_or_default();
-        match [image::ACTIONS, vm::ACTIONS, other::ACTIONS].into_iter().flatten().find(|(name, _)| *name == action) {
+        let every: [&[(&str, Handler)]; 5] =
+            [image::ACTIONS, vm::ACTIONS, other::ACTIONS, transfer::ACTIONS, catalog::ACTIONS];
+        // An older platform has none of the newer actions.
+        let known = if self.settings.older_platform { &every[..3] } else { &every[..] };
+        match known.iter().copied().flatten().find(|(name, _)| *name == action) {
             Some((_, handler)) => handler(state, form),
             None => Err((Why::UnknownAction, format!("Action [{action}] not found"))),
         }

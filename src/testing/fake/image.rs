@@ -1,8 +1,9 @@
-//! The image actions: DescribeImage, CreateCustomImage, DeleteCustomImage.
+//! The image actions of every platform: DescribeImage, CreateCustomImage, DeleteCustomImage.
+//! DescribeImage also filters on the newer platforms' `ImageFormat` and `Status.N`.
 
 use super::form::{Form, Outcome, Why, int, list, page, param, required};
 use super::state::{FakeImage, Handler, Phase, State, custom_image};
-use crate::image::{ImageInfo, ImageStatus, ImageType};
+use crate::image::{BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImageType};
 use crate::vm::VmState;
 use serde_json::json;
 use tokio::time::Instant;
@@ -17,12 +18,16 @@ fn describe(state: &mut State, form: &Form) -> Outcome {
     let projects = list(form, "ProjectIDs");
     let company = int(form, "CompanyID")?;
     let keyword = param(form, "Keyword").map(str::to_lowercase);
+    let format = param(form, "ImageFormat").map(ImageFormat::from);
+    let statuses: Vec<ImageStatus> = list(form, "Status").into_iter().map(ImageStatus::from).collect();
     let matches = |info: &ImageInfo| {
         let has = |field: &Option<String>, k: &str| field.as_deref().is_some_and(|v| v.to_lowercase().contains(k));
         image_type.as_ref().is_none_or(|t| info.image_type.as_ref() == Some(t))
             && (ids.is_empty() || info.image_id.as_deref().is_some_and(|id| ids.contains(&id)))
             && (projects.is_empty() || info.project_id.as_deref().is_some_and(|p| projects.contains(&p)))
             && company.is_none_or(|c| info.company_id == Some(c))
+            && format.as_ref().is_none_or(|f| info.image_format.as_ref() == Some(f))
+            && (statuses.is_empty() || info.image_status.as_ref().is_some_and(|s| statuses.contains(s)))
             && keyword.as_deref().is_none_or(|k| {
                 has(&info.name, k) || has(&info.image_id, k) || has(&info.image_description, k) || has(&info.os_name, k)
             })
@@ -47,9 +52,17 @@ fn create(state: &mut State, form: &Form) -> Outcome {
         return Err((Why::VmNotStopped, format!("VM [{vm_id}] is {}: stop it first", vm.state)));
     }
     let id = state.next_image_id();
-    let info = custom_image(&state.region, &id, name, param(form, "ImageDescription"), company_id);
-    let phase = Phase::Making { since: Instant::now() };
-    state.images.push(FakeImage { info, phase, source_vm: Some(vm_id.to_owned()) });
+    let info = ImageInfo {
+        image_from: Some(vm_id.to_owned()),
+        image_format: Some(ImageFormat::Qcow2),
+        prepare_percent: Some(0),
+        bootloader_type: Some(BootloaderType::Bios),
+        encrypted: Some(false),
+        ..custom_image(&state.region, &id, name, param(form, "ImageDescription"), company_id)
+    };
+    let mut image = FakeImage::new(info, Phase::Making { since: Instant::now(), from: 0 });
+    image.source_vm = Some(vm_id.to_owned());
+    state.images.push(image);
     Ok(json!({ "ImageID": id }))
 }
 
@@ -59,7 +72,7 @@ fn delete(state: &mut State, form: &Form) -> Outcome {
     let in_use = state.vms.iter().find(|vm| vm.image_id == id).map(|vm| vm.vm_id.clone());
     let image = state.image_mut(id).ok_or_else(|| (Why::ImageNotFound, format!("Image [{id}] not found")))?;
     if image.info.image_type == Some(ImageType::Base) {
-        return Err((Why::BaseImage, format!("Image [{id}] is a Base image, not a custom one")));
+        return Err((Why::WrongImageType, format!("Image [{id}] is a Base image, not a custom one")));
     }
     if let Some(status @ (ImageStatus::Making | ImageStatus::Deleting)) = &image.info.image_status {
         return Err((Why::ImageState, format!("Image [{id}] is {status} and cannot be deleted now")));

@@ -1,24 +1,32 @@
 //! An in-memory UCloudStack that speaks the real wire protocol, for tests and the quickstart.
 //!
 //! `mod.rs` holds the public face. Its modules import one way, each only those listed before
-//! it: `form` (a request's form, an action's answer), `codes` (the RetCode of each refusal in
-//! the generation the fake plays), `state` (what the fake holds), one file per service with its
-//! actions and their `ACTIONS` table (`image`, `vm`, `other`), `handler` (the checks and faults
-//! every action shares; it looks the action up in the tables), `server`.
+//! it: `form` (a request's form, an action's answer), `content` (the bytes of image files,
+//! hashes, base64), `codes` (the RetCode of each refusal in the generation the fake plays),
+//! `state` (what the fake holds), `fetch` (a Remote import's fetch of its URL), one file per
+//! service with its actions and their `ACTIONS` table (`image`, `vm`, `other`, and the newer
+//! platforms' `transfer` and `catalog`), `handler` (the checks and faults every action shares;
+//! it looks the action up in the tables), `download` (the file server), `server`.
 
+mod catalog;
 mod codes;
+mod content;
+mod download;
+mod fetch;
 mod form;
 mod handler;
 mod image;
 mod other;
 mod server;
 mod state;
+mod transfer;
 mod vm;
 
 pub use form::ReceivedRequest;
 pub use state::Fault;
 
 use crate::image::{ImageInfo, ImageStatus};
+use crate::resource::PermissionMode;
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::vm::VmState;
 use crate::{Client, ClientBuilder, Credentials, Platform};
@@ -120,48 +128,122 @@ impl FakeBuilder {
         self
     }
 
-    fn into_shared(self) -> Arc<Shared> {
-        let images = if self.settings.base_images { base_images(&self.settings.region) } else { Vec::new() };
-        let vms = self.settings.vm_ids.iter().map(|id| FakeVm::new(id)).collect();
-        let rate = self.settings.rate_limit.map(TokenBucket::new);
-        let region = self.settings.region.clone();
-        let state = State { region, images, vms, rate, ..State::default() };
-        Arc::new(Shared { settings: self.settings, state: Mutex::new(state) })
+    /// Plays a platform from before the newer image actions (ImportImage, the multipart upload
+    /// and abort actions, the base image actions, DescribeImageOSVersions, UpdateImage,
+    /// GetImageDownloadURL, S3Login, UpdateResourcePermission): each answers "unknown action",
+    /// 110 \[140\], as such a platform does.
+    pub fn older_platform(mut self) -> Self {
+        self.settings.older_platform = true;
+        self
+    }
+
+    /// How long a GetImageDownloadURL answer lasts (default 1 h): its `ExpiredTime` is the
+    /// system clock's now plus this. Zero gives queries that have expired already.
+    pub fn download_expiry(mut self, expiry: Duration) -> Self {
+        self.settings.download_expiry = expiry;
+        self
+    }
+
+    /// How many bytes an image's file has at the download address (default 1 MiB); an image
+    /// imported from a URL has as many as were fetched.
+    pub fn image_file_size(mut self, bytes: u64) -> Self {
+        self.settings.image_file_size = bytes;
+        self
+    }
+
+    fn into_shared(self, base_url: &str) -> Arc<Shared> {
+        let settings = &self.settings;
+        let state = State {
+            region: settings.region.clone(),
+            images: if settings.base_images { base_images(&settings.region) } else { Vec::new() },
+            vms: settings.vm_ids.iter().map(|id| FakeVm::new(id)).collect(),
+            rate: settings.rate_limit.map(TokenBucket::new),
+            download_key: format!("{:032x}", fastrand::u128(..)),
+            download_expiry: settings.download_expiry,
+            file_size: settings.image_file_size,
+            base_url: base_url.to_owned(),
+            ..State::default()
+        };
+        Arc::new(Shared { settings: self.settings, state: Arc::new(Mutex::new(state)) })
     }
 
     /// Starts the fake on 127.0.0.1, on a port of its own.
     pub async fn start(self) -> FakeUCloudStack {
-        let shared = self.into_shared();
+        let shared = self.into_shared("");
         let server = server::start(shared.clone()).expect("a port on 127.0.0.1 for the fake UCloudStack");
-        let endpoint = format!("http://{}/api", server.addr);
-        FakeUCloudStack { shared, server: Some(server), endpoint }
+        let base_url = format!("http://{}", server.addr);
+        shared.lock().base_url.clone_from(&base_url);
+        FakeUCloudStack { shared, server: Some(server), endpoint: format!("{base_url}/api") }
     }
 
     /// The fake without a server: reach it through [`FakeUCloudStack::transport`] only. Its
-    /// clock is tokio's, so it runs under paused time.
+    /// clock is tokio's, so it runs under paused time. (Downloads need the server; a Remote
+    /// import's fetch runs on real time either way.)
     pub fn in_process(self) -> FakeUCloudStack {
-        FakeUCloudStack { shared: self.into_shared(), server: None, endpoint: "http://fake.invalid/api".into() }
+        let shared = self.into_shared("http://fake.invalid");
+        FakeUCloudStack { shared, server: None, endpoint: "http://fake.invalid/api".into() }
     }
 }
 
-/// A UCloudStack on 127.0.0.1 for tests: the image actions, the VM actions, ModifyNameAndRemark
-/// and DescribeRegion from in-memory state, signatures checked, faults on request.
+/// A UCloudStack on 127.0.0.1 for tests: the image actions (the newer platforms' too), the VM
+/// actions, ModifyNameAndRemark and DescribeRegion from in-memory state, signatures checked,
+/// faults on request, and an image download server.
 ///
 /// It answers with the RetCodes of the [`platform`](FakeBuilder::platform) it plays (2.x by
 /// default; the numbers in brackets are 1.x's), and keeps the platform's rules:
 /// - every call needs `Action` (101 \[154\]), `PublicKey` (103 \[170\]) and a matching
 ///   `Signature` (109 \[171\]), `Region` equal to the fake's (102 \[229\] when missing, 113 \[162\]
 ///   when another), and `Zone` when [`require_zone`](FakeBuilder::require_zone) was set;
-///   an action it does not know is 110 \[140\];
-/// - DescribeImage filters on `ImageType`, `ImageIDs.N`, `Keyword`, `ProjectIDs.N` and
-///   `CompanyID`, counts `TotalCount` before paging, and pages with `Offset`/`Limit` (default
-///   20; outside 1..=100 is 4 \[140\]);
+///   an action it does not know is 110 \[140\], and so is every newer action below on an
+///   [`older_platform`](FakeBuilder::older_platform);
+/// - DescribeImage filters on `ImageType`, `ImageIDs.N`, `Keyword`, `ProjectIDs.N`,
+///   `CompanyID`, `ImageFormat` and `Status.N`, counts `TotalCount` before paging, and pages
+///   with `Offset`/`Limit` (default 20; outside 1..=100 is 4 \[140\]);
 /// - CreateCustomImage needs `VMID` and `ImageName` (3 \[229\]); the VM must exist (1004 \[2006\]),
 ///   be `Stopped` (1014 \[2005\]) and not be imaged already (1016 \[100\]); the image is `Making`
-///   with the system clock's `CreateTime`, then `Used` after the making delay;
+///   with the system clock's `CreateTime` and a rising `PreparePrecent`, then `Used` after the
+///   making delay;
 /// - DeleteCustomImage needs `ImageID` of an existing image (1000 \[2008\]), a custom one (207
 ///   \[140\]), not `Making` or `Deleting` (1001 \[2007\]) and used by no VM (1008 \[2009\]); the
 ///   image is `Deleting`, then gone after the deleting delay;
+/// - ImportImage needs `CompanyID`, `ImageName` (1-50 CJK, letters, digits, `.` `_` `-`),
+///   `ImageFormat` (not qcow2/iso/vmdk/raw: 1003 \[140\]), `ImportType`, `OSType`,
+///   `OSDistribution`, and `LoadURL` when Remote (3 \[229\] when missing; other bad values 4
+///   \[140\], `ImageSize` over 2000: 1017 \[140\]). The custom image records what it was given
+///   (`Secret` makes it `Encrypted`; the key is not kept). A Remote import is `WaitUploading`;
+///   a thread GETs `LoadURL`, which must be a loopback host (else `Failed`, `Reason`
+///   `cannot reach <host>`), and the image is `Uploading` with `PreparePrecent` rising to 50 as the
+///   bytes come (hashed, not kept; `ImageSize` their GiB, at least 1), then to 100 over the
+///   making delay, then `Used`; a fetch that fails (refused, not 2xx, cut off) makes it
+///   `Failed` with `Reason` saying why. A Local import is `WaitUploading` with an `UploadID`
+///   and `Bucket` `mirror`;
+/// - CompleteImageMultipartUpload needs `ImageID` and `UploadID` of a Local import still
+///   waiting (1000 \[2008\] unknown image, 113 \[140\] another upload or none, 1001 \[2007\]
+///   complete already); no parts are checked (the S3 side is not in the fake): the image is
+///   `Uploading`, then `Used` after the making delay. AbortImageMultipartUpload (`CompanyID`,
+///   `ImageID`, optional `UploadID`) removes such an import, with the same refusals;
+/// - AbortCustomImage removes a custom image that is `WaitMaking`, `Making`, `WaitUploading`
+///   or `Uploading` (1000 \[2008\], a Base one 207 \[140\], another status 1001 \[2007\]);
+/// - CloneCustomImageToBaseImage (`SourceImageID`, `DestImageName` of 1-128 characters) makes
+///   a `Used` custom image a new `Used` Base image at once, for everyone (1000, 207, 1001 as
+///   above), answering `DestImageID`; DeleteBaseImage removes a Base image (1000, a custom one
+///   207, one a VM is made from 1008 \[2009\]); DescribeBaseImage lists the Base images
+///   (`ImageIDs.N`), `Permission` `all` or `Specific`, as UpdateResourcePermission
+///   (`ResourceType` `BASE_IMAGE`, `PermissionMode`, `Permission` a comma-separated string of
+///   CompanyIDs) sets it; other resource types are 200 \[140\];
+/// - DescribeImageOSVersions pages (as DescribeImage) a fixed table of 22 OS versions
+///   (`ImageOSIDs.N` filters); UpdateImage sets the OS fields, `BootloaderType`, `SupportQGA`
+///   and `SupportCloudInit` of a `Used` image (1000, 1001 as above);
+/// - GetImageDownloadURL answers a `DownloadQuery` (`ImageID`, `Expires`, `Signature`) and its
+///   `ExpiredTime` (the system clock plus [`download_expiry`](FakeBuilder::download_expiry))
+///   for a `Used` image (1000, 1001 as above; an encrypted one 113 \[140\]). The server answers
+///   `GET /s3/download?<DownloadQuery>` with the file ([`image_file_size`](FakeBuilder::image_file_size)
+///   bytes, or what an import fetched; deterministic bytes made from the image id), honours one
+///   `Range` (206, or 416 outside the file), and answers 403 to a query that is expired or not
+///   signed by the fake, 404 once the image is gone;
+/// - S3Login with `Scenes` `ImageUpload` answers fresh credentials, `Endpoint` the fake's base
+///   URL and `/s3` (the S3 API itself is not in the fake), `Bucket` `mirror`; `OSS` needs an
+///   `ID`, and the fake has no object storage (200 \[140\]);
 /// - DescribeVMInstance filters on `VMIDs.N`, `States.N`, `Keyword`, `ProjectIDs.N`, `VPCID`,
 ///   `SubnetID` and `CompanyID`; StopVMInstance needs a `Running` VM, StartVMInstance a
 ///   `Stopped` one not being imaged (1016), RestartVMInstance a `Running` one, and
@@ -261,7 +343,7 @@ impl FakeUCloudStack {
                 let id = state.next_image_id();
                 let info = custom_image(&self.shared.settings.region, &id, &format!("seeded {id}"), None, None);
                 let info = ImageInfo { image_status: Some(ImageStatus::Used), ..info };
-                state.images.push(FakeImage { info, phase: Phase::Stable, source_vm: None });
+                state.images.push(FakeImage::new(info, Phase::Stable));
                 id
             })
             .collect()
@@ -279,6 +361,25 @@ impl FakeUCloudStack {
             }
             None => false,
         }
+    }
+
+    /// Marks an image encrypted (or not), as one imported with a `Secret` is: an encrypted image
+    /// cannot be downloaded. False when the fake holds no such image.
+    pub fn set_image_encrypted(&self, image_id: &str, encrypted: bool) -> bool {
+        self.shared.lock().image_mut(image_id).map(|image| image.info.encrypted = Some(encrypted)).is_some()
+    }
+
+    /// What a Remote import fetched from its `LoadURL`: the length in bytes and the SHA-1 in
+    /// lowercase hex (the bytes themselves are not kept). `None` until the fetch is complete,
+    /// and for any other image.
+    pub fn imported_file(&self, image_id: &str) -> Option<(u64, String)> {
+        self.shared.lock().image(image_id).and_then(|image| image.fetched.clone())
+    }
+
+    /// Who may use a base image, as UpdateResourcePermission last set it: the mode and the
+    /// CompanyIDs of `Permission` (none for `all`). `None` when it was never set (everyone).
+    pub fn resource_permission(&self, resource_id: &str) -> Option<(PermissionMode, Vec<i64>)> {
+        self.shared.lock().permissions.get(resource_id).cloned()
     }
 
     /// A VM's state now, if the fake holds the VM.

@@ -1,9 +1,11 @@
 //! The fake's HTTP server: HTTP/1.1 on 127.0.0.1, on a thread and runtime of its own, so that it
-//! answers even while the test's own runtime is blocked or paused.
+//! answers even while the test's own runtime is blocked or paused. POST is the API (any path);
+//! GET and HEAD of `/s3/download` are image downloads.
 
+use super::download::{self, Reply};
 use super::handler::Shared;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use std::convert::Infallible;
@@ -64,11 +66,14 @@ pub(super) fn start(shared: Arc<Shared>) -> std::io::Result<Server> {
     Ok(Server { addr, stop: Some(stop) })
 }
 
-async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    if request.method() != http::Method::POST {
-        let mut response = Response::new(Full::new(Bytes::from_static(b"UCloudStack takes POST only")));
-        *response.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
-        return Ok(response);
+async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+    let method = request.method();
+    if request.uri().path() == download::PATH && (method == http::Method::GET || method == http::Method::HEAD) {
+        let range = request.headers().get(http::header::RANGE).and_then(|v| v.to_str().ok());
+        return Ok(download::serve(&shared, method == http::Method::HEAD, request.uri().query(), range));
+    }
+    if method != http::Method::POST {
+        return Ok(download::text(http::StatusCode::METHOD_NOT_ALLOWED, "UCloudStack takes POST only"));
     }
     let headers = request
         .headers()
@@ -83,7 +88,7 @@ async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respon
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
-    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from(reply.body))));
     *response.status_mut() =
         http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();

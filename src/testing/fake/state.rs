@@ -1,6 +1,7 @@
 //! What the fake holds: images and VMs, and how they change as time passes.
 
-use crate::image::{ImageInfo, ImageStatus, ImageType, OsType};
+use crate::image::{BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImageType, OsType};
+use crate::resource::PermissionMode;
 use crate::vm::{ChargeType, VmDiskInfo, VmInstanceInfo, VmIpInfo, VmState};
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -60,6 +61,17 @@ pub(super) struct State {
     pub rate: Option<TokenBucket>,
     pub next_id: u64,
     pub requests_served: u64,
+    /// Remote imports to start fetching: image id and `LoadURL`.
+    pub fetches: Vec<(String, String)>,
+    /// Who may use each base image UpdateResourcePermission was called for.
+    pub permissions: HashMap<String, (PermissionMode, Vec<i64>)>,
+    /// What the actions need of the settings: the key download queries are signed with (the
+    /// fake's own, not the private key), how long they last, the size of an image's file, and
+    /// the server's base URL (`http://127.0.0.1:port`).
+    pub download_key: String,
+    pub download_expiry: Duration,
+    pub file_size: u64,
+    pub base_url: String,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +80,16 @@ pub(super) struct FakeImage {
     pub phase: Phase,
     /// The VM the image is being made from, while it is `Making`.
     pub source_vm: Option<String>,
+    /// A Local import's `UploadID`.
+    pub upload_id: Option<String>,
+    /// What a Remote import fetched: its length and SHA-1 (hex). The bytes are not kept.
+    pub fetched: Option<(u64, String)>,
+}
+
+impl FakeImage {
+    pub fn new(info: ImageInfo, phase: Phase) -> Self {
+        FakeImage { info, phase, source_vm: None, upload_id: None, fetched: None }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -152,11 +174,25 @@ impl FakeVm {
 }
 
 /// Where an image is in its life; statuses change lazily, when the fake is next asked.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     Stable,
-    Making { since: Instant },
-    Deleting { since: Instant },
+    /// Being made (from a VM, or from an import's bytes), `PreparePrecent` rising from `from`:
+    /// `Used` after the making delay.
+    Making {
+        since: Instant,
+        from: i64,
+    },
+    Deleting {
+        since: Instant,
+    },
+    /// A Remote import whose `LoadURL` a thread of its own is fetching: that thread moves it on.
+    Fetching,
+    /// A Remote import with all its bytes in: `Making` from the next look on. (The thread does
+    /// not stamp the time itself: its clock is not the fake's when tokio's time is paused.)
+    Fetched,
+    /// A Local import waiting for CompleteImageMultipartUpload.
+    AwaitingUpload,
 }
 
 /// How many requests the fake accepts per second, as a token bucket: `per_second` tokens at
@@ -212,6 +248,15 @@ impl State {
         format!("cn-image-custom-{:06}", self.next_id)
     }
 
+    pub fn next_base_image_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("cn-image-base-{:06}", self.next_id)
+    }
+
+    pub fn image(&self, image_id: &str) -> Option<&FakeImage> {
+        self.images.iter().find(|i| i.info.image_id.as_deref() == Some(image_id))
+    }
+
     pub fn image_mut(&mut self, image_id: &str) -> Option<&mut FakeImage> {
         self.images.iter_mut().find(|i| i.info.image_id.as_deref() == Some(image_id))
     }
@@ -231,15 +276,26 @@ impl State {
                 }
             }
         }
-        self.images.retain_mut(|image| match image.phase {
-            Phase::Making { since } if now.duration_since(since) >= making_delay => {
-                image.info.image_status = Some(ImageStatus::Used);
-                image.phase = Phase::Stable;
-                image.source_vm = None;
-                true
+        self.images.retain_mut(|image| {
+            if image.phase == Phase::Fetched {
+                image.phase = Phase::Making { since: now, from: image.info.prepare_percent.unwrap_or(0) };
             }
-            Phase::Deleting { since } => now.duration_since(since) < deleting_delay,
-            _ => true,
+            match image.phase {
+                Phase::Making { since, .. } if now.duration_since(since) >= making_delay => {
+                    image.info.image_status = Some(ImageStatus::Used);
+                    image.info.prepare_percent = Some(100);
+                    image.phase = Phase::Stable;
+                    image.source_vm = None;
+                    true
+                }
+                Phase::Making { since, from } => {
+                    let done = now.duration_since(since).as_secs_f64() / making_delay.as_secs_f64();
+                    image.info.prepare_percent = Some((from + ((100 - from) as f64 * done) as i64).min(99));
+                    true
+                }
+                Phase::Deleting { since } => now.duration_since(since) < deleting_delay,
+                _ => true,
+            }
         });
     }
 
@@ -319,8 +375,8 @@ pub(super) fn base_images(region: &str) -> Vec<FakeImage> {
         ("cn-image-kylin-v10", "Kylin V10 SP2 aarch64", OsType::Kylin, "Kylin", "aarch64", 30),
     ];
     rows.into_iter()
-        .map(|(id, os_name, os_type, distro, arch, size)| FakeImage {
-            info: ImageInfo {
+        .map(|(id, os_name, os_type, distro, arch, size)| {
+            let info = ImageInfo {
                 region: Some(region.to_owned()),
                 image_id: Some(id.to_owned()),
                 name: Some(os_name.to_owned()),
@@ -339,10 +395,16 @@ pub(super) fn base_images(region: &str) -> Vec<FakeImage> {
                 can_vgpu: Some(false),
                 support_hotplug: Some(true),
                 remarkable: Some(true),
+                image_format: Some(ImageFormat::Qcow2),
+                image_from: Some("System".into()),
+                prepare_percent: Some(100),
+                bootloader_type: Some(BootloaderType::Bios),
+                support_qga: Some(true),
+                support_cloud_init: Some(true),
+                encrypted: Some(false),
                 ..ImageInfo::default()
-            },
-            phase: Phase::Stable,
-            source_vm: None,
+            };
+            FakeImage::new(info, Phase::Stable)
         })
         .collect()
 }
