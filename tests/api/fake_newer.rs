@@ -558,7 +558,7 @@ async fn describe_image_filters_by_format_and_status() {
         async move { client.call("DescribeImage", filters).await.unwrap()["TotalCount"].as_u64().unwrap() }
     };
     assert_eq!(count(&[("ImageFormat", "raw")]).await, 1);
-    assert_eq!(count(&[("ImageFormat", "qcow2")]).await, 6, "the platform images");
+    assert_eq!(count(&[("ImageFormat", "qcow2")]).await, 8, "the platform images and the seeded ones");
     assert_eq!(count(&[("Status.0", "WaitUploading")]).await, 1);
     assert_eq!(count(&[("Status.0", "Used")]).await, 8);
     assert_eq!(count(&[("Status.0", "Used"), ("Status.1", "WaitUploading")]).await, 9);

@@ -306,7 +306,8 @@ async fn recover_by_name_gives_the_original_error_when_nothing_appears() {
 
 #[tokio::test(start_paused = true)]
 async fn recover_by_name_refuses_to_guess_between_two_images() {
-    let fake = FakeUCloudStack::builder().in_process();
+    // An older platform does not say which VM an image came from (`ImageFrom`).
+    let fake = FakeUCloudStack::builder().older_platform().in_process();
     fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::ZERO }, 1);
     let client = fake.client_builder().attempt_timeout(Duration::from_secs(2)).build().unwrap();
     // Another tool makes an image of the same name while our create's answer is lost.
@@ -328,6 +329,24 @@ async fn recover_by_name_refuses_to_guess_between_two_images() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_by_name_adopts_only_an_image_of_its_own_vm_where_the_platform_says() {
+    let fake = FakeUCloudStack::builder().in_process();
+    fake.inject_fault("CreateCustomImage", Fault::LostAnswer { acts_after: Duration::ZERO }, 1);
+    let client = fake.client_builder().attempt_timeout(Duration::from_secs(2)).build().unwrap();
+    // Another tool makes an image of the same name from another VM meanwhile.
+    let other = fake.client();
+    let twin = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        other.create_custom_image().vm_id("vm-fake-2").image_name("twin").send().await.unwrap()
+    });
+    let ours = client.create_custom_image().vm_id("vm-fake-1").image_name("twin").recover_by_name(true).send();
+    let ours = ours.await.unwrap();
+    let twin = twin.await.unwrap();
+    assert_ne!(ours.image_id, twin.image_id);
+    assert_eq!(fake.image(&ours.image_id).unwrap().image_from.as_deref(), Some("vm-fake-1"));
 }
 
 #[tokio::test(start_paused = true)]

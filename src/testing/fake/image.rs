@@ -18,8 +18,11 @@ fn describe(state: &mut State, form: &Form) -> Outcome {
     let projects = list(form, "ProjectIDs");
     let company = int(form, "CompanyID")?;
     let keyword = param(form, "Keyword").map(str::to_lowercase);
-    let format = param(form, "ImageFormat").map(ImageFormat::from);
-    let statuses: Vec<ImageStatus> = list(form, "Status").into_iter().map(ImageStatus::from).collect();
+    // An older platform knows neither filter, and ignores them as any unknown parameter.
+    let older = state.older_platform;
+    let format = param(form, "ImageFormat").filter(|_| !older).map(ImageFormat::from);
+    let statuses: Vec<ImageStatus> =
+        if older { Vec::new() } else { list(form, "Status").into_iter().map(ImageStatus::from).collect() };
     let matches = |info: &ImageInfo| {
         let has = |field: &Option<String>, k: &str| field.as_deref().is_some_and(|v| v.to_lowercase().contains(k));
         image_type.as_ref().is_none_or(|t| info.image_type.as_ref() == Some(t))
@@ -33,8 +36,29 @@ fn describe(state: &mut State, form: &Form) -> Outcome {
             })
     };
     let found: Vec<&ImageInfo> = state.images.iter().map(|i| &i.info).filter(|i| matches(i)).collect();
-    let page: Vec<&ImageInfo> = found.iter().skip(offset).take(limit).copied().collect();
+    let page: Vec<ImageInfo> =
+        found.iter().skip(offset).take(limit).map(|i| if older { as_older(i) } else { (*i).clone() }).collect();
     Ok(json!({ "TotalCount": found.len(), "Infos": page }))
+}
+
+/// An image as a platform from before the newer image actions lists it: without their fields.
+fn as_older(info: &ImageInfo) -> ImageInfo {
+    ImageInfo {
+        remark: None,
+        image_format: None,
+        import_type: None,
+        image_from: None,
+        prepare_percent: None,
+        bootloader_type: None,
+        support_qga: None,
+        support_cloud_init: None,
+        encrypted: None,
+        bound_vm_set_ids: Vec::new(),
+        bound_vm_ids: Vec::new(),
+        company_name: None,
+        tags: Vec::new(),
+        ..info.clone()
+    }
 }
 
 /// Only from a VM that exists, is stopped, and is not being imaged already.

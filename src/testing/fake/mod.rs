@@ -162,6 +162,7 @@ impl FakeBuilder {
             download_expiry: settings.download_expiry,
             file_size: settings.image_file_size,
             base_url: base_url.to_owned(),
+            older_platform: settings.older_platform,
             ..State::default()
         };
         Arc::new(Shared { settings: self.settings, state: Arc::new(Mutex::new(state)) })
@@ -342,7 +343,16 @@ impl FakeUCloudStack {
             .map(|_| {
                 let id = state.next_image_id();
                 let info = custom_image(&self.shared.settings.region, &id, &format!("seeded {id}"), None, None);
-                let info = ImageInfo { image_status: Some(ImageStatus::Used), ..info };
+                // As a newer platform lists a custom image made from a VM, long ago.
+                let info = ImageInfo {
+                    image_status: Some(ImageStatus::Used),
+                    image_format: Some(crate::image::ImageFormat::Qcow2),
+                    image_from: Some("vm-seeded".into()),
+                    prepare_percent: Some(100),
+                    bootloader_type: Some(crate::image::BootloaderType::Bios),
+                    encrypted: Some(false),
+                    ..info
+                };
                 state.images.push(FakeImage::new(info, Phase::Stable));
                 id
             })

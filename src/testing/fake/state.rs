@@ -63,6 +63,9 @@ pub(super) struct State {
     pub requests_served: u64,
     /// Remote imports to start fetching: image id and `LoadURL`.
     pub fetches: Vec<(String, String)>,
+    /// The fake plays a platform from before the newer image actions: its answers have none
+    /// of the newer image fields either.
+    pub older_platform: bool,
     /// Who may use each base image UpdateResourcePermission was called for.
     pub permissions: HashMap<String, (PermissionMode, Vec<i64>)>,
     /// What the actions need of the settings: the key download queries are signed with (the
