@@ -11,7 +11,7 @@
 //! cargo run --example images -- vms [--state running].. [--json]
 //! cargo run --example images -- regions [--json]
 //! cargo run --example images -- import-url URL --name NAME --format qcow2 --os-type linux --distribution Ubuntu [--os-version 24.04] --company-id ID
-//! cargo run --example images -- copy IMAGE_ID (--to-profile P | --to-endpoint URL | --to-fake) [--to-region R] [--name NAME]
+//! cargo run --example images -- copy IMAGE_ID (--to-profile P | --to-endpoint URL | --to-fake) [--to-region R] [--name NAME] [--company-id ID]
 //! cargo run --example images -- os-versions [--json]
 //! cargo run --example images -- download IMAGE_ID FILE [--overwrite]
 //! cargo run --example images -- publish IMAGE_ID --name NAME [--allow COMPANY_ID].. [--deny COMPANY_ID]..
@@ -177,6 +177,9 @@ enum Command {
         /// The copy's name (default: the source's).
         #[arg(long)]
         name: Option<String>,
+        /// The tenant the copy belongs to (default: the source's).
+        #[arg(long)]
+        company_id: Option<i64>,
     },
     /// List the OS versions images can be imported as.
     OsVersions,
@@ -395,7 +398,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             eprintln!("imported {}", image.id());
             print_image(&image, cli.json);
         }
-        Command::Copy { image_id, to_profile, to_endpoint, to_fake, to_region, name } => {
+        Command::Copy { image_id, to_profile, to_endpoint, to_fake, to_region, name, company_id } => {
             let (target, _target_fake) = target(to_profile, to_endpoint, to_fake, to_region).await?;
             let mut copy = client
                 .copy_image(&image_id)
@@ -404,6 +407,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .poll_delay(limits.1, Duration::from_secs(30).max(limits.1));
             if let Some(name) = name {
                 copy = copy.image_name(name);
+            }
+            if let Some(company_id) = company_id {
+                copy = copy.company_id(company_id);
             }
             let image = transfer_progress(|report| copy.on_progress(report).send()).await?;
             eprintln!("copied {image_id} as {}", image.id());
@@ -644,7 +650,12 @@ async fn connect(region: Option<&str>) -> Result<(Client, Option<FakeUCloudStack
     if let Some(region) = region {
         builder = builder.region(region);
     }
-    Ok((builder.build()?, Some(fake)))
+    let client = builder.build()?;
+    // The custom images the README's commands use: cn-image-custom-000001 to -000003.
+    for (id, name) in fake.seed_custom_images(3).iter().zip(["web-golden", "tmp-build-1", "tmp-build-2"]) {
+        fake.client().modify_name_and_remark().resource_id(id).name(name).send().await?;
+    }
+    Ok((client, Some(fake)))
 }
 
 fn secs(value: f64, flag: &str) -> Result<Duration, Failure> {
