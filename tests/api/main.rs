@@ -2,6 +2,7 @@
 //! One test binary, so the suite links once.
 
 mod catalog;
+mod catalog_fake;
 mod cli;
 mod config;
 mod decode;
