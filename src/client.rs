@@ -19,6 +19,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+/// Parameters whose values are secrets: scrubbed from errors and logs like the keys.
+const SECRET_PARAMS: [&str; 3] = ["Secret", "SecretKey", "Password"];
+
 /// The keys the client sets itself; a request may not carry them.
 const RESERVED: [&str; 4] = ["Action", "PublicKey", SIGNATURE, "SecurityToken"];
 
@@ -481,7 +484,7 @@ impl Client {
             }
             Ok(Ok(response)) => response,
         };
-        let secrets = self.secrets(&signature);
+        let secrets = self.secrets(&signature, pairs);
         if tracing::enabled!(tracing::Level::DEBUG) {
             let id = raw_request_id(&response).map(|id| redact_text(id.to_owned(), &secrets));
             let id = id.map(|id| crate::response::excerpt_of(id.as_bytes(), crate::response::REQUEST_ID_EXCERPT));
@@ -502,10 +505,13 @@ impl Client {
         decode(&response).map_err(|error| error.redact(&secrets).with_platform(inner.config.platform))
     }
 
-    /// What a request of this client carries that must never appear in an error or a log.
-    fn secrets<'a>(&'a self, signature: &'a str) -> [&'a str; 3] {
+    /// What a request of this client carries that must never appear in an error or a log: the
+    /// signature, the keys, and the values of secret parameters (an image's `Secret`).
+    fn secrets<'a>(&'a self, signature: &'a str, pairs: &'a Pairs) -> Vec<&'a str> {
         let credentials = &self.inner.credentials;
-        [signature, credentials.security_token().unwrap_or_default(), credentials.private_key()]
+        let mut secrets = vec![signature, credentials.security_token().unwrap_or_default(), credentials.private_key()];
+        secrets.extend(pairs.iter().filter(|(k, _)| SECRET_PARAMS.contains(&k.as_str())).map(|(_, v)| v.as_str()));
+        secrets
     }
 
     fn headers(&self) -> HeaderMap {

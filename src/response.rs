@@ -15,9 +15,45 @@ pub(crate) const BODY_EXCERPT: usize = 512;
 /// How much of a request id an error keeps (a UUID is 36).
 pub(crate) const REQUEST_ID_EXCERPT: usize = 128;
 
-/// The start of `body`, lossily decoded, cut at a character boundary.
+/// The start of `body`, lossily decoded, cut at a character boundary, with the values of the
+/// secret fields an answer may carry (S3Login's `SecretKey` and `SessionID`, a download query)
+/// replaced by `***`.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    excerpt_of(body, BODY_EXCERPT)
+    scrub_secret_fields(excerpt_of(body, BODY_EXCERPT))
+}
+
+/// The JSON fields whose values are secrets.
+const SECRET_FIELDS: [&str; 5] = ["\"SecretKey\"", "\"SessionID\"", "\"Secret\"", "\"DownloadQuery\"", "\"Password\""];
+
+/// `"SecretKey":"abc"` becomes `"SecretKey":"***"`, also when the excerpt cuts the value.
+fn scrub_secret_fields(mut text: String) -> String {
+    for field in SECRET_FIELDS {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(field).map(|i| i + from) {
+            let rest = &text[at + field.len()..];
+            let after_colon = rest.len() - rest.trim_start().len();
+            let Some(value) = rest.trim_start().strip_prefix(':') else {
+                from = at + field.len();
+                continue;
+            };
+            let ws = value.len() - value.trim_start().len();
+            let start = at + field.len() + after_colon + 1 + ws;
+            if !text[start..].starts_with('"') {
+                from = start;
+                continue;
+            }
+            // The closing quote (not an escaped one), or the end of the excerpt.
+            let bytes = text.as_bytes();
+            let mut end = start + 1;
+            while end < bytes.len() && !(bytes[end] == b'"' && bytes[end - 1] != b'\\') {
+                end += 1;
+            }
+            let close = (end < bytes.len()).then_some("\"").unwrap_or_default();
+            text.replace_range(start..(end + close.len()).min(text.len()), &format!("\"***{close}"));
+            from = start + 4;
+        }
+    }
+    text
 }
 
 /// The start of `text`, at most `limit` bytes, lossily decoded, cut at a character boundary,
@@ -152,6 +188,19 @@ pub fn decode_value(action: &str, response: &HttpResponse) -> Result<serde_json:
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secret_fields_are_scrubbed_from_excerpts() {
+        let body = br#"{"RetCode":0,"AccessKey":"AK","SecretKey":"s3cr\"et","SessionID" : "tok","Bucket":"mirror"}"#;
+        assert_eq!(
+            super::excerpt(body),
+            r#"{"RetCode":0,"AccessKey":"AK","SecretKey":"***","SessionID" : "***","Bucket":"mirror"}"#
+        );
+        // Cut inside the value: what is left of it goes too.
+        let long = format!(r#"{{"SecretKey":"{}"}}"#, "k".repeat(600));
+        assert_eq!(super::excerpt(long.as_bytes()), r#"{"SecretKey":"***"#);
+        assert_eq!(super::excerpt(br#"{"Secret":5}"#), r#"{"Secret":5}"#);
+    }
+
     use super::*;
 
     #[derive(Deserialize, Debug)]

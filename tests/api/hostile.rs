@@ -112,3 +112,32 @@ async fn odd_vm_figures_read_as_absent_without_failing_the_page() {
     assert_eq!((vms[2].cpu_utilization, vms[2].can_login), (Some(12.5), Some(true)));
     assert_eq!(vms[2].state, Some(VmState::Running));
 }
+
+#[tokio::test]
+async fn an_echoed_image_secret_or_s3_secret_never_reaches_errors() {
+    // The platform echoes ImportImage's Secret in its message.
+    let server = server_answering(200, r#"{"RetCode":230,"Message":"secret image-key-4711 is too weak"}"#).await;
+    let err = client(&server)
+        .import_image()
+        .company_id(200001)
+        .image_name("x")
+        .image_format(ucloudstack::image::ImageFormat::Qcow2)
+        .import_type(ucloudstack::image::ImportType::Remote)
+        .load_url("http://mirror.example/x.qcow2")
+        .os_type(ucloudstack::image::OsType::Linux)
+        .os_distribution("Ubuntu")
+        .secret("image-key-4711")
+        .send()
+        .await
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("image-key-4711") && shown.contains("***"), "{shown}");
+
+    // An S3Login answer that cannot be decoded keeps its secrets out of the excerpt.
+    let body = r#"{"RetCode":0,"AccessKey":"AK","SecretKey":"sk-0042","SessionID":"sess-0042","Bucket":{"x":[1]}}"#;
+    let server = server_answering(200, body).await;
+    let err = client(&server).s3_login().scenes(ucloudstack::image::S3Scene::ImageUpload).send().await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, ucloudstack::Error::Decode { .. }), "{shown}");
+    assert!(!shown.contains("sk-0042") && !shown.contains("sess-0042"), "{shown}");
+}
