@@ -48,7 +48,7 @@ fn scrub_secret_fields(mut text: String) -> String {
             while end < bytes.len() && !(bytes[end] == b'"' && bytes[end - 1] != b'\\') {
                 end += 1;
             }
-            let close = (end < bytes.len()).then_some("\"").unwrap_or_default();
+            let close = if end < bytes.len() { "\"" } else { "" };
             text.replace_range(start..(end + close.len()).min(text.len()), &format!("\"***{close}"));
             from = start + 4;
         }
