@@ -7,7 +7,8 @@
 //! import's fetch of its URL), one file per service with its actions and their `ACTIONS` table
 //! (`image`, `vm`, `other`, and the newer platforms' `transfer` and `catalog`), `handler` (the
 //! checks and faults every action shares; it looks the action up in the tables), `download`
-//! (the file server), `s3` (the S3 service an upload's parts go to), `server`.
+//! (the file server), `s3auth` (an S3 request and its signature check), `s3` (the S3 service
+//! an upload's parts go to), `server`.
 
 mod catalog;
 mod codes;
@@ -19,6 +20,7 @@ mod handler;
 mod image;
 mod other;
 mod s3;
+mod s3auth;
 mod server;
 mod sigv4;
 mod state;
