@@ -24,5 +24,5 @@ mod fake;
 mod mock;
 
 pub use factories::{image, image_page, vm, vm_page};
-pub use fake::{FakeBuilder, FakeTransport, FakeUCloudStack, Fault, ReceivedRequest};
+pub use fake::{FakeBuilder, FakeTransport, FakeUCloudStack, Fault, ReceivedRequest, S3Fault};
 pub use mock::MockTransport;

@@ -48,6 +48,7 @@ async fn every_newer_action_round_trips_through_the_fake_field_by_field() {
     let imported = round_trip(&fake, &client, import.as_input().clone().build().unwrap()).await;
     let upload_id = imported.upload_id.clone().expect("a Local import has an UploadID");
     assert_eq!(fake.image(&imported.image_id).unwrap().image_status, Some(ImageStatus::WaitUploading));
+    assert!(fake.add_uploaded_part(&imported.image_id, 1, 1000));
     let complete = client.complete_image_multipart_upload().image_id(&imported.image_id).upload_id(&upload_id);
     round_trip(&fake, &client, complete.as_input().clone().build().unwrap()).await;
     let image = client.wait_until_image_available(&imported.image_id).await.unwrap();

@@ -217,6 +217,8 @@ async fn a_local_import_waits_for_its_upload_then_completes_or_aborts() {
     };
     assert_eq!(code(complete("another-upload").await), Some(v2::PARAM_CHECK_FAILED));
     assert_eq!(code(client.call("CompleteImageMultipartUpload", &[("ImageID", id)]).await), Some(v2::PARAM_EMPTY));
+    assert_eq!(code(complete(upload).await), Some(v2::RESOURCE_STATE), "no parts yet");
+    assert!(fake.add_uploaded_part(id, 1, 1000));
     complete(upload).await.unwrap();
     assert_eq!(describe(&client, id).await["ImageStatus"], "Uploading");
     assert_eq!(code(complete(upload).await), Some(v2::IMAGE_STATE), "complete already");

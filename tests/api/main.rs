@@ -10,6 +10,7 @@ mod download;
 mod durations;
 mod fake;
 mod fake_newer;
+mod fake_s3;
 mod faults;
 mod fidelity;
 mod hostile;

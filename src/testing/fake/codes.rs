@@ -27,6 +27,8 @@ impl Why {
             Why::ImageTooLarge => (v1::PARAM_ERROR, v2::IMAGE_TOO_LARGE),
             // Nobody documents these; "the parameter failed the checks" is the nearest.
             Why::UploadMismatch | Why::Encrypted => (v1::PARAM_ERROR, v2::PARAM_CHECK_FAILED),
+            // Nobody documents it either; the upload is not in a state to be completed yet.
+            Why::PartsRefused => (v1::PARAM_ERROR, v2::RESOURCE_STATE),
             Why::VmNotFound => (v1::VM_NOT_FOUND, v2::VM_NOT_FOUND),
             Why::VmNotStopped => (v1::VM_NOT_STOPPED, v2::VM_NOT_STOPPED),
             // 1.x has no code of its own for it; "operation failed, retry later" is its busy.

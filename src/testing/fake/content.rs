@@ -1,5 +1,5 @@
-//! The bytes the fake deals in: the deterministic content of an image file, SHA-1 in hex, and
-//! base64. Like `form`, it imports nothing else of the fake.
+//! The bytes the fake deals in: the deterministic content of an image file, SHA-1 in hex,
+//! base64, and MinIO's upload ids. Like `form`, it imports nothing else of the fake.
 
 use sha1::{Digest, Sha1};
 
@@ -60,6 +60,30 @@ pub(super) fn base64_url(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// An upload id as MinIO writes them: base64 of `<deployment uuid>.<upload uuid>x<nanoseconds>`.
+pub(super) fn minio_upload_id() -> String {
+    let uuid = || {
+        let hex = format!("{:032x}", fastrand::u128(..));
+        format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    base64_url(format!("{}.{}x{nanos}", uuid(), uuid()).as_bytes())
+}
+
+/// The MD5 of `size` zero bytes.
+pub(super) fn md5_of_zeros(size: u64) -> [u8; 16] {
+    use md5::{Digest, Md5};
+    let zeros = [0u8; 64 * 1024];
+    let mut md5 = Md5::new();
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        md5.update(&zeros[..n]);
+        left -= n as u64;
+    }
+    md5.finalize().into()
 }
 
 /// Decodes base64 in either alphabet, padded or not; `None` when it is no base64.

@@ -51,7 +51,8 @@ pub(super) fn serve(shared: &Shared, head: bool, query: Option<&str>, range: Opt
         let file_size = state.file_size;
         match state.image(image_id) {
             Some(image) if image.info.image_status.as_ref().is_some_and(|s| s.is_available()) => {
-                image.fetched.as_ref().map_or(file_size, |(length, _)| *length)
+                // As long as what an import fetched or an upload assembled (not those bytes).
+                image.fetched.as_ref().or(image.uploaded.as_ref()).map_or(file_size, |(length, _)| *length)
             }
             _ => return text(StatusCode::NOT_FOUND, "no such image"),
         }

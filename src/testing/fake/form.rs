@@ -39,6 +39,9 @@ pub(super) enum Why {
     UploadMismatch,
     /// GetImageDownloadURL of an encrypted image.
     Encrypted,
+    /// CompleteImageMultipartUpload of parts S3 would not assemble: none, a gap, or a part
+    /// but the last under 5 MiB.
+    PartsRefused,
     VmNotFound,
     VmNotStopped,
     VmBeingImaged,

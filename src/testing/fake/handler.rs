@@ -32,6 +32,10 @@ pub(super) struct Settings {
     pub older_platform: bool,
     pub download_expiry: Duration,
     pub image_file_size: u64,
+    pub s3_region: String,
+    pub s3_credential_ttl: Duration,
+    pub s3_session_token: bool,
+    pub other_uploads: usize,
 }
 
 impl Default for Settings {
@@ -52,6 +56,10 @@ impl Default for Settings {
             older_platform: false,
             download_expiry: Duration::from_secs(3600),
             image_file_size: 1 << 20,
+            s3_region: "us-east-1".into(),
+            s3_credential_ttl: Duration::from_secs(3600),
+            s3_session_token: true,
+            other_uploads: 0,
         }
     }
 }
@@ -74,6 +82,10 @@ impl std::fmt::Debug for Settings {
             .field("older_platform", &self.older_platform)
             .field("download_expiry", &self.download_expiry)
             .field("image_file_size", &self.image_file_size)
+            .field("s3_region", &self.s3_region)
+            .field("s3_credential_ttl", &self.s3_credential_ttl)
+            .field("s3_session_token", &self.s3_session_token)
+            .field("other_uploads", &self.other_uploads)
             .finish()
     }
 }

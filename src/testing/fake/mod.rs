@@ -2,11 +2,13 @@
 //!
 //! `mod.rs` holds the public face. Its modules import one way, each only those listed before
 //! it: `form` (a request's form, an action's answer), `content` (the bytes of image files,
-//! hashes, base64), `codes` (the RetCode of each refusal in the generation the fake plays),
-//! `state` (what the fake holds), `fetch` (a Remote import's fetch of its URL), one file per
-//! service with its actions and their `ACTIONS` table (`image`, `vm`, `other`, and the newer
-//! platforms' `transfer` and `catalog`), `handler` (the checks and faults every action shares;
-//! it looks the action up in the tables), `download` (the file server), `server`.
+//! hashes, base64), `sigv4` (S3's signature, and its dates), `codes` (the RetCode of each
+//! refusal in the generation the fake plays), `state` (what the fake holds), `fetch` (a Remote
+//! import's fetch of its URL), one file per service with its actions and their `ACTIONS` table
+//! (`image`, `vm`, `other`, and the newer platforms' `transfer` and `catalog`), `handler` (the
+//! checks and faults every action shares; it looks the action up in the tables), `download`
+//! (the file server), `s3auth` (an S3 request and its signature check), `s3` (the S3 service
+//! an upload's parts go to), `server`.
 
 mod catalog;
 mod codes;
@@ -17,13 +19,16 @@ mod form;
 mod handler;
 mod image;
 mod other;
+mod s3;
+mod s3auth;
 mod server;
+mod sigv4;
 mod state;
 mod transfer;
 mod vm;
 
 pub use form::ReceivedRequest;
-pub use state::Fault;
+pub use state::{Fault, S3Fault};
 
 use crate::image::{ImageInfo, ImageStatus};
 use crate::resource::PermissionMode;
@@ -33,7 +38,7 @@ use crate::{Client, ClientBuilder, Credentials, Platform};
 use async_trait::async_trait;
 use handler::{Settings, Shared};
 pub(crate) use state::custom_image;
-use state::{FakeImage, FakeVm, Phase, State, TokenBucket, base_images};
+use state::{FakeImage, FakeVm, Phase, S3Part, S3State, State, TokenBucket, base_images};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -151,8 +156,50 @@ impl FakeBuilder {
         self
     }
 
+    /// The region S3 signatures must name (default `us-east-1`, MinIO's); another is 400
+    /// `AuthorizationHeaderMalformed` naming the expected one.
+    pub fn s3_region(mut self, region: impl Into<String>) -> Self {
+        self.settings.s3_region = region.into();
+        self
+    }
+
+    /// How long the credentials of an S3Login last (default 1 h); then a request signed with
+    /// them is 400 `ExpiredToken`.
+    pub fn s3_credential_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.s3_credential_ttl = ttl;
+        self
+    }
+
+    /// S3Login answers an empty `SessionID`: the credentials have no session token, and a
+    /// request carrying one is 403 `InvalidToken`.
+    pub fn without_s3_session_token(mut self) -> Self {
+        self.settings.s3_session_token = false;
+        self
+    }
+
+    /// Starts with `count` unrelated multipart uploads in progress in the bucket (keys under
+    /// `backups/`, `images/` and `isos/`, around those of imports), so that a client must page
+    /// through ListMultipartUploads to find its own.
+    pub fn other_uploads(mut self, count: usize) -> Self {
+        self.settings.other_uploads = count;
+        self
+    }
+
     fn into_shared(self, base_url: &str) -> Arc<Shared> {
         let settings = &self.settings;
+        let mut s3 = S3State {
+            credential_ttl: settings.s3_credential_ttl,
+            session_token: settings.s3_session_token,
+            ..S3State::default()
+        };
+        for i in 0..settings.other_uploads {
+            let key = match i % 3 {
+                0 => format!("backups/vm-{i:06}.qcow2"),
+                1 => format!("images/cn-image-archive-{i:06}/disk.raw"),
+                _ => format!("isos/upload-{i:06}.iso"),
+            };
+            s3.begin(key, None);
+        }
         let state = State {
             region: settings.region.clone(),
             images: if settings.base_images { base_images(&settings.region) } else { Vec::new() },
@@ -163,6 +210,7 @@ impl FakeBuilder {
             file_size: settings.image_file_size,
             base_url: base_url.to_owned(),
             older_platform: settings.older_platform,
+            s3,
             ..State::default()
         };
         Arc::new(Shared { settings: self.settings, state: Arc::new(Mutex::new(state)) })
@@ -178,8 +226,9 @@ impl FakeBuilder {
     }
 
     /// The fake without a server: reach it through [`FakeUCloudStack::transport`] only. Its
-    /// clock is tokio's, so it runs under paused time. (Downloads need the server; a Remote
-    /// import's fetch runs on real time either way.)
+    /// clock is tokio's, so it runs under paused time. (Downloads and the S3 service need the
+    /// server, see [`add_uploaded_part`](FakeUCloudStack::add_uploaded_part); a Remote import's
+    /// fetch runs on real time either way.)
     pub fn in_process(self) -> FakeUCloudStack {
         let shared = self.into_shared("http://fake.invalid");
         FakeUCloudStack { shared, server: None, endpoint: "http://fake.invalid/api".into() }
@@ -217,12 +266,17 @@ impl FakeBuilder {
 ///   bytes come (hashed, not kept; `ImageSize` their GiB, at least 1), then to 100 over the
 ///   making delay, then `Used`; a fetch that fails (refused, not 2xx, cut off) makes it
 ///   `Failed` with `Reason` saying why. A Local import is `WaitUploading` with an `UploadID`
-///   and `Bucket` `mirror`;
+///   and `Bucket` `mirror`: the multipart upload it began is in the S3 service (below) under
+///   the key `images/<ImageID>/<ImageName>.<ImageFormat>`;
 /// - CompleteImageMultipartUpload needs `ImageID` and `UploadID` of a Local import still
-///   waiting (1000 \[2008\] unknown image, 113 \[140\] another upload or none, 1001 \[2007\]
-///   complete already); no parts are checked (the S3 side is not in the fake): the image is
-///   `Uploading`, then `Used` after the making delay. AbortImageMultipartUpload (`CompanyID`,
-///   `ImageID`, optional `UploadID`) removes such an import, with the same refusals;
+///   waiting (1000 \[2008\] unknown image, 113 \[140\] another upload, none, or one aborted
+///   through S3, 1001 \[2007\] complete already), and parts S3 would assemble: at least one,
+///   numbered 1 to N without gaps, each but the last at least 5 MiB (else 201 \[140\], the
+///   message says which part; the image waits on). The image records the size
+///   ([`uploaded_file`](FakeUCloudStack::uploaded_file); `ImageSize` its GiB rounded up, at
+///   least 1), is `Uploading`, then `Used` after the making delay; S3 no longer lists the
+///   upload. AbortImageMultipartUpload (`CompanyID`, `ImageID`, optional `UploadID`) removes
+///   such an import and its upload's parts, with the same refusals;
 /// - AbortCustomImage removes a custom image that is `WaitMaking`, `Making`, `WaitUploading`
 ///   or `Uploading` (1000 \[2008\], a Base one 207 \[140\], another status 1001 \[2007\]);
 /// - CloneCustomImageToBaseImage (`SourceImageID`, `DestImageName` of 1-128 characters) makes
@@ -242,9 +296,33 @@ impl FakeBuilder {
 ///   bytes, or what an import fetched; deterministic bytes made from the image id), honours one
 ///   `Range` (206, or 416 outside the file), and answers 403 to a query that is expired or not
 ///   signed by the fake, 404 once the image is gone;
-/// - S3Login with `Scenes` `ImageUpload` answers fresh credentials, `Endpoint` the fake's base
-///   URL and `/s3` (the S3 API itself is not in the fake), `Bucket` `mirror`; `OSS` needs an
-///   `ID`, and the fake has no object storage (200 \[140\]);
+/// - S3Login with `Scenes` `ImageUpload` answers fresh credentials (`SessionID` their session
+///   token, empty with [`without_s3_session_token`](FakeBuilder::without_s3_session_token)),
+///   valid for [`s3_credential_ttl`](FakeBuilder::s3_credential_ttl), `Endpoint` the fake's
+///   base URL and `/s3`, `Bucket` `mirror`; `OSS` needs an `ID`, and the fake has no object
+///   storage (200 \[140\]);
+/// - the S3 service at `Endpoint`, path-style (`/s3/mirror/<key>`), checks every request's
+///   AWS SigV4 signature as S3 does, in the `Authorization` header or a presigned query:
+///   region [`s3_region`](FakeBuilder::s3_region) and service `s3` (else 400
+///   `AuthorizationHeaderMalformed` or `AuthorizationQueryParametersError`), a known access key
+///   (403 `InvalidAccessKeyId`), its session token in `x-amz-security-token` or
+///   `X-Amz-Security-Token` (403 `InvalidToken`), unexpired credentials (400 `ExpiredToken`),
+///   `host` and every `x-amz-*` header signed (403 `AccessDenied`), `x-amz-date` within 15
+///   minutes (403 `RequestTimeTooSkewed`) or a presigned URL within its `X-Amz-Expires` (403
+///   `AccessDenied`), `x-amz-content-sha256` (`UNSIGNED-PAYLOAD` or a digest), then the
+///   signature (403 `SignatureDoesNotMatch`, showing the canonical request without the token).
+///   It answers ListMultipartUploads (`GET ?uploads`: by key, then upload id, paged by
+///   `max-uploads` up to 1000, `key-marker`, `upload-id-marker`; `prefix`, `encoding-type`;
+///   [`other_uploads`](FakeBuilder::other_uploads) adds unrelated ones), UploadPart (`PUT
+///   ?partNumber=N&uploadId=U`: N 1 to 10,000, `Content-Length` required (411) and at most
+///   5 GiB, the body streamed through MD5 and checked against `Content-MD5` (400 `BadDigest`,
+///   malformed 400 `InvalidDigest`) and a signed SHA-256 (400 `XAmzContentSHA256Mismatch`);
+///   the part is kept as its number, size, MD5 and time, never its bytes, and the ETag
+///   answered is its quoted MD5), ListParts (`GET ?uploadId=U`, paged by `max-parts` and
+///   `part-number-marker`) and AbortMultipartUpload (`DELETE ?uploadId=U`, 204); an unknown
+///   or completed upload is 404 `NoSuchUpload`, another bucket 404 `NoSuchBucket`, a HEAD or
+///   GET of an object 404 `NoSuchKey` (the fake keeps no objects), other operations 501
+///   `NotImplemented`. [`S3Fault`]s make UploadPart fail on request;
 /// - DescribeVMInstance filters on `VMIDs.N`, `States.N`, `Keyword`, `ProjectIDs.N`, `VPCID`,
 ///   `SubnetID` and `CompanyID`; StopVMInstance needs a `Running` VM, StartVMInstance a
 ///   `Stopped` one not being imaged (1016), RestartVMInstance a `Running` one, and
@@ -424,9 +502,66 @@ impl FakeUCloudStack {
         }
     }
 
-    /// Drops every fault still queued, for every action: the platform has recovered.
+    /// Drops every fault still queued, for every action and for S3: the platform has recovered.
     pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
+        let mut state = self.shared.lock();
+        state.faults.clear();
+        state.s3.faults.clear();
+    }
+
+    /// Makes the next `times` UploadPart requests to the S3 service meet `fault`, whatever they
+    /// carry (each is counted before it is checked). Faults queue up in order.
+    pub fn inject_s3_fault(&self, fault: S3Fault, times: usize) {
+        if times > 0 {
+            self.shared.lock().s3.faults.push_back((fault, times));
+        }
+    }
+
+    /// How many S3 requests of `operation` came (`UploadPart`, `ListParts`,
+    /// `ListMultipartUploads`, `AbortMultipartUpload`, `HeadObject`, ...), refused ones too.
+    pub fn s3_request_count(&self, operation: &str) -> usize {
+        self.shared.lock().s3.counts.get(operation).copied().unwrap_or(0)
+    }
+
+    /// The parts an image's upload holds, by number: each one's size and MD5 in lowercase hex
+    /// (its ETag, unquoted). The fake keeps nothing else of a part, never its bytes. Empty when
+    /// the image has no upload (or it was aborted).
+    pub fn uploaded_parts(&self, image_id: &str) -> Vec<(u32, u64, String)> {
+        let state = self.shared.lock();
+        let parts = state.s3.upload_of(image_id).map(|upload| &upload.parts);
+        let parts = parts.into_iter().flatten();
+        parts.map(|(n, part)| (*n, part.size, content::hex(&part.md5))).collect()
+    }
+
+    /// What CompleteImageMultipartUpload assembled for a Local import: the length in bytes and
+    /// the S3 ETag of the whole (the MD5 of the parts' MD5s, `-`, how many parts). `None`
+    /// before it, and for any other image.
+    pub fn uploaded_file(&self, image_id: &str) -> Option<(u64, String)> {
+        self.shared.lock().image(image_id).and_then(|image| image.uploaded.clone())
+    }
+
+    /// Records a part of an image's upload as if UploadPart had received `size` zero bytes,
+    /// without S3 (for a fake without a server, or to skip the bytes). False when the image
+    /// has no upload in progress, or `part_number` is not 1 to 10,000.
+    pub fn add_uploaded_part(&self, image_id: &str, part_number: u32, size: u64) -> bool {
+        if !(1..=10_000).contains(&part_number) {
+            return false;
+        }
+        let md5 = content::md5_of_zeros(size);
+        let mut state = self.shared.lock();
+        let upload = state.s3.uploads.iter_mut().find(|u| u.image_id.as_deref() == Some(image_id) && !u.completed);
+        let Some(upload) = upload else { return false };
+        upload.parts.insert(part_number, S3Part { size, md5, modified: state::unix_now() });
+        true
+    }
+
+    /// Makes every S3 credential handed out so far expired: requests signed with them are 400
+    /// `ExpiredToken` until the client logs in again.
+    pub fn expire_s3_credentials(&self) {
+        let now = std::time::Instant::now();
+        for credential in self.shared.lock().s3.credentials.values_mut() {
+            credential.expires = now;
+        }
     }
 
     /// The requests received so far, in order: the latest 10,000, so that a long-running test

@@ -1,14 +1,15 @@
 //! The fake's HTTP server: HTTP/1.1 on 127.0.0.1, on a thread and runtime of its own, so that it
 //! answers even while the test's own runtime is blocked or paused. POST is the API (any path);
-//! GET and HEAD of `/s3/download` are image downloads.
+//! GET and HEAD of `/s3/download` are image downloads; every other request under `/s3/` goes to
+//! the S3 service.
 
 use super::download::{self, Reply};
 use super::handler::Shared;
+use super::s3;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -66,11 +67,16 @@ pub(super) fn start(shared: Arc<Shared>) -> std::io::Result<Server> {
     Ok(Server { addr, stop: Some(stop) })
 }
 
-async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, Infallible> {
+/// An error closes the connection without an answer (an S3 fault).
+async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply, s3::Cut> {
     let method = request.method();
-    if request.uri().path() == download::PATH && (method == http::Method::GET || method == http::Method::HEAD) {
+    let path = request.uri().path();
+    if path == download::PATH && (method == http::Method::GET || method == http::Method::HEAD) {
         let range = request.headers().get(http::header::RANGE).and_then(|v| v.to_str().ok());
         return Ok(download::serve(&shared, method == http::Method::HEAD, request.uri().query(), range));
+    }
+    if path.starts_with(s3::PREFIX) && path != download::PATH {
+        return s3::serve(shared, request).await;
     }
     if method != http::Method::POST {
         return Ok(download::text(http::StatusCode::METHOD_NOT_ALLOWED, "UCloudStack takes POST only"));

@@ -3,10 +3,11 @@
 use crate::image::{BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImageType, OsType};
 use crate::resource::PermissionMode;
 use crate::vm::{ChargeType, VmDiskInfo, VmInstanceInfo, VmIpInfo, VmState};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
+use super::content::minio_upload_id;
 use super::form::{Form, Outcome, ReceivedRequest};
 
 /// What an action does: it reads the form, changes the state and answers.
@@ -43,6 +44,118 @@ pub enum Fault {
     },
 }
 
+/// A fault the fake's S3 service injects into UploadPart (see
+/// [`inject_s3_fault`](super::FakeUCloudStack::inject_s3_fault)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum S3Fault {
+    /// Read the body, then answer 503 `SlowDown` without storing the part.
+    SlowDown,
+    /// Read the body, then answer 500 `InternalError` without storing the part.
+    InternalError,
+    /// Read about half of the body, then close the connection without answering.
+    ResetMidBody,
+    /// The bytes arrive changed, as if corrupted in transit: with `Content-MD5` the part is
+    /// refused (400 `BadDigest`), without it the part is stored with the MD5 of what arrived,
+    /// which is not the MD5 of what was sent.
+    CorruptPart,
+}
+
+/// Temporary S3 credentials S3Login handed out.
+#[derive(Clone)]
+pub(super) struct S3Credential {
+    pub secret_key: String,
+    /// Empty when S3Login handed out no session token.
+    pub session_token: String,
+    pub expires: std::time::Instant,
+}
+
+impl std::fmt::Debug for S3Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Credential").field("secret_key", &"***").field("expires", &self.expires).finish()
+    }
+}
+
+/// One part of a multipart upload: never its bytes.
+#[derive(Debug, Clone)]
+pub(super) struct S3Part {
+    pub size: u64,
+    pub md5: [u8; 16],
+    /// Unix seconds.
+    pub modified: i64,
+}
+
+/// A multipart upload in the bucket.
+#[derive(Debug, Clone)]
+pub(super) struct S3Upload {
+    pub key: String,
+    pub upload_id: String,
+    /// Unix seconds.
+    pub initiated: i64,
+    /// The Local import the upload is for (none for the unrelated uploads).
+    pub image_id: Option<String>,
+    pub parts: BTreeMap<u32, S3Part>,
+    /// CompleteImageMultipartUpload assembled it: S3 no longer lists it or takes parts.
+    pub completed: bool,
+}
+
+/// What the fake's S3 service holds.
+#[derive(Debug, Default)]
+pub(super) struct S3State {
+    /// By access key, expired ones included for a while (they answer `ExpiredToken`).
+    pub credentials: HashMap<String, S3Credential>,
+    pub credential_ttl: Duration,
+    /// Whether S3Login hands out a session token (`SessionID`).
+    pub session_token: bool,
+    /// Every multipart upload, in the order they began.
+    pub uploads: Vec<S3Upload>,
+    /// The faults the next UploadPart requests meet, each with how many it has left.
+    pub faults: VecDeque<(S3Fault, usize)>,
+    /// Per operation name, how many requests came.
+    pub counts: HashMap<&'static str, usize>,
+}
+
+impl S3State {
+    /// Begins a multipart upload of `key`, returning its upload id.
+    pub fn begin(&mut self, key: String, image_id: Option<String>) -> String {
+        let upload_id = minio_upload_id();
+        let upload = S3Upload {
+            key,
+            upload_id: upload_id.clone(),
+            initiated: unix_now(),
+            image_id,
+            parts: BTreeMap::new(),
+            completed: false,
+        };
+        self.uploads.push(upload);
+        upload_id
+    }
+
+    /// The upload an image's parts go to (completed or not).
+    pub fn upload_of(&self, image_id: &str) -> Option<&S3Upload> {
+        self.uploads.iter().find(|u| u.image_id.as_deref() == Some(image_id))
+    }
+
+    /// Drops the uploads of images the fake no longer holds.
+    pub fn forget_gone(&mut self, images: &[FakeImage]) {
+        self.uploads.retain(|u| match &u.image_id {
+            Some(id) => images.iter().any(|i| i.info.image_id.as_deref() == Some(id)),
+            None => true,
+        });
+    }
+
+    /// The fault the next UploadPart meets, if one is queued.
+    pub fn next_fault(&mut self) -> Option<S3Fault> {
+        let (fault, left) = self.faults.front_mut()?;
+        let fault = *fault;
+        *left -= 1;
+        if *left == 0 {
+            self.faults.pop_front();
+        }
+        Some(fault)
+    }
+}
+
 /// Everything the fake knows, behind one lock.
 #[derive(Debug, Default)]
 pub(super) struct State {
@@ -75,6 +188,7 @@ pub(super) struct State {
     pub download_expiry: Duration,
     pub file_size: u64,
     pub base_url: String,
+    pub s3: S3State,
 }
 
 #[derive(Debug, Clone)]
@@ -87,11 +201,13 @@ pub(super) struct FakeImage {
     pub upload_id: Option<String>,
     /// What a Remote import fetched: its length and SHA-1 (hex). The bytes are not kept.
     pub fetched: Option<(u64, String)>,
+    /// What a Local import's completed upload assembled: its length and S3 ETag.
+    pub uploaded: Option<(u64, String)>,
 }
 
 impl FakeImage {
     pub fn new(info: ImageInfo, phase: Phase) -> Self {
-        FakeImage { info, phase, source_vm: None, upload_id: None, fetched: None }
+        FakeImage { info, phase, source_vm: None, upload_id: None, fetched: None, uploaded: None }
     }
 }
 
@@ -300,6 +416,7 @@ impl State {
                 _ => true,
             }
         });
+        self.s3.forget_gone(&self.images);
     }
 
     /// The fault the next call of `action` meets, if one is queued.

@@ -2,10 +2,11 @@
 //! CompleteImageMultipartUpload, AbortImageMultipartUpload, AbortCustomImage,
 //! GetImageDownloadURL and S3Login.
 
-use super::content::{base64_decode, base64_url, sha1_hex};
+use super::content::{base64_decode, hex, sha1_hex};
 use super::form::{Form, Outcome, Refusal, Why, boolean, int, list, one_of, param, required, required_int, text};
-use super::state::{FakeImage, Handler, Phase, State, custom_image, unix_now};
+use super::state::{FakeImage, Handler, Phase, S3Credential, State, custom_image, unix_now};
 use crate::image::{BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImageTag, ImageType, ImportType, OsType};
+use md5::{Digest, Md5};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -19,7 +20,12 @@ pub(super) const ACTIONS: &[(&str, Handler)] = &[
 ];
 
 /// The bucket images are uploaded to.
-const BUCKET: &str = "mirror";
+pub(super) const BUCKET: &str = "mirror";
+
+/// The smallest part but the last, as S3 checks at completion: 5 MiB.
+pub(super) const MIN_PART: u64 = 5 << 20;
+
+const GIB: u64 = 1 << 30;
 
 /// The largest `ImageSize`, GiB.
 const MAX_SIZE: i64 = 2000;
@@ -93,7 +99,8 @@ fn import(state: &mut State, form: &Form) -> Outcome {
         state.fetches.push((id.clone(), url.to_owned()));
         return Ok(json!({ "ImageID": id, "Bucket": BUCKET }));
     }
-    let upload_id = minio_upload_id();
+    // The platform begins the multipart upload itself; S3 lists it under this key.
+    let upload_id = state.s3.begin(format!("images/{id}/{name}.{format}"), Some(id.clone()));
     let mut image = FakeImage::new(info, Phase::AwaitingUpload);
     image.upload_id = Some(upload_id.clone());
     state.images.push(image);
@@ -126,16 +133,6 @@ fn tags(form: &Form) -> Result<Vec<ImageTag>, Refusal> {
     Ok(tags)
 }
 
-/// An upload id as MinIO writes them: base64 of `<deployment uuid>.<upload uuid>x<nanoseconds>`.
-fn minio_upload_id() -> String {
-    let uuid = || {
-        let hex = format!("{:032x}", fastrand::u128(..));
-        format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    base64_url(format!("{}.{}x{nanos}", uuid(), uuid()).as_bytes())
-}
-
 /// A Local import's image and its upload, checked against `UploadID` when one is given.
 fn upload<'a>(state: &'a mut State, form: &Form, upload_id: Option<&str>) -> Result<&'a mut FakeImage, Refusal> {
     let id = required(form, "ImageID")?;
@@ -153,20 +150,57 @@ fn upload<'a>(state: &'a mut State, form: &Form, upload_id: Option<&str>) -> Res
     Ok(image)
 }
 
-/// The parts are not checked: the S3 side of an upload is not in the fake (yet).
+/// Assembles the parts, as S3's CompleteMultipartUpload would: at least one, numbered 1 to N
+/// without gaps, every one but the last at least 5 MiB. The image records the size and the
+/// multipart ETag, and is made from them.
 fn complete(state: &mut State, form: &Form) -> Outcome {
     int(form, "CompanyID")?;
     let upload_id = required(form, "UploadID")?;
-    let image = upload(state, form, Some(upload_id))?;
+    let image_id = upload(state, form, Some(upload_id))?.info.id().to_owned();
+    let (size, etag) = assemble(state, upload_id)?;
+    let image =
+        state.image_mut(&image_id).ok_or_else(|| (Why::ImageNotFound, format!("Image [{image_id}] not found")))?;
     image.info.image_status = Some(ImageStatus::Uploading);
+    image.info.image_size = Some(size.div_ceil(GIB).max(1) as i64);
+    image.uploaded = Some((size, etag));
     image.phase = Phase::Making { since: Instant::now(), from: 0 };
     Ok(json!({}))
+}
+
+/// Checks the upload's parts and marks it completed: its total size and ETag (the MD5 of the
+/// parts' MD5s, `-` and how many, as S3 writes it).
+fn assemble(state: &mut State, upload_id: &str) -> Result<(u64, String), Refusal> {
+    let Some(upload) = state.s3.uploads.iter_mut().find(|u| u.upload_id == upload_id && !u.completed) else {
+        return Err((Why::UploadMismatch, format!("The multipart upload [{upload_id}] no longer exists (aborted)")));
+    };
+    let count = upload.parts.len();
+    if count == 0 {
+        return Err((Why::PartsRefused, format!("The multipart upload [{upload_id}] has no parts")));
+    }
+    if let Some(missing) = (1..=count as u32).find(|n| !upload.parts.contains_key(n)) {
+        let last = upload.parts.keys().next_back().copied().unwrap_or_default();
+        let why = format!("Part {missing} of the multipart upload is missing (parts 1 to {last} must all be there)");
+        return Err((Why::PartsRefused, why));
+    }
+    if let Some((n, part)) = upload.parts.iter().take(count - 1).find(|(_, part)| part.size < MIN_PART) {
+        let size = part.size;
+        let why = format!("Part {n} is {size} bytes: every part but the last must be at least {MIN_PART} bytes");
+        return Err((Why::PartsRefused, why));
+    }
+    let mut md5 = Md5::new();
+    for part in upload.parts.values() {
+        md5.update(part.md5);
+    }
+    upload.completed = true;
+    let size = upload.parts.values().map(|p| p.size).sum();
+    Ok((size, format!("{}-{count}", hex(&md5.finalize()))))
 }
 
 fn abort_upload(state: &mut State, form: &Form) -> Outcome {
     required_int(form, "CompanyID")?;
     let image_id = upload(state, form, param(form, "UploadID"))?.info.image_id.clone();
     state.images.retain(|i| i.info.image_id != image_id);
+    state.s3.forget_gone(&state.images);
     Ok(json!({}))
 }
 
@@ -183,6 +217,7 @@ fn abort_custom(state: &mut State, form: &Form) -> Outcome {
         return Err((Why::ImageState, format!("Image [{id}] is {status}: only an image being made can be aborted")));
     }
     state.images.retain(|i| i.info.image_id.as_deref() != Some(id));
+    state.s3.forget_gone(&state.images);
     Ok(json!({}))
 }
 
@@ -214,8 +249,11 @@ fn download_url(state: &mut State, form: &Form) -> Outcome {
     Ok(json!({ "Info": { "DownloadQuery": query, "ExpiredTime": expires } }))
 }
 
-/// Credentials for the fake's S3 service (`<base URL>/s3`; the S3 API itself is not in the
-/// fake yet). `OSS` needs an object-storage instance, which the fake has none of.
+/// Credentials for the fake's S3 service (`<base URL>/s3`), remembered until they expire.
+/// `OSS` needs an object-storage instance, which the fake has none of.
+/// How long expired credentials are remembered.
+const KEEP_EXPIRED: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn s3_login(state: &mut State, form: &Form) -> Outcome {
     int(form, "CompanyID")?;
     let scenes = required(form, "Scenes")?;
@@ -232,11 +270,19 @@ fn s3_login(state: &mut State, form: &Form) -> Outcome {
     };
     let upper = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mixed = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let (access_key, secret_key) = (token(20, upper), token(40, mixed));
+    let session_token = if state.s3.session_token { token(64, mixed) } else { String::new() };
+    let now = std::time::Instant::now();
+    let expires = now.checked_add(state.s3.credential_ttl).unwrap_or(now + KEEP_EXPIRED);
+    // Those that expired long ago are forgotten (then `InvalidAccessKeyId`, not `ExpiredToken`).
+    state.s3.credentials.retain(|_, c| now.saturating_duration_since(c.expires) < KEEP_EXPIRED);
+    let credential = S3Credential { secret_key: secret_key.clone(), session_token: session_token.clone(), expires };
+    state.s3.credentials.insert(access_key.clone(), credential);
     Ok(json!({
-        "AccessKey": token(20, upper),
-        "SecretKey": token(40, mixed),
+        "AccessKey": access_key,
+        "SecretKey": secret_key,
         "Endpoint": format!("{}/s3", state.base_url),
         "Bucket": BUCKET,
-        "SessionID": token(64, mixed),
+        "SessionID": session_token,
     }))
 }
