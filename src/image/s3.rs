@@ -231,7 +231,7 @@ impl S3 {
             let url = self.bucket_url.clone();
             let body = self.retrying(OP, || self.get(OP, url.clone(), &query)).await?;
             let doc = Doc::read(&body, "Upload").map_err(|e| S3Error::malformed(OP, e))?;
-            if doc.root != "ListMultipartUploadsResult" {
+            if !is_root(&doc.root, "ListMultipartUploads") {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
             }
             if let Some(upload) = doc.records.iter().find(|u| field(u, "UploadId") == Some(upload_id)) {
@@ -270,7 +270,7 @@ impl S3 {
             }
             let body = self.retrying(OP, || self.get(OP, url.clone(), &query)).await?;
             let doc = Doc::read(&body, "Part").map_err(|e| S3Error::malformed(OP, e))?;
-            if doc.root != "ListPartsResult" {
+            if !is_root(&doc.root, "ListParts") {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
             }
             for part in &doc.records {
@@ -458,6 +458,12 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 fn is_md5(etag: &str) -> bool {
     etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `<{operation}Result>`, as S3 names the answer, or `<{operation}Response>`, as some
+/// emulators (moto) do.
+fn is_root(root: &str, operation: &str) -> bool {
+    root.strip_prefix(operation).is_some_and(|rest| rest == "Result" || rest == "Response")
 }
 
 fn field<'a>(record: &'a [(String, String)], name: &str) -> Option<&'a str> {
