@@ -314,13 +314,7 @@ impl S3 {
         self.retrying(&op, || async {
             let query = [("partNumber", number.as_str()), ("uploadId", upload_id)];
             let signed = self.presign(Method::Put, url.clone(), &query, &[("content-md5", &content_md5)]);
-            let request = self
-                .http
-                .put(signed)
-                .header("content-md5", &content_md5)
-                .header(reqwest::header::CONTENT_LENGTH, body.len())
-                .timeout(timeout)
-                .body(body.clone());
+            let request = self.http.put(signed).header("content-md5", &content_md5).timeout(timeout).body(body.clone());
             let response = self.answer(&op, request.send().await).await?;
             let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
             let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase());

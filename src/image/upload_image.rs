@@ -624,9 +624,10 @@ impl Job<'_> {
     }
 }
 
-/// When resuming without a part size: the size of the parts already sent, if S3 takes it.
+/// When resuming without a part size: the size of the parts already sent (part 1's, else the
+/// largest: only the last part is smaller), if S3 takes it for this file.
 fn earlier_part_size(remote: &BTreeMap<u32, RemotePart>, len: u64) -> Option<u64> {
-    let size = remote.get(&1)?.size;
+    let size = remote.get(&1).or_else(|| remote.values().max_by_key(|p| p.size))?.size;
     check_part_size(size, len).ok().map(|()| size)
 }
 
@@ -697,6 +698,18 @@ mod tests {
             assert_eq!(field, "part_size");
         }
         assert!(check_part_size(MIN_PART_SIZE, 40 * GIB).is_ok());
+    }
+
+    #[test]
+    fn a_resumed_upload_takes_the_part_size_of_the_parts_already_sent() {
+        let part = |size| RemotePart { size, etag: String::new() };
+        let remote: BTreeMap<u32, RemotePart> = [(2, part(8 * MIB)), (3, part(8 * MIB)), (5, part(MIB))].into();
+        assert_eq!(earlier_part_size(&remote, 33 * MIB), Some(8 * MIB), "part 1 is missing: the largest");
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(6 * MIB)), (2, part(2 * MIB))].into();
+        assert_eq!(earlier_part_size(&remote, 8 * MIB), Some(6 * MIB));
+        // A single small part (a file under 5 MiB) says nothing S3 would take as a part size.
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(MIB))].into();
+        assert_eq!(earlier_part_size(&remote, MIB), None);
     }
 
     #[test]

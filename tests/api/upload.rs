@@ -428,6 +428,40 @@ async fn a_resumed_upload_sends_only_the_parts_missing_or_different() {
     assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
 }
 
+#[tokio::test]
+async fn a_file_that_changes_while_it_is_sent_is_not_completed() {
+    let moto = Moto::start("changing").await;
+    let key = "images/cn-image-up/web.raw";
+    let upload_id = moto.upload(key).await;
+    let dir = Dir::new("changing");
+    let bytes = content(12 * MIB, 6);
+    let path = dir.file("web.raw", &bytes);
+    let mut changed = bytes.clone();
+    changed[MIB] ^= 1;
+    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    // The first part changes once it is in.
+    let (target, new) = (path.clone(), changed.clone());
+    let err = upload(&client, &path)
+        .image_format(ImageFormat::Raw)
+        .concurrency(1)
+        .on_progress(move |p| {
+            if p.bytes_done == 5 * MIB as u64 {
+                std::fs::write(&target, &new).unwrap();
+            }
+        })
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Read, "{failure}");
+    assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
+    // Resuming sends the part that differs from what the platform holds, and completes.
+    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let done = client.upload_image(&path).resume(failure.resume_handle().cloned().unwrap()).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 5 * MIB as u64, "the first part alone");
+    assert_parts_match(&moto, key, &upload_id, &changed, 5 * MIB).await;
+}
+
 // ---------------------------------------------------------------- retries and failures
 
 /// What the proxy in front of moto does to the first requests that carry a `PUT`.
@@ -648,6 +682,8 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
     use base64::Engine;
     assert_eq!(md5, base64::engine::general_purpose::STANDARD.encode(Md5::digest(&bytes[5 * MIB..])));
     assert_eq!(put.body.len(), MIB);
+    let lengths: Vec<_> = put.headers.get_all("content-length").iter().collect();
+    assert_eq!(lengths, ["1048576"], "one Content-Length");
     for request in &requests {
         let query = |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
         assert_eq!(query("X-Amz-Algorithm").as_deref(), Some("AWS4-HMAC-SHA256"));
