@@ -289,7 +289,12 @@ impl DownloadImageBuilder {
     fn report(&self, run: &Run) {
         if let Some(report) = &self.on_progress {
             let total = run.total.unwrap_or(0);
-            report(&TransferProgress { bytes_done: run.have, bytes_total: total, elapsed: run.started.elapsed() });
+            report(&TransferProgress {
+                bytes_done: run.have,
+                bytes_total: total,
+                elapsed: run.started.elapsed(),
+                percent: None,
+            });
         }
     }
 

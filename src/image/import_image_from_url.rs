@@ -90,6 +90,7 @@ macro_rules! forward {
         )*
     };
 }
+pub(super) use forward;
 
 impl ImportImageFromUrlBuilder {
     forward! {

@@ -24,10 +24,12 @@ mod import_image;
 mod import_image_from_url;
 mod model;
 pub(crate) mod rules;
+mod s3;
 mod s3_login;
 mod settle;
 mod transfer;
 mod update_image;
+mod upload_image;
 mod waiters;
 
 pub use abort_custom_image::*;
@@ -54,7 +56,12 @@ pub use model::{
     BaseImageInfo, BootloaderType, ImageDownloadInfo, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageTag,
     ImageType, ImportType, OsType,
 };
+pub use s3::S3Error;
 pub use s3_login::*;
 pub use transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 pub use update_image::*;
+pub use upload_image::{
+    DEFAULT_S3_REGION, DEFAULT_UPLOAD_CONCURRENCY, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, UploadImageBuilder,
+    UploadedImage,
+};
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};

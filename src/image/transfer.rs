@@ -15,6 +15,9 @@ pub struct TransferProgress {
     pub bytes_total: u64,
     /// Time since the transfer began.
     pub elapsed: Duration,
+    /// Once an upload's bytes are all in: how far the platform has come making the image, 0
+    /// to 100 (`PreparePrecent`); `None` while bytes move.
+    pub percent: Option<u8>,
 }
 
 /// Resumes an interrupted upload: the image and the platform's upload id. It serializes, so a
@@ -52,6 +55,19 @@ pub enum TransferStage {
     Download,
     /// Writing the file to disk.
     Write,
+    /// Reading the file to upload.
+    Read,
+    /// Getting credentials for the platform's S3 service (S3Login).
+    Login,
+    /// Finding the upload on the S3 service: its object key (ListMultipartUploads) and, when
+    /// resuming, the parts it holds (ListParts).
+    Locate,
+    /// Sending the parts (UploadPart).
+    Upload,
+    /// Asking the platform to assemble the parts (CompleteImageMultipartUpload).
+    Complete,
+    /// Waiting while the platform makes the image from the parts.
+    Make,
 }
 
 impl fmt::Display for TransferStage {
@@ -60,6 +76,12 @@ impl fmt::Display for TransferStage {
             TransferStage::Address => "getting the download address",
             TransferStage::Download => "downloading",
             TransferStage::Write => "writing the file",
+            TransferStage::Read => "reading the file for",
+            TransferStage::Login => "logging in to S3 for",
+            TransferStage::Locate => "finding the upload of",
+            TransferStage::Upload => "uploading",
+            TransferStage::Complete => "completing the upload of",
+            TransferStage::Make => "making",
         })
     }
 }

@@ -24,6 +24,7 @@ mod secrets;
 mod support;
 mod tls;
 mod transfer_workflows;
+mod upload;
 mod validation;
 mod wait;
 mod wire;

@@ -17,8 +17,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt, Either, Full};
 use hyper::Request;
 use hyper::body::Incoming;
-use md5::{Digest, Md5};
-use sha2::Sha256;
+use md5::{Digest as _, Md5};
+use sha2::{Digest as _, Sha256};
 use std::sync::Arc;
 
 /// The paths the service answers (but `/s3/download`, the file server).

@@ -1,0 +1,706 @@
+//! `upload_image`: bad input refused before anything is sent, the format and size read from
+//! real qemu-img files, the S3 half against an independent S3 server (moto, in server mode),
+//! the UCloudStack half against wiremock, retries, failure and resume.
+
+use crate::support::{client_for, form, param};
+use md5::{Digest, Md5};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ucloudstack::image::{ImageFormat, OsType, S3Error, TransferProgress, TransferStage, UploadHandle};
+use ucloudstack::{Client, Error};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const MIB: usize = 1 << 20;
+const IMAGE: &str = "cn-image-up";
+const SECRET: &str = "s3-secret-key-never-shown";
+const TOKEN: &str = "session-token-never-shown";
+
+// ---------------------------------------------------------------- files
+
+/// A folder of its own under the system's temp folder, removed on drop.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let dir = std::env::temp_dir().join(format!("ucloudstack-upload-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `len` bytes, each MiB unlike the others.
+fn content(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let block: Vec<u8> = (0..MIB).map(|_| rng.u8(..)).collect();
+    let mut bytes = Vec::with_capacity(len + MIB);
+    for i in 0..len.div_ceil(MIB) {
+        bytes.extend_from_slice(&(seed << 32 | i as u64).to_le_bytes());
+        bytes.extend_from_slice(&block[8..]);
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn qemu_img(path: &Path, size: &str) {
+    let status = Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(path)
+        .arg(size)
+        .status()
+        .unwrap_or_else(|e| panic!("qemu-img cannot run ({e}): install qemu-utils"));
+    assert!(status.success(), "qemu-img create failed");
+}
+
+// ---------------------------------------------------------------- moto
+
+/// moto's S3 in server mode on a free loopback port, started once for the test binary: it
+/// ends when the binary does (it exits when its stdin, held open here, closes).
+static MOTO: OnceLock<Result<String, String>> = OnceLock::new();
+
+fn start_moto() -> Result<String, String> {
+    let advice = "pip install 'moto[server]'";
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = format!(
+        "import os, sys, threading\n\
+         threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
+         from moto.server import main\n\
+         main(['-H', '127.0.0.1', '-p', '{port}'])\n"
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("moto cannot start: python3 does not run ({e}); {advice}"))?;
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Err(format!("moto cannot start: `moto.server` exited ({status}); {advice}"));
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            // Its stdin stays open, and moto with it, until this process ends.
+            std::mem::forget(child);
+            return Ok(format!("http://127.0.0.1:{port}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    Err(format!("moto cannot start: no answer on port {port} after 30 s"))
+}
+
+/// A bucket of its own on the shared moto.
+struct Moto {
+    uri: String,
+    bucket: String,
+    http: reqwest::Client,
+}
+
+impl Moto {
+    async fn start(bucket: &str) -> Moto {
+        let uri = tokio::task::spawn_blocking(|| MOTO.get_or_init(start_moto).clone()).await.unwrap();
+        let uri = uri.unwrap_or_else(|e| panic!("{e}"));
+        let moto = Moto { uri, bucket: bucket.to_owned(), http: reqwest::Client::new() };
+        let response = moto.http.put(format!("{}/{bucket}", moto.uri)).send().await.unwrap();
+        assert!(response.status().is_success(), "CreateBucket: {}", response.status());
+        moto
+    }
+
+    fn object(&self, key: &str) -> String {
+        format!("{}/{}/{}", self.uri, self.bucket, encode_key(key))
+    }
+
+    /// CreateMultipartUpload: the upload id.
+    async fn upload(&self, key: &str) -> String {
+        let body = self.http.post(format!("{}?uploads", self.object(key))).send().await.unwrap().text().await.unwrap();
+        between(&body, "<UploadId>", "</UploadId>").unwrap_or_else(|| panic!("no UploadId in {body}")).to_owned()
+    }
+
+    async fn put_part(&self, key: &str, upload_id: &str, number: u32, bytes: Vec<u8>) {
+        let url = format!("{}?partNumber={number}&uploadId={upload_id}", self.object(key));
+        let response = self.http.put(url).body(bytes).send().await.unwrap();
+        assert!(response.status().is_success(), "UploadPart: {}", response.status());
+    }
+
+    /// ListParts: (number, size, ETag unquoted).
+    async fn parts(&self, key: &str, upload_id: &str) -> Vec<(u32, usize, String)> {
+        let url = format!("{}?uploadId={upload_id}", self.object(key));
+        let body = self.http.get(url).send().await.unwrap().text().await.unwrap();
+        body.split("<Part>")
+            .skip(1)
+            .map(|part| {
+                let number = between(part, "<PartNumber>", "<").unwrap().parse().unwrap();
+                let size = between(part, "<Size>", "<").unwrap().parse().unwrap();
+                let etag = between(part, "<ETag>", "<").unwrap().replace("&#34;", "").replace("&quot;", "");
+                (number, size, etag.replace('"', ""))
+            })
+            .collect()
+    }
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    Some(&text[from..from + text[from..].find(end)?])
+}
+
+fn encode_key(key: &str) -> String {
+    key.split('/')
+        .map(|s| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("/")
+        .replace('+', "%20")
+}
+
+/// The parts moto holds match `file` cut in `part` bytes.
+async fn assert_parts_match(moto: &Moto, key: &str, upload_id: &str, file: &[u8], part: usize) {
+    let parts = moto.parts(key, upload_id).await;
+    let expected: Vec<(u32, usize, String)> =
+        file.chunks(part).enumerate().map(|(i, c)| (i as u32 + 1, c.len(), md5_hex(c))).collect();
+    assert_eq!(parts, expected, "the parts on the S3 service are the file's");
+}
+
+// ---------------------------------------------------------------- the platform (wiremock)
+
+/// Answers the UCloudStack actions of an upload: ImportImage (the given upload id), S3Login
+/// (the given S3 endpoint, or a refusal), CompleteImageMultipartUpload, and DescribeImage
+/// (`WaitUploading` until completed, then `Used`).
+struct Platform {
+    endpoint: Option<String>,
+    bucket: String,
+    upload_id: String,
+    completed: Arc<AtomicBool>,
+}
+
+impl Respond for Platform {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let form = form(request);
+        let json = |v: serde_json::Value| ResponseTemplate::new(200).set_body_json(v);
+        match param(&form, "Action") {
+            Some("ImportImage") => json(serde_json::json!({
+                "Action": "ImportImageResponse", "RetCode": 0,
+                "ImageID": IMAGE, "UploadID": self.upload_id, "Bucket": self.bucket
+            })),
+            Some("S3Login") => match &self.endpoint {
+                Some(endpoint) => json(serde_json::json!({
+                    "Action": "S3LoginResponse", "RetCode": 0, "AccessKey": "AKIDUPLOAD",
+                    "SecretKey": SECRET, "Endpoint": endpoint, "Bucket": self.bucket, "SessionID": TOKEN
+                })),
+                None => json(serde_json::json!({"Action": "S3LoginResponse", "RetCode": 230, "Message": "no S3 here"})),
+            },
+            Some("CompleteImageMultipartUpload") => {
+                self.completed.store(true, SeqCst);
+                json(serde_json::json!({"Action": "CompleteImageMultipartUploadResponse", "RetCode": 0}))
+            }
+            Some("DescribeImage") => {
+                let mut image = crate::support::image_json(1);
+                image["ImageID"] = IMAGE.into();
+                let done = self.completed.load(SeqCst);
+                image["ImageStatus"] = if done { "Used" } else { "WaitUploading" }.into();
+                image["PreparePrecent"] = if done { 100 } else { 0 }.into();
+                json(serde_json::json!({
+                    "Action": "DescribeImageResponse", "RetCode": 0, "TotalCount": 1, "Infos": [image]
+                }))
+            }
+            other => json(serde_json::json!({"RetCode": 160, "Message": format!("unexpected {other:?}")})),
+        }
+    }
+}
+
+async fn platform(endpoint: Option<&str>, bucket: &str, upload_id: &str) -> (MockServer, Client) {
+    let server = MockServer::start().await;
+    let answer = Platform {
+        endpoint: endpoint.map(str::to_owned),
+        bucket: bucket.to_owned(),
+        upload_id: upload_id.to_owned(),
+        completed: Arc::new(AtomicBool::new(false)),
+    };
+    Mock::given(wiremock::matchers::method("POST")).respond_with(answer).mount(&server).await;
+    let client = client_for(&server);
+    (server, client)
+}
+
+/// The forms the platform received, for each action in order.
+async fn actions(server: &MockServer) -> Vec<Vec<(String, String)>> {
+    server.received_requests().await.unwrap().iter().map(form).collect()
+}
+
+fn action_names(forms: &[Vec<(String, String)>]) -> Vec<String> {
+    forms.iter().map(|f| param(f, "Action").unwrap_or("").to_owned()).collect()
+}
+
+fn upload(client: &Client, path: &Path) -> ucloudstack::image::UploadImageBuilder {
+    client
+        .upload_image(path)
+        .company_id(200001)
+        .image_name("web")
+        .os_type(OsType::Linux)
+        .os_distribution("Ubuntu")
+        .os_version("24.04")
+        .poll_delay(Duration::from_millis(20), Duration::from_millis(20))
+        .max_wait(Duration::from_secs(10))
+}
+
+// ---------------------------------------------------------------- input rules
+
+#[tokio::test]
+async fn bad_inputs_are_refused_before_anything_is_sent() {
+    let dir = Dir::new("rules");
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    let raw = dir.file("disk.raw", &[7u8; 4096]);
+    let empty = dir.file("empty.raw", b"");
+    let qcow2 = dir.0.join("disk.qcow2");
+    qemu_img(&qcow2, "1G");
+    // 60 GiB, sparse: 5 MiB parts would be 12,288 of them.
+    let huge = dir.0.join("huge.raw");
+    std::fs::File::create(&huge).unwrap().set_len(60 << 30).unwrap();
+    let cases: Vec<(&str, ucloudstack::image::UploadImageBuilder)> = vec![
+        ("path", upload(&client, &dir.0.join("missing.raw")).image_format(ImageFormat::Raw)),
+        ("path", upload(&client, &dir.0).image_format(ImageFormat::Raw)),
+        ("path", upload(&client, &empty).image_format(ImageFormat::Raw)),
+        ("path", upload(&client, Path::new("")).image_format(ImageFormat::Raw)),
+        ("part_size", upload(&client, &raw).image_format(ImageFormat::Raw).part_size(5 * MIB as u64 - 1)),
+        ("part_size", upload(&client, &raw).image_format(ImageFormat::Raw).part_size(6 << 30)),
+        ("part_size", upload(&client, &huge).image_format(ImageFormat::Raw).part_size(5 * MIB as u64)),
+        ("ImageFormat", upload(&client, &raw)),
+        ("ImageFormat", upload(&client, &qcow2).image_format(ImageFormat::Iso)),
+        ("ImageFormat", upload(&client, &qcow2).image_format(ImageFormat::Raw)),
+        ("ImageFormat", upload(&client, &raw).image_format(ImageFormat::Qcow2)),
+        ("concurrency", upload(&client, &raw).image_format(ImageFormat::Raw).concurrency(0)),
+        ("s3_region", upload(&client, &raw).image_format(ImageFormat::Raw).s3_region(" ")),
+        ("ImageName", client.upload_image(&raw).image_format(ImageFormat::Raw).company_id(1).os_type(OsType::Linux)),
+        ("ImageSize", upload(&client, &raw).image_format(ImageFormat::Raw).image_size(2001)),
+        // Resuming still refuses a format the file contradicts.
+        (
+            "ImageFormat",
+            client.upload_image(&qcow2).image_format(ImageFormat::Vmdk).resume(UploadHandle::new("i", "u")),
+        ),
+    ];
+    for (want, builder) in cases {
+        let shown = format!("{builder:?}");
+        match builder.send().await {
+            Err(Error::InvalidRequest { field, rule, .. }) => assert_eq!(field, want, "{rule} ({shown})"),
+            other => panic!("{shown}: {other:?}"),
+        }
+    }
+    // A 60 GiB file needs parts above 5 MiB: the default is large enough.
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing was sent");
+}
+
+// ---------------------------------------------------------------- header sniffing
+
+#[tokio::test]
+async fn the_header_names_the_format_and_a_qcow2_its_virtual_size() {
+    let dir = Dir::new("sniff");
+    let qcow2 = dir.0.join("ubuntu.qcow2");
+    qemu_img(&qcow2, "3G");
+    let mut iso = vec![0u8; 40_000];
+    iso[32_769..32_774].copy_from_slice(b"CD001");
+    let iso = dir.file("install.iso", &iso);
+    for (path, format, size) in [(&qcow2, "qcow2", "3"), (&iso, "iso", "1")] {
+        // S3Login is refused: the import is seen, then the upload stops with a handle.
+        let (server, client) = platform(None, "mirror", "upload-1").await;
+        let Err(Error::Transfer(failure)) = upload(&client, path).send().await else { panic!("no transfer error") };
+        assert_eq!(failure.stage, TransferStage::Login);
+        assert_eq!(failure.image_id, IMAGE);
+        assert_eq!(failure.resume_handle(), Some(&UploadHandle::new(IMAGE, "upload-1")));
+        let forms = actions(&server).await;
+        assert_eq!(action_names(&forms), ["ImportImage", "S3Login"]);
+        assert_eq!(param(&forms[0], "ImportType"), Some("Local"));
+        assert_eq!(param(&forms[0], "ImageFormat"), Some(format), "{}", path.display());
+        assert_eq!(param(&forms[0], "ImageSize"), Some(size), "{}", path.display());
+        assert_eq!(param(&forms[1], "Scenes"), Some("ImageUpload"));
+        assert_eq!(param(&forms[1], "CompanyID"), Some("200001"));
+    }
+    // A size given wins over the header's.
+    let (server, client) = platform(None, "mirror", "upload-1").await;
+    let _ = upload(&client, &qcow2).image_size(20).send().await;
+    assert_eq!(param(&actions(&server).await[0], "ImageSize"), Some("20"));
+}
+
+// ---------------------------------------------------------------- end to end: wiremock + moto
+
+#[tokio::test]
+async fn a_40_mib_file_goes_up_in_8_mib_parts_end_to_end() {
+    let moto = Moto::start("e2e").await;
+    // Other uploads in the bucket, ours among them: the key is found by its upload id.
+    moto.upload("images/cn-image-0/old.raw").await;
+    let key = "images/cn-image-up/web 镜像.raw";
+    let upload_id = moto.upload(key).await;
+    moto.upload("images/cn-image-9/later.raw").await;
+    let dir = Dir::new("e2e");
+    let bytes = content(40 * MIB, 1);
+    let path = dir.file("web.raw", &bytes);
+    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let reports = Arc::new(Mutex::new(Vec::<TransferProgress>::new()));
+    let seen = reports.clone();
+    let done = upload(&client, &path)
+        .image_format(ImageFormat::Raw)
+        .part_size(8 * MIB as u64)
+        .concurrency(3)
+        .on_progress(move |p| seen.lock().unwrap().push(*p))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.image.id(), IMAGE);
+    assert_eq!(done.image.status(), "Used");
+    assert_eq!((done.bytes_sent, done.bytes_reused, done.part_size), (40 * MIB as u64, 0, 8 * MIB as u64));
+    assert_parts_match(&moto, key, &upload_id, &bytes, 8 * MIB).await;
+
+    let forms = actions(&server).await;
+    let names = action_names(&forms);
+    assert_eq!(names[..4], ["ImportImage", "S3Login", "CompleteImageMultipartUpload", "DescribeImage"]);
+    assert_eq!(param(&forms[0], "ImageFormat"), Some("raw"));
+    assert_eq!(param(&forms[0], "ImageSize"), Some("1"));
+    assert_eq!(param(&forms[2], "ImageID"), Some(IMAGE));
+    assert_eq!(param(&forms[2], "UploadID"), Some(upload_id.as_str()));
+    assert_eq!(param(&forms[2], "CompanyID"), Some("200001"));
+
+    let reports = reports.lock().unwrap();
+    let bytes_done: Vec<u64> = reports.iter().filter(|p| p.percent.is_none()).map(|p| p.bytes_done).collect();
+    assert_eq!(bytes_done, [0, 8, 16, 24, 32, 40].map(|m| m * MIB as u64), "one report per part");
+    assert!(reports.iter().all(|p| p.bytes_total == 40 * MIB as u64));
+    assert_eq!(reports.last().unwrap().percent, Some(100), "the wait reports PreparePrecent");
+}
+
+#[tokio::test]
+async fn a_resumed_upload_sends_only_the_parts_missing_or_different() {
+    let moto = Moto::start("resume").await;
+    let key = "images/cn-image-up/web.raw";
+    let upload_id = moto.upload(key).await;
+    let dir = Dir::new("resume");
+    // Five parts of 5 MiB, the last 3 MiB.
+    let part = 5 * MIB;
+    let bytes = content(4 * part + 3 * MIB, 2);
+    let path = dir.file("web.raw", &bytes);
+    // An earlier attempt sent parts 1 and 2, and a part 3 of other bytes.
+    moto.put_part(key, &upload_id, 1, bytes[..part].to_vec()).await;
+    moto.put_part(key, &upload_id, 2, bytes[part..2 * part].to_vec()).await;
+    moto.put_part(key, &upload_id, 3, vec![0u8; part]).await;
+    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, &upload_id)).send().await.unwrap();
+    assert_eq!(done.part_size, part as u64);
+    assert_eq!(done.bytes_sent, (2 * part + 3 * MIB) as u64, "parts 3 (different), 4 and 5 (missing) were sent");
+    assert_eq!(done.bytes_reused, 2 * part as u64);
+    assert_parts_match(&moto, key, &upload_id, &bytes, part).await;
+    let names = action_names(&actions(&server).await);
+    assert_eq!(names[..4], ["DescribeImage", "S3Login", "CompleteImageMultipartUpload", "DescribeImage"]);
+
+    // The file changes in part 2: resuming again sends that part alone.
+    let mut changed = bytes.clone();
+    changed[part + 12345] ^= 0xff;
+    std::fs::write(&path, &changed).unwrap();
+    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, &upload_id)).send().await.unwrap();
+    assert_eq!(done.bytes_sent, part as u64, "only the part that changed");
+    assert_parts_match(&moto, key, &upload_id, &changed, part).await;
+
+    // A file shorter than the parts the platform holds cannot be made right: refused.
+    std::fs::write(&path, &changed[..3 * part]).unwrap();
+    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let Err(Error::Transfer(failure)) =
+        client.upload_image(&path).resume(UploadHandle::new(IMAGE, &upload_id)).send().await
+    else {
+        panic!("a shrunk file was uploaded")
+    };
+    assert_eq!(failure.stage, TransferStage::Locate);
+    assert!(failure.to_string().contains("holds part 4"), "{failure}");
+    assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
+}
+
+#[tokio::test]
+async fn a_file_that_changes_while_it_is_sent_is_not_completed() {
+    let moto = Moto::start("changing").await;
+    let key = "images/cn-image-up/web.raw";
+    let upload_id = moto.upload(key).await;
+    let dir = Dir::new("changing");
+    let bytes = content(12 * MIB, 6);
+    let path = dir.file("web.raw", &bytes);
+    let mut changed = bytes.clone();
+    changed[MIB] ^= 1;
+    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    // The first part changes once it is in.
+    let (target, new) = (path.clone(), changed.clone());
+    let err = upload(&client, &path)
+        .image_format(ImageFormat::Raw)
+        .concurrency(1)
+        .on_progress(move |p| {
+            if p.bytes_done == 5 * MIB as u64 {
+                std::fs::write(&target, &new).unwrap();
+            }
+        })
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Read, "{failure}");
+    assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
+    // Resuming sends the part that differs from what the platform holds, and completes.
+    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let done = client.upload_image(&path).resume(failure.resume_handle().cloned().unwrap()).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 5 * MIB as u64, "the first part alone");
+    assert_parts_match(&moto, key, &upload_id, &changed, 5 * MIB).await;
+}
+
+// ---------------------------------------------------------------- retries and failures
+
+/// What the proxy in front of moto does to the first requests that carry a `PUT`.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Resets the connection once the request's head and some of its body arrived.
+    Reset,
+    /// Answers 503 SlowDown.
+    SlowDown,
+    /// Answers 403 SignatureDoesNotMatch.
+    Refuse,
+}
+
+/// A TCP proxy to moto that spoils PUTs with `faults` in turn, then passes everything on.
+async fn faulty_proxy(moto: &str, faults: Vec<Fault>) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let target = moto.trim_start_matches("http://").to_owned();
+    let faults = Arc::new(Mutex::new(faults.into_iter()));
+    let spoiled = Arc::new(AtomicUsize::new(0));
+    let count = spoiled.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (target, faults, count) = (target.clone(), faults.clone(), count.clone());
+            tokio::spawn(async move {
+                let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else { return };
+                let mut up = [0u8; 64 * 1024];
+                let mut down = [0u8; 64 * 1024];
+                loop {
+                    tokio::select! {
+                        n = client.read(&mut up) => {
+                            let Ok(n) = n else { return };
+                            if n == 0 { return; }
+                            let is_put = up[..n].windows(4).any(|w| w == b"PUT ");
+                            let fault = if is_put { faults.lock().unwrap().next() } else { None };
+                            if let Some(fault) = fault {
+                                count.fetch_add(1, SeqCst);
+                                let answer = match fault {
+                                    Fault::Reset => None,
+                                    Fault::SlowDown => Some((503, "SlowDown", "Please reduce your request rate.")),
+                                    Fault::Refuse => Some((403, "SignatureDoesNotMatch", "The request signature we calculated does not match")),
+                                };
+                                if let Some((status, code, message)) = answer {
+                                    let body = format!("<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
+                                    let head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                                    let _ = client.write_all(head.as_bytes()).await;
+                                    let _ = client.write_all(body.as_bytes()).await;
+                                }
+                                let _ = client.set_zero_linger();
+                                return;
+                            }
+                            if server.write_all(&up[..n]).await.is_err() { return; }
+                        }
+                        n = server.read(&mut down) => {
+                            let Ok(n) = n else { return };
+                            if n == 0 || client.write_all(&down[..n]).await.is_err() { return; }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (address, spoiled)
+}
+
+#[tokio::test]
+async fn parts_are_sent_again_after_a_reset_connection_and_slow_down() {
+    let moto = Moto::start("retry").await;
+    let key = "images/cn-image-up/web.raw";
+    let upload_id = moto.upload(key).await;
+    let (proxy, spoiled) = faulty_proxy(&moto.uri, vec![Fault::Reset, Fault::SlowDown]).await;
+    let dir = Dir::new("retry");
+    let bytes = content(12 * MIB, 3);
+    let path = dir.file("web.raw", &bytes);
+    let (_server, client) = platform(Some(&proxy), &moto.bucket, &upload_id).await;
+    let done = upload(&client, &path).image_format(ImageFormat::Raw).concurrency(1).send().await.unwrap();
+    assert_eq!(spoiled.load(SeqCst), 2, "both faults were met");
+    assert_eq!(done.bytes_sent, 12 * MIB as u64);
+    assert_parts_match(&moto, key, &upload_id, &bytes, 5 * MIB).await;
+}
+
+#[tokio::test]
+async fn a_refused_part_fails_with_a_resume_handle_and_resuming_finishes() {
+    let moto = Moto::start("refused").await;
+    let key = "images/cn-image-up/web.raw";
+    let upload_id = moto.upload(key).await;
+    // The first part is refused: a refusal is not tried again.
+    let (proxy, spoiled) = faulty_proxy(&moto.uri, vec![Fault::Refuse]).await;
+    let dir = Dir::new("refused");
+    let bytes = content(12 * MIB, 4);
+    let path = dir.file("web.raw", &bytes);
+    let (server, client) = platform(Some(&proxy), &moto.bucket, &upload_id).await;
+    let err = upload(&client, &path).image_format(ImageFormat::Raw).concurrency(1).send().await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    for secret in [SECRET, TOKEN, "X-Amz-Signature", "X-Amz-Credential"] {
+        assert!(!shown.contains(secret), "{secret} shown: {shown}");
+    }
+    let Error::Transfer(failure) = err else { panic!("{shown}") };
+    assert_eq!(failure.stage, TransferStage::Upload);
+    assert_eq!(failure.image_id, IMAGE);
+    let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
+    assert_eq!((cause.status, cause.code.as_deref(), cause.attempts), (Some(403), Some("SignatureDoesNotMatch"), 1));
+    assert_eq!(spoiled.load(SeqCst), 1);
+    assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
+    let handle = failure.resume_handle().cloned().expect("a handle");
+    assert_eq!(handle, UploadHandle::new(IMAGE, &upload_id));
+
+    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let done = client.upload_image(&path).resume(handle).send().await.unwrap();
+    assert_eq!(done.bytes_sent + done.bytes_reused, 12 * MIB as u64);
+    assert_parts_match(&moto, key, &upload_id, &bytes, 5 * MIB).await;
+}
+
+// ---------------------------------------------------------------- the wire, against wiremock
+
+/// The SigV4 signature botocore (an independent implementation) computes for a presigned
+/// request as the service received it.
+fn botocore_signature(method: &str, url: &url::Url, headers: &[(&str, &str)]) -> String {
+    let mut unsigned = url.clone();
+    let pairs: Vec<(String, String)> =
+        url.query_pairs().into_owned().filter(|(k, _)| !k.starts_with("X-Amz-")).collect();
+    unsigned.query_pairs_mut().clear().extend_pairs(&pairs);
+    let get = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap();
+    let input = serde_json::json!({
+        "method": method, "url": unsigned.as_str(), "headers": headers.iter().cloned().collect::<std::collections::HashMap<_, _>>(),
+        "access": get("X-Amz-Credential").split('/').next().unwrap(), "secret": SECRET, "token": get("X-Amz-Security-Token"),
+        "date": get("X-Amz-Date"), "expires": get("X-Amz-Expires"),
+    });
+    let script = "import sys, json\n\
+from botocore.auth import S3SigV4QueryAuth\n\
+from botocore.awsrequest import AWSRequest\n\
+from botocore.credentials import Credentials\n\
+d = json.load(sys.stdin)\n\
+auth = S3SigV4QueryAuth(Credentials(d['access'], d['secret'], d['token']), 's3', 'us-east-1', expires=int(d['expires']))\n\
+req = AWSRequest(method=d['method'], url=d['url'], headers=d['headers'])\n\
+req.context['timestamp'] = d['date']\n\
+auth._modify_request_before_signing(req)\n\
+print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req))\n";
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with botocore (moto's dependency): pip install 'moto[server]'");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "botocore: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A hand-written S3 service under `/s3`: ListMultipartUploads in two pages (ours on the
+/// second), ListParts in two pages (part 1 right, part 2 of other bytes), UploadPart answering
+/// the MD5 of what it got.
+struct PagedS3 {
+    key: &'static str,
+    part1_md5: String,
+}
+
+impl Respond for PagedS3 {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let query = |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        let xml = |body: String| ResponseTemplate::new(200).set_body_raw(body, "application/xml");
+        match (request.method.as_str(), query("uploads"), query("uploadId")) {
+            ("GET", Some(_), _) => match query("key-marker") {
+                None => xml("<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>images/a</NextKeyMarker><NextUploadIdMarker>u-a</NextUploadIdMarker><Upload><Key>images/a</Key><UploadId>u-a</UploadId></Upload></ListMultipartUploadsResult>".into()),
+                Some(_) => xml(format!("<ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><IsTruncated>false</IsTruncated><Upload><Key>{}</Key><UploadId>upload-1</UploadId></Upload></ListMultipartUploadsResult>", self.key)),
+            },
+            ("GET", None, Some(_)) => match query("part-number-marker") {
+                None => xml(format!("<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker><Part><PartNumber>1</PartNumber><ETag>&quot;{}&quot;</ETag><Size>{}</Size></Part></ListPartsResult>", self.part1_md5, 5 * MIB)),
+                Some(_) => xml("<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>2</PartNumber><ETag>\"00000000000000000000000000000000\"</ETag><Size>1048576</Size></Part></ListPartsResult>".into()),
+            },
+            ("PUT", None, Some(_)) => ResponseTemplate::new(200).insert_header("etag", format!("\"{}\"", md5_hex(&request.body))),
+            _ => ResponseTemplate::new(400).set_body_raw("<Error><Code>InvalidRequest</Code><Message>unexpected</Message></Error>", "application/xml"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_content_md5() {
+    let s3 = MockServer::start().await;
+    let dir = Dir::new("wire");
+    let bytes = content(6 * MIB, 5);
+    let path = dir.file("web.raw", &bytes);
+    let key = "images/cn-image-up/web 镜像.raw";
+    let answer = PagedS3 { key, part1_md5: md5_hex(&bytes[..5 * MIB]) };
+    Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(answer).mount(&s3).await;
+    let (_platform, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+    let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, "upload-1")).send().await.unwrap();
+    assert_eq!((done.bytes_sent, done.bytes_reused), (MIB as u64, 5 * MIB as u64), "only part 2 was sent");
+
+    let requests = s3.received_requests().await.unwrap();
+    let summary: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            let mut query: Vec<String> = r
+                .url
+                .query_pairs()
+                .filter(|(k, _)| !k.starts_with("X-Amz-"))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            query.sort();
+            format!("{} {} {}", r.method, r.url.path(), query.join("&"))
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "GET /s3/mirror max-uploads=1000&uploads=",
+            "GET /s3/mirror key-marker=images/a&max-uploads=1000&upload-id-marker=u-a&uploads=",
+            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
+            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
+            "PUT /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw partNumber=2&uploadId=upload-1",
+        ]
+    );
+    let put = &requests[4];
+    let md5 = put.headers.get("content-md5").expect("Content-MD5").to_str().unwrap();
+    use base64::Engine;
+    assert_eq!(md5, base64::engine::general_purpose::STANDARD.encode(Md5::digest(&bytes[5 * MIB..])));
+    assert_eq!(put.body.len(), MIB);
+    let lengths: Vec<_> = put.headers.get_all("content-length").iter().collect();
+    assert_eq!(lengths, ["1048576"], "one Content-Length");
+    for request in &requests {
+        let query = |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        assert_eq!(query("X-Amz-Algorithm").as_deref(), Some("AWS4-HMAC-SHA256"));
+        assert_eq!(query("X-Amz-Security-Token").as_deref(), Some(TOKEN), "the session token is sent");
+        assert!(query("X-Amz-Credential").unwrap().starts_with("AKIDUPLOAD/"));
+        assert!(query("X-Amz-Credential").unwrap().ends_with("/us-east-1/s3/aws4_request"));
+        let host = request.headers.get("host").unwrap().to_str().unwrap();
+        let put = request.method.as_str() == "PUT";
+        let headers = if put { vec![("content-md5", md5), ("host", host)] } else { vec![("host", host)] };
+        let signed = if put { "content-md5;host" } else { "host" };
+        assert_eq!(query("X-Amz-SignedHeaders").as_deref(), Some(signed));
+        assert_eq!(
+            query("X-Amz-Signature").unwrap(),
+            botocore_signature(request.method.as_str(), &request.url, &headers),
+            "botocore computes the same signature for {} {}",
+            request.method,
+            request.url.path()
+        );
+    }
+}
