@@ -704,3 +704,49 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
         );
     }
 }
+
+/// The client's S3 half and the fake's, each written to S3's rules by its own hand, meet: the
+/// fake checks every part's SigV4 signature, session token and Content-MD5.
+#[tokio::test]
+async fn an_upload_to_the_embedded_fake_reaches_used_with_every_part_checked() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder()
+        .making_delay(std::time::Duration::from_millis(200))
+        .other_uploads(3)
+        .start()
+        .await;
+    let dir = std::env::temp_dir().join(format!("ucloudstack-upload-fake-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("disk.raw");
+    let bytes: Vec<u8> = (0..(12usize << 20)).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let done = fake
+        .client()
+        .upload_image(&path)
+        .company_id(200001)
+        .image_name("raw-disk")
+        .image_format(ucloudstack::image::ImageFormat::Raw)
+        .os_type(ucloudstack::image::OsType::Linux)
+        .os_distribution("Ubuntu")
+        .part_size(5 << 20)
+        .concurrency(3)
+        .poll_delay(std::time::Duration::from_millis(100), std::time::Duration::from_millis(100))
+        .send()
+        .await
+        .unwrap();
+    let id = done.image.image_id.clone().unwrap();
+    assert_eq!(done.image.image_status, Some(ucloudstack::image::ImageStatus::Used));
+    assert_eq!(done.bytes_sent, 12 << 20);
+    let parts = fake.uploaded_parts(&id);
+    assert_eq!(
+        parts.iter().map(|(n, size, _)| (*n, *size)).collect::<Vec<_>>(),
+        [(1, 5 << 20), (2, 5 << 20), (3, 2 << 20)]
+    );
+    use md5::Digest as _;
+    for (n, _, md5) in &parts {
+        let start = (*n as usize - 1) * (5 << 20);
+        let end = (start + (5 << 20)).min(bytes.len());
+        let want: String = md5::Md5::digest(&bytes[start..end]).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(md5, &want, "part {n}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
