@@ -1,0 +1,335 @@
+//! The command line: global flags, commands and their flags (clap derive).
+
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Configuration, the first found wins: --endpoint/--region/--profile, then UCLOUDSTACK_ENDPOINT,
+UCLOUDSTACK_PUBLIC_KEY, UCLOUDSTACK_PRIVATE_KEY, UCLOUDSTACK_REGION, then UCLOUD_API_BASE_URL,
+UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY, UCLOUD_REGION, then the ~/.ucloud profile (UCLOUD_PROFILE,
+else the active one). --fake runs against an embedded fake platform instead.
+
+Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing configuration,
+a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
+out: look before trying again). With --json, a failure prints one JSON object on stderr.";
+
+/// Manage UCloudStack images, and list VMs and regions.
+#[derive(Parser, Debug)]
+#[command(name = "ucloudstack", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Args, Debug)]
+pub struct Global {
+    /// Print JSON on stdout (and a failure as one JSON object on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The ~/.ucloud profile to read settings from (default: UCLOUD_PROFILE, else the active one).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The region, over UCLOUDSTACK_REGION, UCLOUD_REGION and the profile's.
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// The API URL, e.g. http://192.0.2.10/api, over UCLOUDSTACK_ENDPOINT and the profile's.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Run against an embedded fake UCloudStack (nothing configured, nothing real touched).
+    #[arg(long, global = true, conflicts_with_all = ["profile", "endpoint"])]
+    pub fake: bool,
+    /// Longest time to wait for an image, a VM or a transfer, in seconds.
+    #[arg(long, global = true, default_value_t = 1800.0, value_name = "SECS")]
+    pub max_wait: f64,
+    /// First delay between polls while waiting, in seconds (it grows to 30 s).
+    #[arg(long, global = true, default_value_t = 2.0, value_name = "SECS")]
+    pub poll_delay: f64,
+}
+
+#[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant, reason = "parsed once")]
+pub enum Command {
+    /// Images: list, show, make, change, delete, move.
+    #[command(subcommand)]
+    Images(Images),
+    /// List virtual machines, every page.
+    Vms {
+        /// Only VMs in these states (repeatable).
+        #[arg(long = "state", value_parser = one_of(ucloudstack::vm::VmState::KNOWN), ignore_case = true)]
+        states: Vec<String>,
+    },
+    /// List the platform's regions.
+    Regions,
+    /// Print a shell completion script, e.g. `ucloudstack completions bash > ~/.ucloudstack.bash`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Images {
+    /// List images, every page.
+    List {
+        /// Only Base (platform) or Custom images.
+        #[arg(long = "type", value_enum)]
+        image_type: Option<Kind>,
+        /// Search keyword.
+        #[arg(long)]
+        keyword: Option<String>,
+        /// Only these image ids (repeatable).
+        #[arg(long = "id", value_name = "IMAGE_ID")]
+        ids: Vec<String>,
+        /// Only images of these project groups (repeatable).
+        #[arg(long = "project", value_name = "PROJECT_ID")]
+        projects: Vec<String>,
+        /// Pages fetched at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
+    /// Show one image.
+    Show { image_id: String },
+    /// Make a custom image from a stopped VM.
+    Create {
+        /// The virtual machine.
+        #[arg(long)]
+        vm_id: String,
+        #[command(flatten)]
+        naming: Naming,
+        /// Wait until the image is ready.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Make a custom image of a VM safely: stop it (--stop), make the image, wait until it is
+    /// ready, start the VM again (--restart).
+    Capture {
+        /// The virtual machine.
+        vm_id: String,
+        #[command(flatten)]
+        naming: Naming,
+        /// Stop the VM first if it runs (else a running VM is an error); asks to confirm.
+        #[arg(long)]
+        stop: bool,
+        /// Start the VM again afterwards, if it was running.
+        #[arg(long, requires = "stop")]
+        restart: bool,
+        #[command(flatten)]
+        confirm: Confirm,
+    },
+    /// Rename an image, or change its description.
+    Rename {
+        image_id: String,
+        #[command(flatten)]
+        naming: Naming,
+    },
+    /// Delete custom images: shows them and asks to confirm (--yes to skip, required when
+    /// stdin is not a terminal).
+    Delete(Delete),
+    /// Import an image the platform fetches from a URL, and wait until it is ready.
+    ImportUrl {
+        /// The URL the platform downloads the image from.
+        url: String,
+        #[command(flatten)]
+        naming: Naming,
+        /// The file's format.
+        #[arg(long, value_parser = one_of(ucloudstack::image::ImageFormat::KNOWN), ignore_case = true)]
+        format: String,
+        #[command(flatten)]
+        os: Os,
+        /// The tenant the image belongs to.
+        #[arg(long)]
+        company_id: i64,
+    },
+    /// Upload a local image file (qcow2, iso, vmdk or raw) and wait until it is ready.
+    Upload(Upload),
+    /// Download an image to a file (a `.part` left by a failed run is continued).
+    Download {
+        image_id: String,
+        /// The file to write.
+        file: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Copy an image to another platform or region: that platform pulls it from this one.
+    Copy {
+        image_id: String,
+        /// Copy to the platform of this ~/.ucloud profile.
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["to_endpoint", "to_fake"])]
+        to_profile: Option<String>,
+        /// Copy to the platform at this API URL (the keys from the environment).
+        #[arg(long, value_name = "URL", conflicts_with = "to_fake")]
+        to_endpoint: Option<String>,
+        /// Copy to a second embedded fake UCloudStack (a demonstration).
+        #[arg(long)]
+        to_fake: bool,
+        /// The region to copy to (default: the target's own).
+        #[arg(long)]
+        to_region: Option<String>,
+        /// The copy's name (default: the source's).
+        #[arg(long)]
+        name: Option<String>,
+        /// The tenant the copy belongs to (default: the source's).
+        #[arg(long)]
+        company_id: Option<i64>,
+    },
+    /// List the OS versions images can be imported as.
+    OsVersions,
+    /// Publish a custom image as a base image, optionally for some tenants only.
+    Publish {
+        image_id: String,
+        /// The base image's name.
+        #[arg(long)]
+        name: String,
+        /// Only these tenants may use it (repeatable).
+        #[arg(long = "allow", value_name = "COMPANY_ID", conflicts_with = "deny")]
+        allow: Vec<i64>,
+        /// Every tenant but these may use it (repeatable).
+        #[arg(long = "deny", value_name = "COMPANY_ID")]
+        deny: Vec<i64>,
+    },
+    /// Set an image's OS attributes.
+    Update {
+        image_id: String,
+        /// The tenant the image belongs to.
+        #[arg(long)]
+        company_id: i64,
+        #[command(flatten)]
+        os: Os,
+    },
+}
+
+/// A new name and description.
+#[derive(Args, Debug)]
+pub struct Naming {
+    /// The name.
+    #[arg(long)]
+    pub name: String,
+    /// The description.
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// An image's OS attributes.
+#[derive(Args, Debug)]
+pub struct Os {
+    /// The OS family.
+    #[arg(long, value_parser = one_of(ucloudstack::image::OsType::KNOWN), ignore_case = true)]
+    pub os_type: String,
+    /// The distribution, e.g. Ubuntu (see `images os-versions`).
+    #[arg(long)]
+    pub distribution: String,
+    /// The OS version, e.g. 24.04.
+    #[arg(long)]
+    pub os_version: Option<String>,
+    /// The architecture, e.g. x86_64 or aarch64.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// The boot loader.
+    #[arg(long, value_parser = one_of(ucloudstack::image::BootloaderType::KNOWN), ignore_case = true)]
+    pub bootloader: Option<String>,
+}
+
+/// Confirmation of a destructive step.
+#[derive(Args, Debug)]
+pub struct Confirm {
+    /// Do not ask to confirm (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Delete {
+    /// The image ids.
+    pub image_ids: Vec<String>,
+    /// Also every custom image whose name starts with this (listed first, then deleted; an
+    /// empty or blank prefix is refused: it would match every image).
+    #[arg(long, value_parser = non_blank)]
+    pub name_prefix: Option<String>,
+    /// List what would be deleted, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deletes at once (fewer while the platform says "too frequent").
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Wait until the images are gone.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub confirm: Confirm,
+}
+
+#[derive(Args, Debug)]
+pub struct Upload {
+    /// The image file.
+    pub file: PathBuf,
+    /// The new image's name.
+    #[arg(long, required_unless_present = "resume")]
+    pub name: Option<String>,
+    /// The new image's description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// The file's format (default: from its header; a raw disk must say raw).
+    #[arg(long, value_parser = one_of(ucloudstack::image::ImageFormat::KNOWN), ignore_case = true)]
+    pub format: Option<String>,
+    /// The OS family.
+    #[arg(long, required_unless_present = "resume", value_parser = one_of(ucloudstack::image::OsType::KNOWN), ignore_case = true)]
+    pub os_type: Option<String>,
+    /// The distribution, e.g. Ubuntu (see `images os-versions`).
+    #[arg(long, required_unless_present = "resume")]
+    pub distribution: Option<String>,
+    /// The OS version, e.g. 24.04.
+    #[arg(long)]
+    pub os_version: Option<String>,
+    /// The architecture, e.g. x86_64 or aarch64.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// The image's size in GiB (default: from the file).
+    #[arg(long, value_name = "GIB")]
+    pub size: Option<u32>,
+    /// The tenant the image belongs to (default with --resume: the handle file's).
+    #[arg(long, required_unless_present = "resume")]
+    pub company_id: Option<i64>,
+    /// The size of each part in MiB (default: the smallest that makes at most 10,000 parts).
+    #[arg(long, value_name = "MIB")]
+    pub part_size: Option<u64>,
+    /// Parts sent at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Go on with the failed upload this handle file describes.
+    #[arg(long, value_name = "HANDLE_FILE")]
+    pub resume: Option<PathBuf>,
+    /// Where to write the handle file if the upload fails (default: FILE.upload.json).
+    #[arg(long, value_name = "PATH")]
+    pub handle_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug)]
+pub enum Kind {
+    Base,
+    Custom,
+}
+
+/// A prefix that matches some names, not all.
+fn non_blank(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("must not be empty or blank: it would match every custom image".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// A flag whose values are an open enum's known ones, shown in lower case; clap refuses the
+/// rest (a usage error), and `known` gives the platform's spelling back.
+fn one_of(known: &'static [&'static str]) -> PossibleValuesParser {
+    let lower = known.iter().map(|k| -> &'static str { Box::leak(k.to_ascii_lowercase().into_boxed_str()) });
+    PossibleValuesParser::new(lower.map(PossibleValue::new))
+}
+
+/// The platform's spelling of a value `one_of` accepted.
+pub fn known<T: From<&'static str>>(value: &str, known: &'static [&'static str]) -> T {
+    T::from(known.iter().find(|k| k.eq_ignore_ascii_case(value)).copied().unwrap_or_default())
+}

@@ -1,0 +1,60 @@
+//! One module per group of commands; `run` picks the command.
+
+mod delete;
+mod images;
+mod make;
+mod regions;
+mod transfer;
+mod vms;
+
+use crate::args::{Cli, Command, Images};
+use crate::config::{Session, connect};
+use crate::error::Failure;
+use crate::output::Out;
+use clap::CommandFactory;
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let out = Out { json: cli.global.json };
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "ucloudstack", &mut std::io::stdout());
+        return Ok(());
+    }
+    let session = connect(&cli.global).await?;
+    if let Some(fake) = &session.fake {
+        out.note(format!("using the embedded fake UCloudStack at {} (--fake)", fake.endpoint()));
+    }
+    match cli.command {
+        Command::Images(command) => images(&session, out, command).await,
+        Command::Vms { states } => vms::list(&session, out, &states).await,
+        Command::Regions => regions::list(&session, out).await,
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+async fn images(s: &Session, out: Out, command: Images) -> Result<(), Failure> {
+    match command {
+        Images::List { image_type, keyword, ids, projects, concurrency } => {
+            images::list(s, out, image_type, keyword, ids, projects, concurrency).await
+        }
+        Images::Show { image_id } => images::show(s, out, &image_id).await,
+        Images::Rename { image_id, naming } => images::rename(s, out, &image_id, naming).await,
+        Images::OsVersions => images::os_versions(s, out).await,
+        Images::Publish { image_id, name, allow, deny } => images::publish(s, out, &image_id, name, allow, deny).await,
+        Images::Update { image_id, company_id, os } => images::update(s, out, &image_id, company_id, os).await,
+        Images::Create { vm_id, naming, wait } => make::create(s, out, vm_id, naming, wait).await,
+        Images::Capture { vm_id, naming, stop, restart, confirm } => {
+            make::capture(s, out, &vm_id, naming, stop, restart, confirm.yes).await
+        }
+        Images::Delete(args) => delete::delete(s, out, args).await,
+        Images::ImportUrl { url, naming, format, os, company_id } => {
+            transfer::import_url(s, out, url, naming, &format, os, company_id).await
+        }
+        Images::Upload(args) => transfer::upload(s, out, args).await,
+        Images::Download { image_id, file, overwrite } => transfer::download(s, out, &image_id, &file, overwrite).await,
+        Images::Copy { image_id, to_profile, to_endpoint, to_fake, to_region, name, company_id } => {
+            let target =
+                transfer::Target { profile: to_profile, endpoint: to_endpoint, fake: to_fake, region: to_region };
+            transfer::copy(s, out, &image_id, target, name, company_id).await
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Every failure of the tool, and the one place that turns the library's errors into the
+//! tool's words, JSON and exit codes.
+
+use serde_json::{Value, json};
+use ucloudstack::Error;
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// A call failed, or something asked for does not exist.
+pub const EXIT_FAILURE: u8 = 1;
+/// Bad usage: flags, input refused before anything was sent, missing configuration, a
+/// confirmation refused or `--yes` missing.
+pub const EXIT_USAGE: u8 = 2;
+/// The request may have been carried out although no answer said so: look before retrying.
+pub const EXIT_OUTCOME_UNKNOWN: u8 = 3;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The tool refused the command line or the input (exit 2).
+    Usage(String),
+    /// Something asked for is not there (exit 1).
+    NotFound(String),
+    /// The tool itself failed (exit 1).
+    Other(String),
+    /// A library call failed; `hint` says what to do next in the tool's terms.
+    Call { error: Box<Error>, hint: Option<String> },
+    /// Some items of a bulk action failed: each id with its error.
+    Bulk { summary: String, failures: Vec<(String, Error)> },
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Call { error: Box::new(error), hint: None }
+    }
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::Usage(message.into())
+    }
+
+    pub fn with_hint(error: Error, hint: impl Into<String>) -> Self {
+        Failure::Call { error: Box::new(error), hint: Some(hint.into()) }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => EXIT_USAGE,
+            Failure::NotFound(_) | Failure::Other(_) => EXIT_FAILURE,
+            Failure::Call { error, .. } => exit_code(error),
+            Failure::Bulk { failures, .. } => {
+                let unknown = failures.iter().any(|(_, e)| e.outcome_unknown());
+                if unknown { EXIT_OUTCOME_UNKNOWN } else { EXIT_FAILURE }
+            }
+        }
+    }
+
+    /// The message for people, in the tool's terms.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Usage(message) | Failure::NotFound(message) | Failure::Other(message) => message.clone(),
+            Failure::Call { error, hint } => match hint {
+                Some(hint) => format!("{}\n{hint}", message(error)),
+                None => message(error),
+            },
+            Failure::Bulk { summary, failures } => {
+                let lines = failures.iter().map(|(id, e)| format!("\n  {id}: {}", message(e)));
+                format!("{summary}{}", lines.collect::<String>())
+            }
+        }
+    }
+
+    /// The one JSON object printed on stderr with `--json`.
+    pub fn json(&self) -> Value {
+        let mut object = match self {
+            Failure::Usage(message) => plain("usage", message),
+            Failure::NotFound(message) => plain("not_found", message),
+            Failure::Other(message) => plain("failure", message),
+            Failure::Call { error, .. } => error_json(error),
+            Failure::Bulk { summary, failures } => {
+                let items: Vec<Value> = failures
+                    .iter()
+                    .map(|(id, e)| {
+                        let mut item = error_json(e);
+                        item["id"] = json!(id);
+                        item
+                    })
+                    .collect();
+                let mut object = plain("bulk", summary);
+                object["outcome_unknown"] = json!(failures.iter().any(|(_, e)| e.outcome_unknown()));
+                object["failures"] = Value::Array(items);
+                object
+            }
+        };
+        object["message"] = json!(self.message());
+        object["exit_code"] = json!(self.exit_code());
+        object
+    }
+
+    /// Prints the failure on stderr: one JSON object with `--json`, else `error: ...`.
+    pub fn report(&self, json: bool) {
+        if json {
+            eprintln!("{}", self.json());
+        } else {
+            eprintln!("error: {}", self.message());
+        }
+    }
+}
+
+fn plain(kind: &str, message: &str) -> Value {
+    json!({ "kind": kind, "message": message, "retcode": null, "request_id": null, "outcome_unknown": false })
+}
+
+fn exit_code(error: &Error) -> u8 {
+    if error.outcome_unknown() {
+        EXIT_OUTCOME_UNKNOWN
+    } else if matches!(error, Error::Config { .. } | Error::InvalidRequest { .. }) {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILURE
+    }
+}
+
+fn error_json(error: &Error) -> Value {
+    let cause = api_cause(error);
+    json!({
+        "kind": kind(error),
+        "message": message(error),
+        "retcode": cause.and_then(Error::ret_code),
+        "api_kind": cause.and_then(Error::api_kind).map(|k| format!("{k:?}")),
+        "action": cause.and_then(Error::metadata).map(|m| m.action.clone()),
+        "request_id": cause.and_then(Error::request_id),
+        "outcome_unknown": error.outcome_unknown(),
+    })
+}
+
+/// The kind of a library error, as the JSON's `kind`.
+fn kind(error: &Error) -> &'static str {
+    match error {
+        Error::Api { .. } => "api",
+        Error::Http { .. } => "http",
+        Error::Transport { .. } => "transport",
+        Error::Timeout { .. } => "timeout",
+        Error::Decode { .. } => "decode",
+        Error::InvalidRequest { .. } => "invalid_request",
+        Error::Config { .. } => "config",
+        Error::Pagination { .. } => "pagination",
+        Error::Throttled { .. } => "throttled",
+        Error::Transfer(_) => "transfer",
+        Error::Waiter { .. } => "waiter",
+        Error::Capture(_) => "capture",
+        Error::AmbiguousRecovery { .. } => "ambiguous_recovery",
+        _ => "other",
+    }
+}
+
+/// The call behind a workflow's error (a capture's, a transfer's, a waiter's), whose RetCode
+/// and request id the JSON shows.
+fn api_cause(error: &Error) -> Option<&Error> {
+    match error {
+        Error::Transfer(transfer) => transfer.api_error().and_then(api_cause),
+        Error::Capture(capture) => capture.source.as_deref().and_then(api_cause),
+        Error::Waiter { source, .. } | Error::Throttled { source, .. } => source.as_deref().and_then(api_cause),
+        Error::AmbiguousRecovery { source, .. } => api_cause(source),
+        other => other.metadata().is_some().then_some(other),
+    }
+}
+
+/// The library's message, with its advice to Rust programmers said as the tool's flags.
+pub fn message(error: &Error) -> String {
+    let text = match error {
+        Error::InvalidRequest { field, rule, .. } => format!("invalid {}: {rule}", flag_of(field)),
+        Error::Config { field, message, .. } => format!("configuration: {field}: {message}"),
+        other => other.to_string(),
+    };
+    let mut text = REWRITES.iter().fold(text, |text, (from, to)| text.replace(from, to));
+    if let Error::Config { field, .. } = error
+        && ["endpoint", "credentials", "region"].contains(&field.as_str())
+    {
+        text.push_str("\n(or pass --fake to try the tool on an embedded fake platform)");
+    }
+    if let Error::Waiter { reason: ucloudstack::WaitFailure::TimedOut(_), .. } = error {
+        text.push_str(" (--max-wait sets how long to wait)");
+    }
+    text
+}
+
+/// Library phrases that speak to Rust programmers, and the tool's words for them.
+const REWRITES: &[(&str, &str)] = &[
+    ("set stop_vm(true)", "pass --stop"),
+    ("set overwrite(true)", "pass --overwrite"),
+    // The config errors go on ", or <the other places looked>".
+    ("set .endpoint(\"http://192.0.2.10/api\"), or ", "pass --endpoint http://192.0.2.10/api, or set "),
+    ("set .endpoint(\"http://192.0.2.10/api\")", "pass --endpoint http://192.0.2.10/api"),
+    (
+        "set .credentials(Credentials::new(public, private)), or ",
+        "set the key pair, e.g. UCLOUDSTACK_PUBLIC_KEY and UCLOUDSTACK_PRIVATE_KEY; looked in ",
+    ),
+    ("set .credentials(Credentials::new(public, private))", "set UCLOUDSTACK_PUBLIC_KEY and UCLOUDSTACK_PRIVATE_KEY"),
+    ("set .region(\"cn\"), or ", "pass --region cn, or set "),
+    ("set .region(\"cn\")", "pass --region cn"),
+    ("set it on the request or with ClientBuilder::region", "pass --region"),
+    ("set image_format (raw for a raw disk)", "pass --format (raw for a raw disk)"),
+    ("(set part_size to it)", "(pass that --part-size)"),
+    ("invalid request: ", "invalid "),
+];
+
+/// The flag or argument a request field comes from.
+fn flag_of(field: &str) -> &str {
+    match field {
+        "ImageName" | "Name" | "DestImageName" => "--name",
+        "ImageDescription" | "Remark" => "--description",
+        "ImageID" | "ResourceID" | "SourceImageID" => "IMAGE_ID",
+        "VMID" => "VM_ID",
+        "ImageFormat" => "--format",
+        "OSType" => "--os-type",
+        "OSDistribution" => "--distribution",
+        "OSVersion" => "--os-version",
+        "SetArch" => "--arch",
+        "BootloaderType" => "--bootloader",
+        "CompanyID" => "--company-id",
+        "ImageSize" => "--size",
+        "LoadURL" => "URL",
+        "Region" => "--region",
+        "Keyword" => "--keyword",
+        "part_size" => "--part-size",
+        "concurrency" => "--concurrency",
+        "path" => "FILE",
+        other => other,
+    }
+}

@@ -1,0 +1,49 @@
+//! `ucloudstack`: a command-line tool for UCloudStack images, built on the `ucloudstack` crate.
+//!
+//! Exit status: 0 success, 1 failure, 2 usage (bad flags, refused input, missing
+//! configuration, no confirmation), 3 outcome unknown (see `ucloudstack --help`).
+
+mod args;
+mod commands;
+mod config;
+mod confirm;
+mod error;
+mod output;
+mod progress;
+
+use clap::Parser;
+use error::Failure;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failure(e),
+    };
+    let json = cli.global.json;
+    let outcome = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(commands::run(cli)),
+        Err(e) => Err(Failure::Other(format!("cannot start the async runtime: {e}"))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::from(error::EXIT_OK),
+        Err(failure) => {
+            failure.report(json);
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// `--help` and `--version` print and succeed; any other parse error is a usage failure, as
+/// one JSON object when `--json` was among the arguments.
+fn parse_failure(e: clap::Error) -> ExitCode {
+    if e.exit_code() == 0 || !std::env::args_os().any(|arg| arg == "--json") {
+        let _ = e.print();
+        return ExitCode::from(if e.exit_code() == 0 { error::EXIT_OK } else { error::EXIT_USAGE });
+    }
+    let text = e.render().to_string();
+    let message = text.trim().trim_start_matches("error: ").lines().next().unwrap_or_default().to_owned();
+    let failure = Failure::usage(message);
+    failure.report(true);
+    ExitCode::from(failure.exit_code())
+}

@@ -1,0 +1,76 @@
+//! Spinners and bars on stderr, drawn only when stderr is a terminal. A spinner ticks on its
+//! own (a poll may take 30 s), so the elapsed time moves while nothing is heard.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
+use ucloudstack::image::TransferProgress;
+
+const TICK: Duration = Duration::from_millis(120);
+const SPINNER: &str = "{spinner} {msg} ({elapsed})";
+const BYTES: &str = "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}";
+const COUNT: &str = "{msg} [{bar:30}] {pos}/{len} ({elapsed})";
+
+/// A line of progress, cleared when dropped.
+pub struct Progress(ProgressBar);
+
+impl Progress {
+    /// A spinner showing `message` and the time since it began.
+    pub fn spinner(message: impl Into<String>) -> Self {
+        Progress::new(None, SPINNER, message.into())
+    }
+
+    /// A bar of bytes with the rate and the time left; `total` may be set later.
+    pub fn bytes(message: impl Into<String>) -> Self {
+        Progress::new(Some(0), BYTES, message.into())
+    }
+
+    /// A bar counting `total` items.
+    pub fn count(message: impl Into<String>, total: usize) -> Self {
+        Progress::new(Some(total as u64), COUNT, message.into())
+    }
+
+    fn new(len: Option<u64>, template: &str, message: String) -> Self {
+        let target =
+            if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let bar = ProgressBar::with_draw_target(len, target);
+        let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style.progress_chars("=> "));
+        bar.set_message(message);
+        bar.enable_steady_tick(TICK);
+        Progress(bar)
+    }
+
+    /// A handle for progress hooks (`Send + Sync + 'static`).
+    pub fn handle(&self) -> ProgressBar {
+        self.0.clone()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Shows a transfer's progress on a bytes bar; once the bytes are in and the platform makes
+/// the image (`percent`), a spinner with its percent.
+pub fn show_transfer(bar: &ProgressBar, p: &TransferProgress) {
+    match p.percent {
+        None => {
+            if p.bytes_total > 0 && bar.length() != Some(p.bytes_total) {
+                bar.set_length(p.bytes_total);
+            }
+            bar.set_position(p.bytes_done);
+        }
+        Some(percent) => {
+            if bar.length().is_some() {
+                bar.set_style(
+                    ProgressStyle::with_template(SPINNER).unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.unset_length();
+            }
+            bar.set_message(format!("making the image: {percent}%"));
+        }
+    }
+}
