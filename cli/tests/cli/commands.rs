@@ -1,0 +1,200 @@
+//! Every command against `--fake`: the README's lines as written, JSON, exit codes, enum flags.
+
+use crate::support::{Dir, Run, against, fake, qcow2, run, start_fake, ucloudstack};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+/// The command lines of README's section on the tool (`ucloudstack --fake ...`).
+fn readme_lines() -> Vec<String> {
+    let readme = include_str!("../../../README.md");
+    let section = readme.split("\n## The `ucloudstack` command").nth(1).expect("README has the tool's section");
+    let section = section.split("\n## ").next().unwrap_or_default();
+    // Without the comment and the redirection.
+    let lines = section
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or_default().split(" > ").next().unwrap_or_default().trim());
+    lines.filter(|l| l.starts_with("ucloudstack --fake ")).map(String::from).collect()
+}
+
+/// A line split as a shell would, for the quoting the README uses (double quotes).
+fn words(line: &str) -> Vec<String> {
+    let mut words = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => words.push(String::new()),
+            c => words.last_mut().unwrap().push(c),
+        }
+    }
+    words.into_iter().filter(|w| !w.is_empty()).collect()
+}
+
+/// Serves `body` to every GET on 127.0.0.1, as `python3 -m http.server` would.
+fn serve(body: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+        }
+    });
+    format!("http://{address}/")
+}
+
+#[test]
+fn every_readme_command_works_as_written() {
+    let lines = readme_lines();
+    let expected = [
+        "list",
+        "show",
+        "create",
+        "capture",
+        "rename",
+        "delete",
+        "import-url",
+        "copy",
+        "os-versions",
+        "publish",
+        "update",
+        "upload",
+        "download",
+        "vms",
+        "regions",
+        "completions",
+    ];
+    for command in expected {
+        assert!(lines.iter().any(|l| words(l).iter().any(|w| w == command)), "README runs {command}: {lines:?}");
+    }
+    let dir = Dir::new("readme");
+    let disk = qcow2(&dir, "disk.qcow2");
+    let server = serve(std::fs::read(disk).unwrap());
+    let runs: Vec<(String, Run)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .iter()
+            .map(|line| {
+                let dir = dir.path();
+                let server = &server;
+                scope.spawn(move || {
+                    let mut args = words(&line.replace("http://127.0.0.1:8000/", server));
+                    // Without a terminal the tool cannot ask: a script says --yes.
+                    let asks = args.iter().any(|a| a == "delete" || a == "--stop");
+                    if asks && !args.iter().any(|a| a == "--yes" || a == "--dry-run") {
+                        args.push("--yes".into());
+                    }
+                    args.extend(["--poll-delay".into(), "0.2".into()]);
+                    (line.clone(), run(ucloudstack(dir).args(&args[1..])))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (line, run) in runs {
+        assert_eq!(run.code, 0, "{line}: {run:?}");
+        assert!(!run.stdout.is_empty(), "{line} prints its result: {run:?}");
+    }
+}
+
+#[test]
+fn json_for_every_listing_and_result() {
+    for (args, shape) in [
+        (&["images", "list"][..], "array"),
+        (&["images", "show", "cn-image-centos-74"], "ImageID"),
+        (&["vms"], "array"),
+        (&["regions"], "array"),
+        (&["images", "os-versions"], "array"),
+        (&["images", "rename", "cn-image-custom-000001", "--name", "x1"], "ImageID"),
+        (&["images", "create", "--vm-id", "vm-fake-1", "--name", "golden"], "ImageID"),
+        (&["images", "delete", "cn-image-custom-000002", "--yes"], "deleted"),
+        (&["images", "delete", "--name-prefix", "tmp-", "--dry-run"], "array"),
+        (&["images", "publish", "cn-image-custom-000001", "--name", "base"], "DestImageID"),
+        (&["images", "download", "cn-image-custom-000001", "out.qcow2"], "path"),
+    ] {
+        let run = fake(&[&["--json"], args].concat()).ok();
+        let value = run.stdout_json();
+        match shape {
+            "array" => assert!(value.as_array().is_some_and(|a| !a.is_empty()), "{args:?}: {value}"),
+            key => assert!(value.get(key).is_some(), "{args:?}: {value}"),
+        }
+        assert!(run.stderr.is_empty(), "--json keeps stderr for its error: {run:?}");
+    }
+}
+
+#[test]
+fn failures_are_one_json_object_with_an_exit_code() {
+    let missing = fake(&["--json", "images", "show", "cn-image-nope"]);
+    assert_eq!(missing.code, 1);
+    let error = missing.error_json();
+    assert_eq!(error["kind"], "not_found");
+    assert_eq!(error["outcome_unknown"], false);
+    assert!(error["retcode"].is_null() && error["request_id"].is_null(), "{error}");
+
+    let api = fake(&["--json", "images", "rename", "cn-image-nope", "--name", "x"]);
+    assert_eq!(api.code, 1, "{api:?}");
+    let error = api.error_json();
+    assert_eq!(error["kind"], "api");
+    assert!(error["retcode"].as_i64().is_some_and(|c| c != 0), "{error}");
+    assert!(error["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{error}");
+    assert!(error["message"].as_str().unwrap().contains("ModifyNameAndRemark"), "{error}");
+
+    let usage = fake(&["--json", "images", "list", "--no-such-flag"]);
+    assert_eq!(usage.code, 2);
+    assert_eq!(usage.error_json()["kind"], "usage");
+}
+
+#[tokio::test]
+async fn an_answer_that_may_have_acted_exits_3() {
+    let fake = start_fake().await;
+    fake.inject_fault("ModifyNameAndRemark", ucloudstack::testing::Fault::Http(502), 100);
+    let dir = Dir::new("unknown");
+    let run =
+        run(against(&fake, dir.path()).args(["--json", "images", "rename", "cn-image-custom-000001", "--name", "x"]));
+    assert_eq!(run.code, 3, "{run:?}");
+    let error = run.error_json();
+    assert_eq!(error["outcome_unknown"], true);
+    assert_eq!(error["kind"], "http");
+}
+
+#[test]
+fn enum_flags_refuse_unknown_values() {
+    for args in [
+        &["vms", "--state", "sleeping"][..],
+        &["images", "list", "--type", "golden"],
+        &[
+            "images",
+            "update",
+            "cn-image-custom-000001",
+            "--company-id",
+            "1",
+            "--os-type",
+            "beos",
+            "--distribution",
+            "x",
+        ],
+    ] {
+        let run = fake(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("possible values"), "{run:?}");
+    }
+    // Any case is accepted: the platform's `Running` is `running` on the command line.
+    assert!(fake(&["vms", "--state", "RUNNING"]).ok().stdout.contains("vm-fake-3"));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = fake(&["completions", shell]).ok();
+        assert!(run.stdout.contains("ucloudstack") && run.stdout.contains("images"), "{shell}");
+    }
+}
+
+#[test]
+fn help_documents_exit_codes_and_configuration() {
+    let run = fake(&["--help"]).ok();
+    for text in ["Exit status", "3 outcome unknown", "UCLOUDSTACK_ENDPOINT", "~/.ucloud", "--fake"] {
+        assert!(run.stdout.contains(text), "{text}: {}", run.stdout);
+    }
+}

@@ -1,0 +1,84 @@
+//! The library's precedence: flags, then `UCLOUDSTACK_*`, then `UCLOUD_*`, then the
+//! `~/.ucloud` profile; nothing configured is an error saying what to set.
+
+use crate::support::{Dir, PRIVATE_KEY, PUBLIC_KEY, run, start_fake, ucloudstack};
+use ucloudstack::testing::FakeUCloudStack;
+
+const NOWHERE: &str = "http://127.0.0.1:9/api";
+
+/// HOME/.ucloud as the `ucloud` CLI writes it: the active profile `default` aimed at
+/// `endpoint` in `region`, and an inactive `other` aimed at nowhere.
+fn profiles(home: &Dir, endpoint: &str, region: &str) {
+    let config = serde_json::json!([
+        {"profile": "other", "active": false, "region": "cn", "base_url": NOWHERE, "timeout_sec": 5},
+        {"profile": "default", "active": true, "project_id": "org-1", "region": region, "zone": "",
+         "base_url": endpoint, "timeout_sec": 15, "max_retry_times": 3, "agree_upload_log": true},
+    ]);
+    let credential = serde_json::json!([
+        {"profile": "default", "public_key": PUBLIC_KEY, "private_key": PRIVATE_KEY},
+        {"profile": "other", "public_key": PUBLIC_KEY, "private_key": PRIVATE_KEY},
+    ]);
+    home.file(".ucloud/config.json", config.to_string().as_bytes());
+    home.file(".ucloud/credential.json", credential.to_string().as_bytes());
+}
+
+/// A fake whose one custom image is named `name`, to tell fakes apart in a listing.
+async fn named(name: &str) -> FakeUCloudStack {
+    let fake = start_fake().await;
+    fake.client().modify_name_and_remark().resource_id("cn-image-custom-000001").name(name).send().await.unwrap();
+    fake
+}
+
+#[tokio::test]
+async fn the_active_profile_of_home_is_used() {
+    let fake = named("from-profile").await;
+    let home = Dir::new("profile");
+    profiles(&home, fake.endpoint(), "cn");
+    let run = run(ucloudstack(home.path()).args(["images", "list", "--type", "custom"])).ok();
+    assert!(run.stdout.contains("from-profile"), "{run:?}");
+    // --profile picks another, which is aimed at nowhere.
+    let other = crate::support::run(ucloudstack(home.path()).args(["--profile", "other", "regions"]));
+    assert_eq!(other.code, 1, "{other:?}");
+}
+
+#[tokio::test]
+async fn environment_beats_the_profile_and_ucloudstack_beats_ucloud() {
+    let (profile, ucloud, ucloudstack_env) =
+        (named("from-profile").await, named("from-ucloud").await, named("from-env").await);
+    let home = Dir::new("env");
+    profiles(&home, profile.endpoint(), "cn");
+    let mut command = ucloudstack(home.path());
+    command.env("UCLOUD_API_BASE_URL", ucloud.endpoint());
+    let run1 = run(command.args(["images", "list", "--type", "custom"])).ok();
+    assert!(run1.stdout.contains("from-ucloud"), "{run1:?}");
+    command.env("UCLOUDSTACK_ENDPOINT", ucloudstack_env.endpoint());
+    let run2 = run(&mut command).ok();
+    assert!(run2.stdout.contains("from-env"), "{run2:?}");
+}
+
+#[tokio::test]
+async fn flags_beat_the_environment_and_the_profile() {
+    let fake = named("from-flags").await;
+    let home = Dir::new("flags");
+    profiles(&home, NOWHERE, "nowhere");
+    let mut command = ucloudstack(home.path());
+    command.env("UCLOUDSTACK_ENDPOINT", NOWHERE).env("UCLOUDSTACK_REGION", "elsewhere");
+    command.args(["--endpoint", fake.endpoint(), "--region", "cn", "images", "list", "--type", "custom"]);
+    let run = run(&mut command).ok();
+    assert!(run.stdout.contains("from-flags"), "{run:?}");
+    assert!(fake.requests().iter().all(|r| r.param("Region") == Some("cn")));
+}
+
+#[test]
+fn nothing_configured_says_what_to_set() {
+    let home = Dir::new("nothing");
+    let run = run(ucloudstack(home.path()).args(["images", "list"]));
+    assert_eq!(run.code, 2, "{run:?}");
+    for text in ["--endpoint", "UCLOUDSTACK_ENDPOINT", "--fake"] {
+        assert!(run.stderr.contains(text), "{text}: {run:?}");
+    }
+    assert!(run.stdout.is_empty(), "never a silent fake: {run:?}");
+    let json = crate::support::run(ucloudstack(home.path()).args(["--json", "images", "list"]));
+    assert_eq!(json.code, 2);
+    assert_eq!(json.error_json()["kind"], "config");
+}

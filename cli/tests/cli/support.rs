@@ -1,0 +1,141 @@
+//! Running the binary with a clean environment, and reading what it printed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use ucloudstack::testing::FakeUCloudStack;
+
+pub const PUBLIC_KEY: &str = "cli-public-key";
+pub const PRIVATE_KEY: &str = "cli-private-key";
+
+/// What a run printed, and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The one JSON object a `--json` failure prints on stderr.
+    pub fn error_json(&self) -> serde_json::Value {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line of JSON on stderr: {self:?}");
+        serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{e}: {self:?}"))
+    }
+
+    pub fn stdout_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
+    }
+
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "{self:?}");
+        self
+    }
+}
+
+/// The binary with no `UCLOUD*` variable, `home` as HOME, no terminal on stdin, in `dir`.
+pub fn ucloudstack(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ucloudstack"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("UCLOUD") {
+            command.env_remove(key);
+        }
+    }
+    command.env("HOME", home).current_dir(home).stdin(Stdio::null());
+    command
+}
+
+pub fn run(command: &mut Command) -> Run {
+    let output = command.output().expect("the ucloudstack binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `args` with `--fake` in a fresh temporary folder.
+pub fn fake(args: &[&str]) -> Run {
+    let dir = Dir::new("fake");
+    run(ucloudstack(dir.path()).arg("--fake").args(args))
+}
+
+/// A fake of this process, with the key pair the environment gives the binary, and the three
+/// custom images of the tool's own fake.
+pub async fn start_fake() -> FakeUCloudStack {
+    let fake = FakeUCloudStack::builder().credentials(PUBLIC_KEY, PRIVATE_KEY).start().await;
+    let client = fake.client();
+    for (id, name) in fake.seed_custom_images(3).iter().zip(["web-golden", "tmp-build-1", "tmp-build-2"]) {
+        client.modify_name_and_remark().resource_id(id).name(name).send().await.unwrap();
+    }
+    fake
+}
+
+/// The binary aimed at `fake` through `UCLOUDSTACK_*`.
+pub fn against(fake: &FakeUCloudStack, home: &Path) -> Command {
+    let mut command = ucloudstack(home);
+    command
+        .env("UCLOUDSTACK_ENDPOINT", fake.endpoint())
+        .env("UCLOUDSTACK_PUBLIC_KEY", PUBLIC_KEY)
+        .env("UCLOUDSTACK_PRIVATE_KEY", PRIVATE_KEY)
+        .env("UCLOUDSTACK_REGION", fake.region());
+    command
+}
+
+/// The custom images `fake` holds, by name.
+pub fn custom_names(fake: &FakeUCloudStack) -> Vec<String> {
+    let custom = fake.images().into_iter().filter(|i| i.image_type.as_ref().is_some_and(|t| t.as_str() == "Custom"));
+    custom.filter_map(|i| i.name).collect()
+}
+
+/// A folder of its own under the system's temporary folder, removed on drop.
+pub struct Dir(PathBuf);
+
+impl Dir {
+    pub fn new(name: &str) -> Dir {
+        let unique = format!("ucloudstack-cli-{name}-{}-{}", std::process::id(), fastrand_suffix());
+        let dir = std::env::temp_dir().join(unique);
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fastrand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A small qcow2 file: the header's magic and a virtual size of 1 GiB (what the upload reads).
+pub fn qcow2(dir: &Dir, name: &str) -> PathBuf {
+    let mut bytes = vec![0u8; 256 * 1024];
+    bytes[..4].copy_from_slice(b"QFI\xfb");
+    bytes[4..8].copy_from_slice(&3u32.to_be_bytes());
+    bytes[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
+    dir.file(name, &bytes)
+}
+
+/// `len` bytes that are no known image format (a raw disk).
+pub fn raw(dir: &Dir, name: &str, len: usize) -> PathBuf {
+    let bytes: Vec<u8> = (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    dir.file(name, &bytes)
+}
