@@ -3,7 +3,6 @@
 
 mod catalog;
 mod catalog_fake;
-mod cli;
 mod config;
 mod decode;
 mod download;

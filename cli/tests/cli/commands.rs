@@ -198,3 +198,21 @@ fn help_documents_exit_codes_and_configuration() {
         assert!(run.stdout.contains(text), "{text}: {}", run.stdout);
     }
 }
+
+#[tokio::test]
+async fn capture_and_rename_change_the_platform() {
+    let fake = start_fake().await;
+    fake.set_vm_state("vm-fake-2", ucloudstack::vm::VmState::Running);
+    let dir = Dir::new("capture-rename");
+    let args = ["--json", "--poll-delay", "0.2", "images", "capture", "vm-fake-2", "--name", "cli-golden"];
+    let run1 = run(against(&fake, dir.path()).args(args).args(["--stop", "--restart", "--yes"])).ok();
+    let image = run1.stdout_json();
+    assert_eq!((image["Name"].as_str(), image["ImageStatus"].as_str()), (Some("cli-golden"), Some("Used")));
+    assert_eq!(fake.vm_state("vm-fake-2"), Some(ucloudstack::vm::VmState::Running), "started again");
+
+    let id = image["ImageID"].as_str().unwrap();
+    run(against(&fake, dir.path()).args(["images", "rename", id, "--name", "renamed", "--description", "via cli"]))
+        .ok();
+    let renamed = fake.image(id).unwrap();
+    assert_eq!((renamed.name.as_deref(), renamed.image_description.as_deref()), (Some("renamed"), Some("via cli")));
+}
