@@ -20,9 +20,10 @@ impl Progress {
         Progress::new(None, SPINNER, message.into())
     }
 
-    /// A bar of bytes with the rate and the time left; `total` may be set later.
+    /// A spinner until the size is known, then a bar of bytes with the rate and the time left
+    /// (see [`show_transfer`]).
     pub fn bytes(message: impl Into<String>) -> Self {
-        Progress::new(Some(0), BYTES, message.into())
+        Progress::new(None, SPINNER, message.into())
     }
 
     /// A bar counting `total` items.
@@ -34,8 +35,7 @@ impl Progress {
         let target =
             if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(len, target);
-        let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style.progress_chars("=> "));
+        bar.set_style(style(template));
         bar.set_message(message);
         bar.enable_steady_tick(TICK);
         Progress(bar)
@@ -59,6 +59,7 @@ pub fn show_transfer(bar: &ProgressBar, p: &TransferProgress) {
     match p.percent {
         None => {
             if p.bytes_total > 0 && bar.length() != Some(p.bytes_total) {
+                bar.set_style(style(BYTES));
                 bar.set_length(p.bytes_total);
             }
             bar.set_position(p.bytes_done);
@@ -73,4 +74,9 @@ pub fn show_transfer(bar: &ProgressBar, p: &TransferProgress) {
             bar.set_message(format!("making the image: {percent}%"));
         }
     }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner());
+    style.progress_chars("=> ")
 }

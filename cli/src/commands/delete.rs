@@ -7,6 +7,7 @@ use crate::error::Failure;
 use crate::output::{Out, render, shown, text};
 use crate::progress::Progress;
 use futures::TryStreamExt;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use ucloudstack::Error;
 use ucloudstack::image::{ImageInfo, ImageStatus, ImageType};
@@ -30,7 +31,9 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
         out.images(&images);
         return Ok(());
     }
-    if !(out.json && args.confirm.yes) {
+    // Shown to the person asked, and to anyone reading text; `--json` keeps stderr for its error.
+    let asking = !args.confirm.yes && std::io::stdin().is_terminal();
+    if asking || !out.json {
         eprint!("{}", render(["ID", "NAME", "STATUS"], &rows(&images), "image"));
     }
     confirm(&format!("Delete these {} custom images", images.len()), args.confirm.yes)?;

@@ -16,6 +16,8 @@ async fn without_a_terminal_delete_needs_yes_and_deletes_nothing() {
             run.stderr.contains("--yes") && run.stderr.contains("tmp-build-1") == (args[2] != "cn-image-custom-000001")
         );
     }
+    let json = run(against(&fake, dir.path()).args(["--json", "images", "delete", "--name-prefix", "tmp-"]));
+    assert_eq!((json.code, json.error_json()["kind"].as_str()), (2, Some("usage")));
     assert_eq!(fake.request_count("DeleteCustomImage"), 0);
     assert_eq!(custom_names(&fake), ["web-golden", "tmp-build-1", "tmp-build-2"]);
 }
