@@ -230,3 +230,31 @@ fn flag_of(field: &str) -> &str {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every library phrase that speaks Rust, as the library words it now.
+    #[test]
+    fn rust_advice_is_said_as_flags() {
+        let config = ucloudstack::Client::builder().build().unwrap_err();
+        let text = message(&config);
+        assert!(text.contains("--endpoint") && !text.contains(".endpoint("), "{text}");
+        assert_eq!(exit_code(&config), EXIT_USAGE);
+        for text in REWRITES.iter().map(|(_, to)| to) {
+            assert!(!text.contains('(') || text.contains("--"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn request_fields_are_named_by_their_flags() {
+        let client = ucloudstack::Client::builder().endpoint("http://127.0.0.1:9/api");
+        let client = client.credentials(ucloudstack::Credentials::new("a", "b")).region("cn").build().unwrap();
+        let refused = Failure::from(client.capture_image("vm-1").send().await.unwrap_err());
+        assert_eq!(refused.message(), "invalid --name: is required");
+        assert_eq!(refused.exit_code(), EXIT_USAGE);
+        let json = refused.json();
+        assert_eq!((json["kind"].as_str(), json["retcode"].is_null()), (Some("invalid_request"), true));
+    }
+}
