@@ -21,6 +21,7 @@ const MAX_PAUSE: Duration = Duration::from_secs(16);
 pub const DEFAULT_THROTTLE_PATIENCE: Duration = Duration::from_secs(10 * 60);
 
 type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+type ResultReport = Arc<dyn Fn(&str, &Result<DeleteCustomImageResponse, Error>) + Send + Sync>;
 /// An id's delete: the id's index, the result, and whether an attempt's outcome was unknown.
 type Delete = Pin<Box<dyn Future<Output = (usize, Result<DeleteCustomImageResponse, Error>, bool)> + Send>>;
 
@@ -35,6 +36,7 @@ pub struct DeleteCustomImagesBuilder {
     throttle_patience: Duration,
     options: CallOptions,
     on_progress: Option<Progress>,
+    on_result: Option<ResultReport>,
 }
 
 impl std::fmt::Debug for DeleteCustomImagesBuilder {
@@ -97,6 +99,7 @@ impl Client {
             throttle_patience: DEFAULT_THROTTLE_PATIENCE,
             options: CallOptions::default(),
             on_progress: None,
+            on_result: None,
         }
     }
 }
@@ -194,6 +197,18 @@ impl DeleteCustomImagesBuilder {
         self
     }
 
+    /// Calls `report(id, result)` with each id's result as soon as it is known (before
+    /// [`on_progress`](Self::on_progress)), e.g. to count successes and failures apart while
+    /// the bulk runs; not called when the bulk is refused before anything is sent. `send()`
+    /// still returns every result.
+    pub fn on_result(
+        mut self,
+        report: impl Fn(&str, &Result<DeleteCustomImageResponse, Error>) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_result = Some(Arc::new(report));
+        self
+    }
+
     /// The rule the bulk's own settings or ids break, if any: checked before anything is sent.
     fn invalid(&self) -> Option<(&'static str, String)> {
         if self.concurrency == 0 {
@@ -245,6 +260,9 @@ impl DeleteCustomImagesBuilder {
         let mut stopped: Option<Stop> = None;
         let mut done = 0;
         let mut finish = |results: &mut Vec<Option<_>>, i: usize, result| {
+            if let Some(report) = &self.on_result {
+                report(&self.ids[i], &result);
+            }
             results[i] = Some(result);
             done += 1;
             if let Some(report) = &self.on_progress {

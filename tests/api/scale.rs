@@ -17,14 +17,25 @@ async fn one_result_per_id_in_order_and_errors_stay_per_id() {
     ids.insert(9, " ".into());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let each = told.clone();
     let results = fake
         .client()
         .delete_custom_images(ids.clone())
         .concurrency(4)
         .on_progress(move |done, total| log.lock().unwrap().push((done, total)))
+        .on_result(move |id, result| each.lock().unwrap().push((id.to_owned(), result.is_ok())))
         .send()
         .await;
     assert_eq!(results.len(), ids.len());
+    // Each id's result was told once, as it came, and agrees with what send() returned.
+    let mut told = told.lock().unwrap().clone();
+    assert_eq!(told.len(), ids.len());
+    told.sort();
+    let mut returned: Vec<_> = ids.iter().cloned().zip(results.iter().map(Result::is_ok)).collect();
+    returned.sort();
+    assert_eq!(told, returned);
+    assert_eq!(told.iter().filter(|(_, ok)| !ok).count(), 3);
     for (i, result) in results.iter().enumerate() {
         match i {
             3 => assert!(result.as_ref().unwrap_err().is_not_found()),

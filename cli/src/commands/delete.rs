@@ -40,8 +40,19 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     let ids: Vec<String> = images.iter().filter_map(|i| i.image_id.clone()).collect();
     let progress = Progress::count("deleting", ids.len());
     let bar = progress.handle();
+    // Successes and failures counted apart as each result comes in.
+    let counts = std::sync::Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
     let bulk = s.client.delete_custom_images(ids.clone()).concurrency(args.concurrency);
-    let results = bulk.on_progress(move |done, _| bar.set_position(done as u64)).send().await;
+    let results = bulk
+        .on_result(move |_, result| {
+            let counter = if result.is_ok() { &counts.0 } else { &counts.1 };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let (ok, failed) = (counts.0.load(Ordering::Relaxed), counts.1.load(Ordering::Relaxed));
+            bar.set_position((ok + failed) as u64);
+            bar.set_message(format!("deleting ({ok} accepted, {failed} failed)"));
+        })
+        .send()
+        .await;
     drop(progress);
     let (mut done, mut failures) = (Vec::new(), Vec::new());
     for (id, result) in ids.into_iter().zip(results) {
