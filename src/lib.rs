@@ -84,7 +84,7 @@ pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
 pub use error::{Error, ErrorMetadata, WaitFailure};
-pub use image::{CaptureError, CaptureStage, TransferError};
+pub use image::{CaptureError, CaptureFailure, CaptureStage, TransferError};
 pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};

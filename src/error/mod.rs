@@ -281,9 +281,14 @@ impl Error {
         }
     }
 
-    /// Whether the platform said the resource does not exist (or is already deleted).
+    /// Whether the platform said the resource does not exist (or is already deleted), or a
+    /// capture failed because its VM does not exist
+    /// ([`CaptureError::is_not_found`](crate::CaptureError::is_not_found)).
     pub fn is_not_found(&self) -> bool {
-        self.api_kind() == Some(ApiErrorKind::NotFound)
+        match self {
+            Error::Capture(capture) => capture.is_not_found(),
+            _ => self.api_kind() == Some(ApiErrorKind::NotFound),
+        }
     }
 
     /// Whether the call was refused as too frequent, so nothing was done: the platform's
