@@ -51,6 +51,7 @@ pub mod encode;
 mod encode;
 mod error;
 pub mod image;
+mod missing;
 mod open_enum;
 mod options;
 pub mod paginate;
@@ -85,6 +86,7 @@ pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT
 pub use credentials::Credentials;
 pub use error::{Error, ErrorMetadata, WaitFailure};
 pub use image::{CaptureError, CaptureFailure, CaptureStage, TransferError};
+pub use missing::{MissingSetting, SharedFiles};
 pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};
