@@ -6,6 +6,7 @@ mod catalog_fake;
 mod cli;
 mod config;
 mod decode;
+mod docs;
 mod download;
 mod durations;
 mod fake;
