@@ -430,6 +430,16 @@ fn a_missing_or_inactive_profile_names_the_file_and_the_profiles_found() {
     assert_eq!(missing.iter().map(|m| m.name).collect::<Vec<_>>(), ["endpoint", "public key", "private key"]);
     assert!(message.contains(&format!("base_url of profile \"a\" in {}", config.display())), "{message}");
     assert!(!message.contains("no profile was read"), "{message}");
+
+    // Half a key pair in the profile: where the other half is, and where the missing one goes.
+    let half = dir.file("half.json", r#"[{"profile":"a","public_key":"p"}]"#, 0o600);
+    let err = Client::builder().shared_config_file(&config).shared_credential_file(&half).profile("a");
+    let Error::Config { field, message, missing, .. } = err.endpoint("http://h/api").build().unwrap_err() else {
+        panic!("not a config error")
+    };
+    assert_eq!((field.as_str(), missing.len(), missing[0].name), ("credentials", 1, "private key"));
+    assert!(message.starts_with("the private key is missing (the other half is in public_key of profile"), "{message}");
+    assert!(message.contains(&format!("private_key of profile \"a\" in {}", half.display())), "{message}");
 }
 
 /// The `json` blocks of a text (rustdoc's `/// ` cut off), in order.
