@@ -87,8 +87,9 @@ impl Client {
 
     /// A client configured from the environment and the official tooling's shared files:
     /// `UCLOUDSTACK_*`, then `UCLOUD_*`, then the profile of `~/.ucloud/` (see
-    /// [`ClientBuilder::from_env`] for the precedence). A missing or bad setting is an
-    /// [`Error::Config`] naming every place it looked.
+    /// [`ClientBuilder::from_env`] for the precedence and the files' layout, with an
+    /// example). A bad setting is an [`Error::Config`] naming it; every required setting
+    /// missing is listed in one, each with every place that would provide it.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env().build()
     }

@@ -146,10 +146,59 @@ impl ClientBuilder {
     /// warning (`tracing`) when the builder and the environment hold the endpoint, the key pair
     /// and the region. A credential file other users can read draws a warning, as ssh would.
     ///
-    /// A key pair comes whole from one place. A setting missing everywhere (endpoint, key pair,
-    /// region) or bad is an [`Error::Config`] at `build`, naming every place it looked. (The
+    /// A key pair comes whole from one place. A bad setting is an [`Error::Config`] at `build`
+    /// naming it. Every required setting missing everywhere (endpoint, public key, private key,
+    /// region) is in one [`Error::Config`], whose `missing` lists each with the variables and
+    /// the profile field that would provide it ([`MissingSetting`](crate::MissingSetting)),
+    /// and whose `shared_files` names the files read and the profiles found in them
+    /// ([`SharedFiles`](crate::SharedFiles)); when no profile was active, or the one named is
+    /// in neither file, the message says so, with the file and the profiles found. (The
     /// official Go SDK lets the files win over the environment; this crate follows the Rust
     /// habit of aws-config: the nearer setting wins.)
+    ///
+    /// # The shared files
+    ///
+    /// The `ucloud` CLI writes both files (mode 0600), each a JSON **array** of profiles;
+    /// a profile's key pair is the entry of `credential.json` with the same `profile` name.
+    /// Keys this crate does not use (`project_id`, `max_retry_times`, ...) are ignored.
+    ///
+    /// `~/.ucloud/config.json`: `base_url` is the API URL, `active` marks the profile used
+    /// when none is named, `timeout_sec` is the attempt timeout in seconds.
+    ///
+    /// ```json
+    /// [
+    ///   {
+    ///     "profile": "default",
+    ///     "active": true,
+    ///     "project_id": "",
+    ///     "region": "cn",
+    ///     "zone": "zone-01",
+    ///     "base_url": "http://192.0.2.10/api",
+    ///     "timeout_sec": 15,
+    ///     "max_retry_times": 3
+    ///   },
+    ///   {
+    ///     "profile": "staging",
+    ///     "active": false,
+    ///     "region": "cn",
+    ///     "base_url": "http://192.0.2.20/api",
+    ///     "timeout_sec": 30
+    ///   }
+    /// ]
+    /// ```
+    ///
+    /// `~/.ucloud/credential.json`:
+    ///
+    /// ```json
+    /// [
+    ///   { "profile": "default", "public_key": "your-public-key", "private_key": "your-private-key" },
+    ///   { "profile": "staging", "public_key": "staging-public-key", "private_key": "staging-private-key" }
+    /// ]
+    /// ```
+    ///
+    /// With these, `Client::from_env()` talks to `http://192.0.2.10/api` in region `cn` with
+    /// the `default` key pair; `UCLOUD_PROFILE=staging`, or `.profile("staging")`, picks the
+    /// other one.
     pub fn from_env() -> Self {
         ClientBuilder {
             sources: Sources { env: Some(Arc::new(|name| std::env::var(name).ok())), ..Sources::default() },
@@ -283,47 +332,38 @@ impl ClientBuilder {
         if let (None, Some(half)) = (&self.credentials, &outside.half_pair) {
             return Err(Error::config("credentials", half.clone()));
         }
-        let looked = |field: &str| {
-            let places = outside.places(field);
-            if places.is_empty() { String::new() } else { format!(", or {places}") }
-        };
-        let endpoint = match (&self.endpoint, &outside.endpoint) {
-            (Some(text), _) => parse_endpoint(text, "endpoint")?,
-            (None, Some((text, place))) => parse_endpoint(text, place)?,
-            (None, None) => {
-                let how = format!("is required: set .endpoint(\"http://192.0.2.10/api\"){}", looked("endpoint"));
-                return Err(Error::config("endpoint", how));
+        let endpoint = self.endpoint.map(|text| (text, "endpoint".to_owned())).or_else(|| outside.endpoint.clone());
+        let credentials = self.credentials.or_else(|| match (&outside.public_key, &outside.private_key) {
+            (Some((public, _)), Some((private, _))) => Some(Credentials::new(public, private)),
+            _ => None,
+        });
+        let region = self.region.or_else(|| outside.region.clone().map(|(v, _)| v));
+        // Every required setting missing, in one error. A plain builder may leave the region
+        // to each request; one that reads the environment or the files wants it from there.
+        let mut wanted = Vec::new();
+        if endpoint.is_none() {
+            wanted.push(&crate::missing::ENDPOINT);
+        }
+        if credentials.is_none() {
+            if outside.public_key.is_none() {
+                wanted.push(&crate::missing::PUBLIC_KEY);
             }
+            if outside.private_key.is_none() {
+                wanted.push(&crate::missing::PRIVATE_KEY);
+            }
+        }
+        if region.is_none() && outside.consulted {
+            wanted.push(&crate::missing::REGION);
+        }
+        let (Some((endpoint, place)), Some(credentials), true) = (endpoint, credentials, wanted.is_empty()) else {
+            return Err(crate::missing::error(&outside, &wanted));
         };
+        let endpoint = parse_endpoint(&endpoint, &place)?;
         let download_endpoint = match &self.download_endpoint {
             Some(text) => parse_endpoint(text, "download_endpoint")?,
             None => default_download_endpoint(&endpoint),
         };
-        let credentials = match (self.credentials, &outside.public_key, &outside.private_key) {
-            (Some(credentials), _, _) => credentials,
-            (None, Some((public, _)), Some((private, _))) => Credentials::new(public, private),
-            (None, Some((_, place)), None) | (None, None, Some((_, place))) => {
-                let missing = if outside.public_key.is_some() { "private key" } else { "public key" };
-                let message = format!(
-                    "the {missing} is missing (the other half is in {place}): looked in {}",
-                    outside.places(missing)
-                );
-                return Err(Error::config("credentials", message));
-            }
-            (None, None, None) => {
-                let how = format!(
-                    "are required: set .credentials(Credentials::new(public, private)){}",
-                    looked("public key")
-                );
-                return Err(Error::config("credentials", how));
-            }
-        };
         credentials.check()?;
-        let region = self.region.or_else(|| outside.region.clone().map(|(v, _)| v));
-        if region.is_none() && outside.consulted {
-            let how = format!("is required: set .region(\"cn\"){}", looked("region"));
-            return Err(Error::config("region", how));
-        }
         let zone = self.zone.or_else(|| outside.zone.clone().map(|(v, _)| v));
         for (field, value) in [("region", &region), ("zone", &zone)] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {

@@ -29,14 +29,22 @@
 //! the RetCode table of the client's [`Platform`]. Attempts are retried per the
 //! [`RetryPolicy`], within the timeouts.
 //!
-//! Features: `rustls` (default, with reqwest's own aws-lc-rs provider), `rustls-ring` (lighter
-//! to build, but every `reqwest::Client` of the program then needs a rustls provider installed
-//! before it is built: see the README's "Features") or `native-tls` pick the TLS backend;
-//! without any, only `http://` endpoints work. `testing` adds [`testing`]: an embedded fake
-//! UCloudStack and a mock transport.
+//! # Features
+//!
+//! - `rustls` (**the default**): TLS through rustls with reqwest's own crypto provider,
+//!   aws-lc-rs (a C build); no other `reqwest::Client` of the program is affected.
+//! - `rustls-ring`: rustls with the ring provider, lighter to build, but every
+//!   `reqwest::Client` of the program then needs a rustls provider installed before it is
+//!   built (see the README's "Features").
+//! - `native-tls`: the system's TLS library (OpenSSL on Linux).
+//! - none of these (`default-features = false`): no TLS, only `http://` endpoints.
+//! - `testing`: [`testing`], an embedded fake UCloudStack, a mock transport and value
+//!   factories, for the tests of programs built on the crate.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// `__internals` only makes modules public for the crate's own tests: no badge for it.
+#![cfg_attr(docsrs, doc(auto_cfg(hide(feature = "__internals"))))]
 
 mod action;
 mod budget;
@@ -51,6 +59,7 @@ pub mod encode;
 mod encode;
 mod error;
 pub mod image;
+mod missing;
 mod open_enum;
 mod options;
 pub mod paginate;
@@ -76,6 +85,7 @@ pub mod vm;
 pub mod wait;
 
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use action::{Action, ApiResponse, Failure, FluentBuilder, RegionalRequestBuilder, RequestBuilder};
@@ -84,7 +94,8 @@ pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
 pub use error::{Error, ErrorMetadata, WaitFailure};
-pub use image::{CaptureError, CaptureStage, TransferError};
+pub use image::{CaptureError, CaptureFailure, CaptureStage, TransferError};
+pub use missing::{MissingSetting, SharedFiles};
 pub use options::{CallOptions, CallOptionsBuilder};
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};

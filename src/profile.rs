@@ -2,7 +2,7 @@
 //! variables, the official SDK's `UCLOUD_*` ones, and the `ucloud` CLI's profiles in
 //! `~/.ucloud/config.json` and `credential.json`.
 
-use crate::Error;
+use crate::{Error, SharedFiles};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -82,20 +82,14 @@ pub(crate) struct Outside {
     pub region: Found,
     pub zone: Found,
     pub timeout: Found,
-    /// Where each setting was looked for, by field: for "is required" errors.
-    pub looked: Vec<(&'static str, String)>,
+    /// Whether the environment was read (the builder came from `from_env`).
+    pub env_read: bool,
+    /// The shared files and their profiles, when they were read: for "is required" errors.
+    pub files: Option<SharedFiles>,
     /// Whether any outside source was consulted (then a region is required at build).
     pub consulted: bool,
     /// A key pair set by half in the environment, in words: an error at build.
     pub half_pair: Option<String>,
-}
-
-impl Outside {
-    /// The places a field was looked for, in words.
-    pub fn places(&self, field: &str) -> String {
-        let places: Vec<&str> = self.looked.iter().filter(|(f, _)| *f == field).map(|(_, p)| p.as_str()).collect();
-        places.join(", ")
-    }
 }
 
 impl Sources {
@@ -113,25 +107,17 @@ impl Sources {
     /// has every required setting, files no one named are not read; when the builder and the
     /// environment have them, a broken one is a warning.
     pub(crate) fn read(&self, given: Given) -> Result<Outside, Error> {
-        let mut out = Outside { consulted: self.uses_files(), ..Outside::default() };
-        let pick = |field: &'static str, names: &[&str], out: &mut Outside| -> Found {
-            let mut found = None;
-            for name in names {
-                out.looked.push((field, (*name).to_owned()));
-                if found.is_none() {
-                    found = self.var(name).map(|v| (v, (*name).to_owned()));
-                }
-            }
-            found
-        };
+        let mut out = Outside { consulted: self.uses_files(), env_read: self.env.is_some(), ..Outside::default() };
+        let pick =
+            |names: &[&str]| -> Found { names.iter().find_map(|name| self.var(name).map(|v| (v, (*name).to_owned()))) };
         if self.env.is_some() {
             use crate::env as own;
-            out.endpoint = pick("endpoint", &[own::ENDPOINT, ucloud::API_BASE_URL], &mut out);
+            out.endpoint = pick(&[own::ENDPOINT, ucloud::API_BASE_URL]);
             // A key pair comes whole from one family of variables.
-            let own_pair = pick("public key", &[own::PUBLIC_KEY], &mut out);
-            let own_secret = pick("private key", &[own::PRIVATE_KEY], &mut out);
-            let ucloud_pair = pick("public key", &[ucloud::PUBLIC_KEY], &mut out);
-            let ucloud_secret = pick("private key", &[ucloud::PRIVATE_KEY], &mut out);
+            let own_pair = pick(&[own::PUBLIC_KEY]);
+            let own_secret = pick(&[own::PRIVATE_KEY]);
+            let ucloud_pair = pick(&[ucloud::PUBLIC_KEY]);
+            let ucloud_secret = pick(&[ucloud::PRIVATE_KEY]);
             let half = |set: &str, unset: &str| {
                 format!(
                     "{set} is set but {unset} is not: a key pair comes whole from one place, so UCLOUD_* and the profiles were not used"
@@ -161,9 +147,9 @@ impl Sources {
                 }
                 pair => pair,
             };
-            out.region = pick("region", &[own::REGION, ucloud::REGION], &mut out);
-            out.zone = pick("zone", &[own::ZONE, ucloud::ZONE], &mut out);
-            out.timeout = pick("timeout", &[ucloud::TIMEOUT_SECOND], &mut out);
+            out.region = pick(&[own::REGION, ucloud::REGION]);
+            out.zone = pick(&[own::ZONE, ucloud::ZONE]);
+            out.timeout = pick(&[ucloud::TIMEOUT_SECOND]);
         }
         let named = self.profile.is_some() || self.config_file.is_some() || self.credential_file.is_some();
         if !self.uses_files() || (given.all() && !named && out.half_pair.is_none()) {
@@ -172,24 +158,19 @@ impl Sources {
         let needed = !(given.endpoint || out.endpoint.is_some())
             || !(given.credentials || (out.public_key.is_some() && out.private_key.is_some()))
             || !(given.region || out.region.is_some());
-        let files = self.files(needed)?;
+        let (seen, files) = self.files(needed)?;
+        out.files = Some(seen);
         let Some(files) = files else { return Ok(out) };
         let from = |what: &str, file: &Path| format!("{what} of profile {:?} in {}", files.name, file.display());
         let config = files.config.as_ref();
-        for (field, key, slot) in [
-            ("endpoint", "base_url", &mut out.endpoint),
-            ("region", "region", &mut out.region),
-            ("zone", "zone", &mut out.zone),
-        ] {
+        for (key, slot) in [("base_url", &mut out.endpoint), ("region", &mut out.region), ("zone", &mut out.zone)] {
             let value = config.and_then(|c| match key {
                 "base_url" => c.base_url.clone(),
                 "region" => c.region.clone(),
                 _ => c.zone.clone(),
             });
-            let place = from(key, &files.config_path);
-            out.looked.push((field, place.clone()));
             if slot.is_none() {
-                *slot = value.filter(|v| !v.trim().is_empty()).map(|v| (v, place));
+                *slot = value.filter(|v| !v.trim().is_empty()).map(|v| (v, from(key, &files.config_path)));
             }
         }
         if out.timeout.is_none() {
@@ -197,9 +178,6 @@ impl Sources {
                 config.and_then(|c| c.timeout_sec).map(|t| (t.to_string(), from("timeout_sec", &files.config_path)));
         }
         let credential = files.credential.as_ref();
-        for (field, key) in [("public key", "public_key"), ("private key", "private_key")] {
-            out.looked.push((field, from(key, &files.credential_path)));
-        }
         if out.public_key.is_none() && out.private_key.is_none() && out.half_pair.is_none() {
             let place = |key| from(key, &files.credential_path);
             out.public_key = credential.and_then(|c| c.public_key.clone()).map(|v| (v, place("public_key")));
@@ -208,9 +186,11 @@ impl Sources {
         Ok(out)
     }
 
-    /// The chosen profile of each shared file; `None` when no profile applies. Unless
-    /// `needed`, a broken default file is a warning, and read as empty.
-    fn files(&self, needed: bool) -> Result<Option<Chosen>, Error> {
+    /// The files read and the profiles in them, and the chosen profile of each file (`None`
+    /// when no profile applies). Unless `needed`, a broken default file is a warning, and
+    /// read as empty. A named profile in neither file is an error naming both and the
+    /// profiles found.
+    fn files(&self, needed: bool) -> Result<(SharedFiles, Option<Chosen>), Error> {
         // The home folder comes from the process even for a builder not made by from_env.
         let process = |name: &str| self.var(name).or_else(|| std::env::var(name).ok().filter(|v| !v.trim().is_empty()));
         let home = || process("HOME").or_else(|| process("USERPROFILE")).map(|h| Path::new(&h).join(".ucloud"));
@@ -236,29 +216,48 @@ impl Sources {
             }
             None => Vec::new(),
         };
+        let mut seen = SharedFiles {
+            config_file: config_path.as_ref().map(|(p, _)| p.clone()),
+            credential_file: credential_path.as_ref().map(|(p, _)| p.clone()),
+            profile: None,
+            profiles: Vec::new(),
+        };
+        for name in configs.iter().map(|p| &p.profile).chain(credentials.iter().map(|p| &p.profile)) {
+            if !seen.profiles.contains(name) {
+                seen.profiles.push(name.clone());
+            }
+        }
         let named = self.profile.clone().or_else(|| self.var(ucloud::PROFILE));
         let name = match named.clone().or_else(|| configs.iter().find(|p| p.active).map(|p| p.profile.clone())) {
             Some(name) => name,
-            None => return Ok(None),
+            None => return Ok((seen, None)),
         };
         let config = configs.into_iter().find(|p| p.profile == name);
         let credential = credentials.into_iter().find(|p| p.profile == name);
-        let show = |p: &Option<(PathBuf, bool)>| {
-            p.as_ref().map_or("(no home folder)".into(), |(p, _)| p.display().to_string())
-        };
         if named.is_some() && config.is_none() && credential.is_none() {
             let field = if self.profile.is_some() { "profile" } else { ucloud::PROFILE };
-            let message =
-                format!("profile {name:?} is in neither {} nor {}", show(&config_path), show(&credential_path));
-            return Err(Error::config(field, message));
+            let message = format!(
+                "profile {name:?} is in neither {} nor {}; {}",
+                crate::missing::shown(&seen.config_file),
+                crate::missing::shown(&seen.credential_file),
+                crate::missing::found(&seen.profiles),
+            );
+            return Err(Error::Config {
+                field: field.into(),
+                message,
+                missing: Vec::new(),
+                shared_files: Some(Box::new(seen)),
+            });
         }
-        Ok(Some(Chosen {
+        seen.profile = Some(name.clone());
+        let chosen = Chosen {
             name,
             config,
             credential,
             config_path: config_path.map(|(p, _)| p).unwrap_or_default(),
             credential_path: credential_path.map(|(p, _)| p).unwrap_or_default(),
-        }))
+        };
+        Ok((seen, Some(chosen)))
     }
 }
 

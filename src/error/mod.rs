@@ -127,13 +127,22 @@ pub enum Error {
     },
 
     /// The client could not be configured: bad endpoint URL, missing credentials, and so on.
+    /// Every required setting missing is in the one error, each with the places that would
+    /// provide it.
     #[error("invalid configuration: {field}: {message}")]
     #[non_exhaustive]
     Config {
-        /// The setting at fault, e.g. `endpoint` or `UCLOUDSTACK_PRIVATE_KEY`.
+        /// The setting at fault, e.g. `endpoint` or `UCLOUDSTACK_PRIVATE_KEY`; the setters,
+        /// comma-separated, when several settings are missing (`endpoint, credentials, region`).
         field: String,
         /// What is wrong with it.
         message: String,
+        /// Every required setting that no place held, with the environment variables and the
+        /// profile field that would provide it; empty for other configuration errors.
+        missing: Vec<crate::MissingSetting>,
+        /// The shared files read and the profiles found in them, when the error is about them:
+        /// settings missing, or a named profile that is in neither file.
+        shared_files: Option<Box<crate::SharedFiles>>,
     },
 
     /// A paginator stopped a list that does not end: a page repeated, or the page limit was
@@ -281,9 +290,14 @@ impl Error {
         }
     }
 
-    /// Whether the platform said the resource does not exist (or is already deleted).
+    /// Whether the platform said the resource does not exist (or is already deleted), or a
+    /// capture failed because its VM does not exist
+    /// ([`CaptureError::is_not_found`](crate::CaptureError::is_not_found)).
     pub fn is_not_found(&self) -> bool {
-        self.api_kind() == Some(ApiErrorKind::NotFound)
+        match self {
+            Error::Capture(capture) => capture.is_not_found(),
+            _ => self.api_kind() == Some(ApiErrorKind::NotFound),
+        }
     }
 
     /// Whether the call was refused as too frequent, so nothing was done: the platform's
@@ -416,7 +430,7 @@ impl Error {
     }
 
     pub(crate) fn config(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Config { field: field.into(), message: message.into() }
+        Error::Config { field: field.into(), message: message.into(), missing: Vec::new(), shared_files: None }
     }
 }
 

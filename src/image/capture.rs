@@ -97,7 +97,9 @@ impl Client {
     ///
     /// On any failure after the VM was stopped, it still tries to start the VM again when
     /// asked to (within [`RESTART_MAX_WAIT`]), and the [`Error::Capture`] says at which step it
-    /// failed and in what state the VM and the image were left.
+    /// failed, what ended it ([`CaptureFailure`]: a wait that ran out, with its limit and the
+    /// last state seen, is not a VM that went wrong) and in what state the VM and the image
+    /// were left. A VM that does not exist answers [`Error::is_not_found`].
     ///
     /// When the create's answer is lost, the capture looks for the new image by name (see
     /// [`recover_by_name`](CaptureImageBuilder::recover_by_name)) for as long as `max_wait`
@@ -243,18 +245,67 @@ struct Run<'a> {
     image_id: Option<String>,
 }
 
-/// How a step failed: the step, the words for it, the error, and whether the create's
-/// outcome is unknown.
+/// How a step failed: the step, what ended it, the words for it, and the error.
 struct Failed {
     stage: CaptureStage,
+    failure: CaptureFailure,
     reason: String,
     error: Option<Error>,
-    outcome_unknown: bool,
+}
+
+/// What a failed wait was waiting on, for its words.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    Vm,
+    Image,
 }
 
 impl Failed {
-    fn new(stage: CaptureStage, reason: impl Into<String>, error: Option<Error>) -> Self {
-        Failed { stage, reason: reason.into(), error, outcome_unknown: false }
+    fn new(stage: CaptureStage, failure: CaptureFailure, reason: impl Into<String>, error: Option<Error>) -> Self {
+        Failed { stage, failure, reason: reason.into(), error }
+    }
+
+    /// A call of this step failed (`doing` says what it was for); the platform saying the
+    /// VM does not exist is [`CaptureFailure::VmNotFound`].
+    fn call(stage: CaptureStage, doing: &str, error: Error) -> Self {
+        if error.is_not_found() {
+            return Failed::new(
+                stage,
+                CaptureFailure::VmNotFound,
+                "the platform says the VM does not exist",
+                Some(error),
+            );
+        }
+        Failed::new(stage, CaptureFailure::CallFailed, doing, Some(error))
+    }
+
+    /// A wait of this step ended before `subject` got where it was going (`goal`, e.g.
+    /// "stopping"); `limit` is the time the step was allowed.
+    fn wait(stage: CaptureStage, error: Error, subject: Subject, goal: &str, limit: Duration) -> Self {
+        let who = match subject {
+            Subject::Vm => "the VM",
+            Subject::Image => "the image",
+        };
+        let spoken = crate::time::Spoken(limit);
+        let (failure, reason) = match &error {
+            Error::Waiter { reason: WaitFailure::TimedOut(_), last_status, .. } => {
+                let reason = match last_status {
+                    Some(state) => format!("{who} was still {state} when the {spoken} wait ran out"),
+                    None => format!("no state of {who} was seen before the {spoken} wait ran out"),
+                };
+                (CaptureFailure::TimedOut { limit, last_state: last_status.clone() }, reason)
+            }
+            Error::Waiter { reason: WaitFailure::FailureState(state), .. } => {
+                (CaptureFailure::UnexpectedState(state.clone()), format!("{who} went {state} instead of {goal}"))
+            }
+            Error::Waiter { reason: WaitFailure::NotListed(_), .. } => {
+                let failure =
+                    if subject == Subject::Vm { CaptureFailure::VmNotFound } else { CaptureFailure::ImageNotListed };
+                (failure, format!("{who} is no longer listed"))
+            }
+            _ => return Failed::call(stage, &format!("{who} could not be watched while {goal}"), error),
+        };
+        Failed::new(stage, failure, reason, Some(error))
     }
 }
 
@@ -272,17 +323,9 @@ impl Run<'_> {
         let image = match self.wait_image(&image_id).await {
             Ok(image) => image,
             Err(error) => {
-                let reason = match &error {
-                    Error::Waiter { reason: WaitFailure::FailureState(status), .. } => {
-                        format!("the image went {status}")
-                    }
-                    Error::Waiter { reason: WaitFailure::TimedOut(_), last_status: Some(status), .. } => {
-                        format!("the image was still {status} when the time ran out")
-                    }
-                    Error::Waiter { reason: WaitFailure::NotListed(_), .. } => "the image is no longer listed".into(),
-                    _ => "the image did not become ready".into(),
-                };
-                return Err(self.fail(Failed::new(CaptureStage::Create, reason, Some(error))).await);
+                let limit = self.config.max_wait;
+                let failed = Failed::wait(CaptureStage::Create, error, Subject::Image, "becoming ready", limit);
+                return Err(self.fail(failed).await);
             }
         };
         let mut vm_restarted = false;
@@ -290,15 +333,18 @@ impl Run<'_> {
             match self.restart().await {
                 Ok(started_by_us) => vm_restarted = started_by_us,
                 Err((error, vm_state)) => {
+                    let failed = restart_failed(error);
                     return Err(Error::Capture(Box::new(CaptureError {
                         vm_id: self.config.vm_id.clone(),
                         stage: CaptureStage::Restart,
-                        reason: "the image is ready, but the VM did not start again".into(),
+                        failure: failed.failure,
+                        reason: format!("the image is ready, but {}", failed.reason),
                         vm_state,
                         image_id: image.image_id.clone(),
                         image_status: image.image_status.clone(),
                         outcome_unknown: false,
-                        source: Some(Box::new(error)),
+                        elapsed: self.started.elapsed(),
+                        source: failed.error.map(Box::new),
                     })));
                 }
             }
@@ -342,8 +388,11 @@ impl Run<'_> {
     async fn stop_if_running(&mut self) -> Result<bool, Failed> {
         let state = match self.look(CaptureStage::Inspect).await {
             Ok(Some(vm)) => vm.state.unwrap_or_else(|| VmState::Unknown(String::new())),
-            Ok(None) => return Err(Failed::new(CaptureStage::Inspect, "the VM is not listed", None)),
-            Err(error) => return Err(Failed::new(CaptureStage::Inspect, "the VM could not be looked up", Some(error))),
+            Ok(None) => {
+                let reason = "the VM is not listed: it does not exist, or not in this region";
+                return Err(Failed::new(CaptureStage::Inspect, CaptureFailure::VmNotFound, reason, None));
+            }
+            Err(error) => return Err(Failed::call(CaptureStage::Inspect, "the VM could not be looked up", error)),
         };
         match state {
             VmState::Stopped => return Ok(false),
@@ -356,12 +405,12 @@ impl Run<'_> {
                 );
                 return match waiter.wait().await {
                     Ok(_) => Ok(false),
-                    Err(error) => Err(stop_failed(error)),
+                    Err(error) => Err(self.stop_failed(error)),
                 };
             }
             VmState::Running | VmState::Starting | VmState::Restarting if !self.config.stop_vm => {
                 let reason = format!("the VM is {state}: stop it first, or set stop_vm(true)");
-                return Err(Failed::new(CaptureStage::Inspect, reason, None));
+                return Err(Failed::new(CaptureStage::Inspect, CaptureFailure::VmRunning, reason, None));
             }
             VmState::Running => {}
             VmState::Starting | VmState::Restarting => {
@@ -371,12 +420,14 @@ impl Run<'_> {
                     self.deadline,
                 );
                 if let Err(error) = waiter.wait().await {
-                    return Err(Failed::new(CaptureStage::Inspect, "the VM did not finish starting", Some(error)));
+                    let limit = self.config.max_wait;
+                    return Err(Failed::wait(CaptureStage::Inspect, error, Subject::Vm, "running", limit));
                 }
             }
             other => {
                 let reason = format!("the VM is {other}: no image can be made from it");
-                return Err(Failed::new(CaptureStage::Inspect, reason, None));
+                let failure = CaptureFailure::UnexpectedState(other.to_string());
+                return Err(Failed::new(CaptureStage::Inspect, failure, reason, None));
             }
         }
         self.report(CaptureStage::Stop, "Running");
@@ -387,15 +438,20 @@ impl Run<'_> {
         if let Err(error) = stop.send().await {
             // A stop whose answer was lost may have been carried out.
             self.stopped_by_us = error.outcome_unknown();
-            return Err(stop_failed(error));
+            return Err(Failed::call(CaptureStage::Stop, "the platform refused to stop the VM", error));
         }
         self.stopped_by_us = true;
         let waiter =
             self.limits(self.client.wait_until_vm_stopped(&self.config.vm_id), CaptureStage::Stop, self.deadline);
         match waiter.wait().await {
             Ok(_) => Ok(true),
-            Err(error) => Err(stop_failed(error)),
+            Err(error) => Err(self.stop_failed(error)),
         }
+    }
+
+    /// The failure of the wait for the VM to stop.
+    fn stop_failed(&self, error: Error) -> Failed {
+        Failed::wait(CaptureStage::Stop, error, Subject::Vm, "stopping", self.config.max_wait)
     }
 
     /// CreateCustomImage, waiting while the platform is busy with the VM, and looking for the
@@ -432,17 +488,10 @@ impl Run<'_> {
                         crate::response::excerpt_of(self.name.as_bytes(), crate::open_enum::SHOWN),
                         if self.config.recover_by_name { " in time" } else { " (recover_by_name is off)" },
                     );
-                    return Err(Failed {
-                        outcome_unknown: true,
-                        ..Failed::new(CaptureStage::Create, reason, Some(error))
-                    });
+                    return Err(Failed::new(CaptureStage::Create, CaptureFailure::OutcomeUnknown, reason, Some(error)));
                 }
                 Err(error) => {
-                    return Err(Failed::new(
-                        CaptureStage::Create,
-                        "the platform refused to make the image",
-                        Some(error),
-                    ));
+                    return Err(Failed::call(CaptureStage::Create, "the platform refused to make the image", error));
                 }
             }
         }
@@ -513,7 +562,7 @@ impl Run<'_> {
     /// stopped the VM, try to start it again; then look at what is left of the VM and the
     /// image.
     async fn fail(&self, failed: Failed) -> Error {
-        let Failed { stage, mut reason, error, outcome_unknown } = failed;
+        let Failed { stage, failure, mut reason, error } = failed;
         let vm_state = if self.config.restart_vm && self.stopped_by_us {
             match self.restart().await {
                 Ok(_) => self.look(stage).await.ok().flatten().and_then(|vm| vm.state),
@@ -534,29 +583,26 @@ impl Run<'_> {
         Error::Capture(Box::new(CaptureError {
             vm_id: self.config.vm_id.clone(),
             stage,
+            outcome_unknown: failure == CaptureFailure::OutcomeUnknown,
+            failure,
             reason,
             vm_state,
             image_id: self.image_id.clone(),
             image_status,
-            outcome_unknown,
+            elapsed: self.started.elapsed(),
             source: error.map(Box::new),
         }))
     }
 }
 
-/// The failure of the stop step, in words that name what happened.
-fn stop_failed(error: Error) -> Failed {
-    let reason = match &error {
-        Error::Waiter { reason: WaitFailure::TimedOut(_), last_status: Some(state), .. } => {
-            format!("the VM was still {state} when the time ran out")
+/// The failure of starting the VM again: a wait (within [`RESTART_MAX_WAIT`]) or a call.
+fn restart_failed(error: Error) -> Failed {
+    match error {
+        error @ Error::Waiter { .. } => {
+            Failed::wait(CaptureStage::Restart, error, Subject::Vm, "running", RESTART_MAX_WAIT)
         }
-        Error::Waiter { reason: WaitFailure::FailureState(state), .. } => {
-            format!("the VM went {state} instead of stopping")
-        }
-        Error::Waiter { reason: WaitFailure::NotListed(_), .. } => "the VM is no longer listed".into(),
-        _ => "the VM could not be stopped".into(),
-    };
-    Failed::new(CaptureStage::Stop, reason, Some(error))
+        error => Failed::call(CaptureStage::Restart, "the VM could not be started again", error),
+    }
 }
 
 /// Why [`Client::capture_image`] failed, and in what state it left the VM and the image (as
@@ -569,7 +615,9 @@ pub struct CaptureError {
     pub vm_id: String,
     /// The step that failed.
     pub stage: CaptureStage,
-    /// What went wrong, in words.
+    /// What ended the step, for programs that word their own message.
+    pub failure: CaptureFailure,
+    /// What went wrong, in words (the library's: it may name the builder's setters).
     pub reason: String,
     /// The VM's state as last seen when the capture gave up (`None`: not known).
     pub vm_state: Option<VmState>,
@@ -580,9 +628,64 @@ pub struct CaptureError {
     /// Whether the create's answer was lost and its image not found: the platform may be
     /// making an image nobody knows the id of. Look for it by name before capturing again.
     pub outcome_unknown: bool,
+    /// The time from the capture's start to its end (starting the VM again after a failure
+    /// included).
+    pub elapsed: Duration,
     /// The error that ended the step, when one did.
     #[source]
     pub source: Option<Box<Error>>,
+}
+
+impl CaptureError {
+    /// Whether the capture failed because the VM does not exist: it is not listed (in the
+    /// region asked), stopped being listed, or the platform said so (its error's
+    /// [`is_not_found`](Error::is_not_found)). [`Error::is_not_found`] says the same of the
+    /// [`Error::Capture`] holding it.
+    pub fn is_not_found(&self) -> bool {
+        self.failure == CaptureFailure::VmNotFound || self.source.as_ref().is_some_and(|e| e.is_not_found())
+    }
+
+    /// The time limit that ran out and the state (or status) last seen, when a wait ran out
+    /// ([`CaptureFailure::TimedOut`]).
+    pub fn timed_out(&self) -> Option<(Duration, Option<&str>)> {
+        match &self.failure {
+            CaptureFailure::TimedOut { limit, last_state } => Some((*limit, last_state.as_deref())),
+            _ => None,
+        }
+    }
+}
+
+/// What ended a capture ([`CaptureError::failure`]), for programs that word their own
+/// message; [`CaptureError::reason`] says it in the library's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaptureFailure {
+    /// The VM does not exist: it is not listed (in the region asked), stopped being listed, or
+    /// the platform said so.
+    VmNotFound,
+    /// The VM runs (or is starting or restarting) and the capture was not allowed to stop it
+    /// ([`CaptureImageBuilder::stop_vm`]); nothing was changed. Its state is
+    /// [`CaptureError::vm_state`].
+    VmRunning,
+    /// The VM (or, while making it, the image) is in or went to a state the step cannot go on
+    /// from, e.g. `Failed`: that state.
+    UnexpectedState(String),
+    /// A wait ran out of time while the VM (or, while making it, the image) was on its way.
+    TimedOut {
+        /// The time allowed: the capture's `max_wait`, or [`RESTART_MAX_WAIT`] when starting
+        /// the VM again.
+        limit: Duration,
+        /// The state (or status) last seen; `None` when no poll was answered.
+        last_state: Option<String>,
+    },
+    /// The image stopped being listed while the capture waited for it.
+    ImageNotListed,
+    /// A call failed: the platform refused it, or it could not be made ([`CaptureError`]'s
+    /// `source`).
+    CallFailed,
+    /// The create's answer was lost and no new image was found
+    /// ([`CaptureError::outcome_unknown`]).
+    OutcomeUnknown,
 }
 
 /// The step of [`Client::capture_image`] at which it failed.

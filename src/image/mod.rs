@@ -35,8 +35,8 @@ mod waiters;
 pub use abort_custom_image::*;
 pub use abort_image_multipart_upload::*;
 pub use capture::{
-    CaptureError, CaptureImageBuilder, CaptureProgress, CaptureStage, CapturedImage, DEFAULT_CAPTURE_MAX_WAIT,
-    RESTART_MAX_WAIT,
+    CaptureError, CaptureFailure, CaptureImageBuilder, CaptureProgress, CaptureStage, CapturedImage,
+    DEFAULT_CAPTURE_MAX_WAIT, RESTART_MAX_WAIT,
 };
 pub use clone_custom_image_to_base_image::*;
 pub use complete_image_multipart_upload::*;

@@ -230,7 +230,17 @@ fn from_env_alone() {
     let (capture, _guard) = crate::support::capture_logs(tracing::Level::WARN);
     match Client::from_env() {
         Ok(_) => println!("OUTCOME ok"),
-        Err(e) => println!("OUTCOME {e}"),
+        Err(e) => {
+            println!("OUTCOME {e}");
+            if let Error::Config { missing, shared_files, .. } = &e {
+                let missing: Vec<String> = missing
+                    .iter()
+                    .map(|m| format!("{}={:?}/{:?}/{:?}", m.name, m.env_vars, m.profile_field, m.file))
+                    .collect();
+                println!("MISSING {}", missing.join(" | "));
+                println!("SHARED {shared_files:?}");
+            }
+        }
     }
     println!("LOGS {}", capture.text().replace('\n', " "));
 }
@@ -253,6 +263,17 @@ fn from_env_with_home(home: &Dir, vars: &[(&str, &str)]) -> (String, String, Dur
             .to_owned()
     };
     (line("OUTCOME "), line("LOGS "), took)
+}
+
+/// Like [`from_env_with_home`], the MISSING and SHARED lines of a configuration error.
+fn from_env_missing(home: &Dir) -> (String, String, String) {
+    let mut all: Vec<(&str, &OsStr)> = vec![("HOME", home.0.as_os_str())];
+    all.push(("USERPROFILE", home.0.as_os_str()));
+    let output = run_alone("config::from_env_alone", &all, Duration::from_secs(20)).expect("from_env returned");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let line =
+        |tag: &str| stdout.lines().find_map(|l| l.split_once(tag)).map(|(_, rest)| rest).unwrap_or_default().to_owned();
+    (line("OUTCOME "), line("MISSING "), line("SHARED "))
 }
 
 /// `~/.ucloud` as the CLI lays it out, under a HOME of its own.
@@ -322,4 +343,143 @@ fn a_broken_default_file_is_a_warning_when_the_environment_has_everything() {
     // Without the region, the files might have held it: the broken file is an error.
     let (outcome, _, _) = from_env_with_home(&home_dir, &everything[..3]);
     assert!(outcome.contains("config.json") && outcome.contains("JSON"), "{outcome}");
+}
+
+/// With nothing configured, one error lists every required setting, each with the variables
+/// and the profile field that would provide it, and why no profile was read.
+#[test]
+fn nothing_configured_lists_every_missing_setting_at_once() {
+    let (home_dir, ucloud) = home("nothing");
+    let (outcome, missing, shared) = from_env_missing(&home_dir);
+    assert!(
+        outcome.starts_with("invalid configuration: endpoint, credentials, region: 4 settings are required"),
+        "{outcome}"
+    );
+    let config = ucloud.join("config.json").display().to_string();
+    let credential = ucloud.join("credential.json").display().to_string();
+    for (name, vars, field, file) in [
+        ("endpoint", ["UCLOUDSTACK_ENDPOINT", "UCLOUD_API_BASE_URL"], "base_url", &config),
+        ("public key", ["UCLOUDSTACK_PUBLIC_KEY", "UCLOUD_PUBLIC_KEY"], "public_key", &credential),
+        ("private key", ["UCLOUDSTACK_PRIVATE_KEY", "UCLOUD_PRIVATE_KEY"], "private_key", &credential),
+        ("region", ["UCLOUDSTACK_REGION", "UCLOUD_REGION"], "region", &config),
+    ] {
+        let expected = format!("{name}={vars:?}/Some({field:?})/Some({file:?})");
+        assert!(missing.contains(&expected), "{expected} in {missing}");
+        let said = format!("{name}: set .");
+        assert!(outcome.contains(&said) && outcome.contains(vars[0]) && outcome.contains(vars[1]), "{outcome}");
+        assert!(outcome.contains(&format!("{field} of a profile in {file}")), "{outcome}");
+    }
+    assert_eq!(missing.matches(" | ").count(), 3, "{missing}");
+    assert!(outcome.ends_with(&format!("no profile was read: {config} does not exist")), "{outcome}");
+    assert!(shared.contains("profile: None") && shared.contains("profiles: []"), "{shared}");
+
+    // The endpoint and the key pair in a profile no one made active: the error names the
+    // file and the profiles in it.
+    std::fs::write(
+        ucloud.join("config.json"),
+        r#"[{"profile":"default","active":false,"base_url":"http://192.0.2.1/api"},{"profile":"prod"}]"#,
+    )
+    .unwrap();
+    std::fs::write(ucloud.join("credential.json"), r#"[{"profile":"ops","public_key":"p","private_key":"s"}]"#)
+        .unwrap();
+    let (outcome, _, shared) = from_env_missing(&home_dir);
+    let expected = format!(
+        "no profile was read: no profile is active in {config} (the profiles found: \"default\", \"prod\", \"ops\"): \
+         name one with .profile(..) or UCLOUD_PROFILE"
+    );
+    assert!(outcome.ends_with(&expected), "{outcome}");
+    assert!(shared.contains(r#"profiles: ["default", "prod", "ops"]"#), "{shared}");
+}
+
+#[test]
+fn a_missing_or_inactive_profile_names_the_file_and_the_profiles_found() {
+    let dir = Dir::new("inactive");
+    let config = dir.file("config.json", r#"[{"profile":"a","region":"x"},{"profile":"b","region":"y"}]"#, 0o600);
+    let credential = dir.file("credential.json", r#"[{"profile":"c","public_key":"p","private_key":"s"}]"#, 0o600);
+    let builder = || Client::builder().shared_config_file(&config).shared_credential_file(&credential);
+
+    // None active: every setting is missing, and the error says why no profile was read.
+    let err = builder().build().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&format!("no profile is active in {}", config.display())), "{text}");
+    assert!(text.contains(r#"the profiles found: "a", "b", "c""#), "{text}");
+    let Error::Config { field, missing, shared_files, .. } = err else { panic!("{err:?}") };
+    assert_eq!(field, "endpoint, credentials, region");
+    let names: Vec<&str> = missing.iter().map(|m| m.name).collect();
+    assert_eq!(names, ["endpoint", "public key", "private key", "region"]);
+    assert!(missing.iter().all(|m| m.env_vars.is_empty()), "a plain builder reads no variables");
+    assert_eq!(missing[0].setter, "endpoint");
+    assert_eq!((missing[1].profile_field, missing[1].file.as_ref()), (Some("public_key"), Some(&credential)));
+    let shared = shared_files.expect("the files read");
+    assert_eq!((shared.config_file.as_ref(), shared.credential_file.as_ref()), (Some(&config), Some(&credential)));
+    assert_eq!((shared.profile.as_deref(), &shared.profiles[..]), (None, &["a", "b", "c"].map(String::from)[..]));
+
+    // A named profile in neither file: both files, and the profiles found.
+    let err = builder().profile("staging").build().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(r#"profile "staging" is in neither"#), "{text}");
+    assert!(text.contains(r#"the profiles found: "a", "b", "c""#), "{text}");
+    let Error::Config { field, shared_files, .. } = err else { panic!("{err:?}") };
+    assert_eq!(field, "profile");
+    assert_eq!(shared_files.map(|s| s.profiles.len()), Some(3));
+
+    // A profile found, but not all of it: only what is missing, in that profile's files.
+    let err = builder().profile("a").build().unwrap_err();
+    let Error::Config { field, message, missing, .. } = err else { panic!("{err:?}") };
+    assert_eq!(field, "endpoint, credentials");
+    assert_eq!(missing.iter().map(|m| m.name).collect::<Vec<_>>(), ["endpoint", "public key", "private key"]);
+    assert!(message.contains(&format!("base_url of profile \"a\" in {}", config.display())), "{message}");
+    assert!(!message.contains("no profile was read"), "{message}");
+
+    // Half a key pair in the profile: where the other half is, and where the missing one goes.
+    let half = dir.file("half.json", r#"[{"profile":"a","public_key":"p"}]"#, 0o600);
+    let err = Client::builder().shared_config_file(&config).shared_credential_file(&half).profile("a");
+    let Error::Config { field, message, missing, .. } = err.endpoint("http://h/api").build().unwrap_err() else {
+        panic!("not a config error")
+    };
+    assert_eq!((field.as_str(), missing.len(), missing[0].name), ("credentials", 1, "private key"));
+    assert!(message.starts_with("the private key is missing (the other half is in public_key of profile"), "{message}");
+    assert!(message.contains(&format!("private_key of profile \"a\" in {}", half.display())), "{message}");
+}
+
+/// The `json` blocks of a text (rustdoc's `/// ` cut off), in order.
+fn json_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim_start().strip_prefix("///").map_or(line, |l| l.strip_prefix(' ').unwrap_or(l));
+        match (&mut current, line.trim_end()) {
+            (None, "```json") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), line) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// The layout the README and `ClientBuilder::from_env` show is the one the crate reads.
+#[test]
+fn the_documented_shared_files_make_a_client() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = json_blocks(&std::fs::read_to_string(root.join("README.md")).unwrap());
+    let rustdoc = json_blocks(&std::fs::read_to_string(root.join("src/config.rs")).unwrap());
+    assert_eq!(readme.len(), 2, "config.json and credential.json");
+    assert_eq!(readme, rustdoc, "the README and the rustdoc show the same files");
+    let dir = Dir::new("documented");
+    let config = dir.file("config.json", &readme[0], 0o600);
+    let credential = dir.file("credential.json", &readme[1], 0o600);
+    let builder = || Client::builder().shared_config_file(&config).shared_credential_file(&credential);
+
+    let client = builder().build().unwrap();
+    let debug = format!("{client:?}");
+    assert_eq!(client.region(), Some("cn"));
+    assert!(debug.contains("192.0.2.10") && debug.contains("zone-01") && debug.contains("your-public-key"), "{debug}");
+    assert!(debug.contains("attempt_timeout: 15s"), "{debug}");
+    let staging = format!("{:?}", builder().profile("staging").build().unwrap());
+    assert!(staging.contains("192.0.2.20") && staging.contains("staging-public-key"), "{staging}");
+    assert!(staging.contains("attempt_timeout: 30s"), "{staging}");
 }

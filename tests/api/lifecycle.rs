@@ -7,7 +7,7 @@ use ucloudstack::image::{ImageStatus, ImageType};
 use ucloudstack::ret_code::v2;
 use ucloudstack::testing::{FakeUCloudStack, Fault};
 use ucloudstack::vm::{VmInstanceInfo, VmState};
-use ucloudstack::{CallOptionsBuilder, CaptureStage, Error, RetryPolicy, WaitFailure};
+use ucloudstack::{CallOptionsBuilder, CaptureFailure, CaptureStage, Error, RetryPolicy, WaitFailure};
 
 fn fake() -> FakeUCloudStack {
     FakeUCloudStack::builder()
@@ -432,4 +432,79 @@ async fn vm_restarted_reports_only_a_start_the_capture_sent() {
     assert!(captured.vm_was_running);
     assert_eq!(fake.request_count("StartVMInstance"), 0);
     assert!(!captured.vm_restarted, "no StartVMInstance was sent");
+}
+
+// -- What a failed capture says, in words and in values.
+
+#[tokio::test(start_paused = true)]
+async fn capturing_a_vm_that_does_not_exist_is_not_found() {
+    let fake = fake();
+    let err = fake.client().capture_image("vm-nope").image_name("x").stop_vm(true).send().await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    let failure = capture_error(err);
+    assert!(failure.is_not_found());
+    assert_eq!((failure.stage, &failure.failure), (CaptureStage::Inspect, &CaptureFailure::VmNotFound));
+    assert!(failure.to_string().contains("the VM is not listed"), "{failure}");
+    assert_eq!(fake.request_count("StopVMInstance") + fake.request_count("CreateCustomImage"), 0);
+
+    // The platform saying so, after the VM was listed: the cause's is_not_found, delegated.
+    fake.set_vm_state("vm-web01", VmState::Running);
+    fake.inject_fault("StopVMInstance", Fault::RetCode(v2::VM_NOT_FOUND), 1);
+    let err = fake.client().capture_image("vm-web01").image_name("x").stop_vm(true).send().await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    let failure = capture_error(err);
+    assert!(failure.is_not_found() && failure.source.as_ref().is_some_and(|e| e.is_not_found()));
+    assert_eq!((failure.stage, &failure.failure), (CaptureStage::Stop, &CaptureFailure::VmNotFound));
+
+    // Other failures are not "not found".
+    let err = fake.client().capture_image("vm-web01").image_name("x").send().await.unwrap_err();
+    assert!(!err.is_not_found(), "{err}");
+    assert_eq!(capture_error(err).failure, CaptureFailure::VmRunning);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_that_outlasts_the_wait_says_the_wait_ran_out() {
+    // The platform takes two hours to stop the VM; the capture may wait ten minutes.
+    let fake = FakeUCloudStack::builder().vm_delay(Duration::from_secs(7200)).vm_ids(["vm-web01"]).in_process();
+    fake.set_vm_state("vm-web01", VmState::Running);
+    let limit = Duration::from_secs(600);
+    let err = fake.client().capture_image("vm-web01").image_name("x").stop_vm(true).max_wait(limit).send().await;
+    let failure = capture_error(err.unwrap_err());
+    let text = failure.to_string();
+    assert!(text.contains("the VM was still Stopping when the 10 min wait ran out"), "{text}");
+    assert!(!text.contains("instead of"), "{text}");
+    assert_eq!(failure.stage, CaptureStage::Stop);
+    assert_eq!(failure.failure, CaptureFailure::TimedOut { limit, last_state: Some("Stopping".into()) });
+    assert_eq!(failure.timed_out(), Some((limit, Some("Stopping"))));
+    assert_eq!(failure.vm_state, Some(VmState::Stopping));
+    assert!(failure.elapsed >= limit, "{:?}", failure.elapsed);
+    assert!(!failure.is_not_found());
+
+    // Held in Stopping by someone else before the capture began: the same words.
+    let fake = self::fake();
+    fake.set_vm_state("vm-db01", VmState::Stopping);
+    let err = fake.client().capture_image("vm-db01").image_name("x").max_wait(limit).send().await;
+    let failure = capture_error(err.unwrap_err());
+    assert!(failure.to_string().contains("the VM was still Stopping when the 10 min wait ran out"), "{failure}");
+    assert_eq!(failure.timed_out(), Some((limit, Some("Stopping"))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_vm_that_fails_while_stopping_is_not_a_wait_that_ran_out() {
+    let fake = std::sync::Arc::new(
+        FakeUCloudStack::builder().vm_delay(Duration::from_secs(60)).vm_ids(["vm-web01"]).in_process(),
+    );
+    fake.set_vm_state("vm-web01", VmState::Running);
+    let client = fake.client();
+    let capture = tokio::spawn(client.capture_image("vm-web01").image_name("x").stop_vm(true).send());
+    while fake.request_count("StopVMInstance") == 0 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    fake.set_vm_state("vm-web01", VmState::Failed);
+    let failure = capture_error(capture.await.unwrap().unwrap_err());
+    let text = failure.to_string();
+    assert!(text.contains("the VM went Failed instead of stopping"), "{text}");
+    assert!(!text.contains("ran out"), "{text}");
+    assert_eq!(failure.failure, CaptureFailure::UnexpectedState("Failed".into()));
+    assert_eq!(failure.timed_out(), None);
 }

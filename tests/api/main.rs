@@ -5,6 +5,7 @@ mod catalog;
 mod catalog_fake;
 mod config;
 mod decode;
+mod docs;
 mod download;
 mod durations;
 mod fake;
