@@ -171,6 +171,9 @@ fn api_cause(error: &Error) -> Option<&Error> {
 pub fn message(error: &Error) -> String {
     let text = match error {
         Error::InvalidRequest { field, rule, .. } => format!("invalid {}: {rule}", flag_of(field)),
+        Error::Config { missing, shared_files, .. } if !missing.is_empty() => {
+            return missing_settings(missing, shared_files.as_deref());
+        }
         Error::Config { field, message, .. } => format!("configuration: {field}: {message}"),
         other => other.to_string(),
     };
@@ -183,6 +186,48 @@ pub fn message(error: &Error) -> String {
     if let Error::Waiter { reason: ucloudstack::WaitFailure::TimedOut(_), .. } = error {
         text.push_str(" (--max-wait sets how long to wait)");
     }
+    text
+}
+
+/// Every required setting nothing held, one line each with the places that would give it,
+/// then the profiles found: all of it at once, so that one edit fixes the configuration.
+fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&ucloudstack::SharedFiles>) -> String {
+    let mut text = match missing.len() {
+        1 => "configuration: a required setting is missing:".to_owned(),
+        n => format!("configuration: {n} required settings are missing:"),
+    };
+    let width = missing.iter().map(|m| m.name.len()).max().unwrap_or(0) + 1;
+    for setting in missing {
+        let mut places: Vec<String> = match setting.setter {
+            "endpoint" => vec!["--endpoint URL".into()],
+            "region" => vec!["--region REGION".into()],
+            _ => Vec::new(),
+        };
+        places.extend(setting.env_vars.iter().map(|var| (*var).to_owned()));
+        if let Some(field) = setting.profile_field {
+            match &setting.file {
+                Some(file) => places.push(format!("{field} in a profile of {}", file.display())),
+                None => places.push(format!("{field} in a profile")),
+            }
+        }
+        let name = format!("{}:", setting.name);
+        text.push_str(&format!("\n  {name:width$} {}", places.join(", ")));
+    }
+    if let Some(files) = files {
+        let exists = files.config_file.as_ref().is_some_and(|f| f.is_file());
+        let file = files.config_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "~/.ucloud".into());
+        let profiles = &files.profiles;
+        text.push('\n');
+        text.push_str(&match (&files.profile, profiles.is_empty()) {
+            (Some(profile), _) => format!("profile {profile:?} of {file} was read"),
+            (None, true) if !exists => format!("no profile was read: {file} does not exist"),
+            (None, true) => format!("no profile was read: {file} has none"),
+            (None, false) => {
+                format!("no profile was read: {file} has {}, none active (pass --profile NAME)", profiles.join(", "))
+            }
+        });
+    }
+    text.push_str("\n(or pass --fake to try the tool on an embedded fake platform)");
     text
 }
 

@@ -608,7 +608,7 @@ fn restart_failed(error: Error) -> Failed {
 /// Why [`Client::capture_image`] failed, and in what state it left the VM and the image (as
 /// last seen), after trying to start the VM again when asked to.
 #[derive(Debug, thiserror::Error)]
-#[error("capturing an image of VM {vm_id} failed while {stage}: {reason}; the VM was left {}, the image {}", LeftVm(.vm_state), LeftImage(.image_id, .image_status, *.outcome_unknown))]
+#[error("capturing an image of VM {vm_id} failed while {stage}: {reason}; {}", Left(self))]
 #[non_exhaustive]
 pub struct CaptureError {
     /// The VM imaged.
@@ -710,6 +710,20 @@ impl fmt::Display for CaptureStage {
             CaptureStage::Create => "making the image",
             CaptureStage::Restart => "starting the VM again",
         })
+    }
+}
+
+/// What the capture left: nothing while it only looked at the VM (it may not even exist).
+struct Left<'a>(&'a CaptureError);
+
+impl fmt::Display for Left<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        if e.stage == CaptureStage::Inspect {
+            return f.write_str("nothing was changed");
+        }
+        let image = LeftImage(&e.image_id, &e.image_status, e.outcome_unknown);
+        write!(f, "the VM was left {}, the image {image}", LeftVm(&e.vm_state))
     }
 }
 

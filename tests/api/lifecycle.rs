@@ -444,7 +444,8 @@ async fn capturing_a_vm_that_does_not_exist_is_not_found() {
     let failure = capture_error(err);
     assert!(failure.is_not_found());
     assert_eq!((failure.stage, &failure.failure), (CaptureStage::Inspect, &CaptureFailure::VmNotFound));
-    assert!(failure.to_string().contains("the VM is not listed"), "{failure}");
+    let text = failure.to_string();
+    assert!(text.contains("the VM is not listed") && text.ends_with("; nothing was changed"), "{text}");
     assert_eq!(fake.request_count("StopVMInstance") + fake.request_count("CreateCustomImage"), 0);
 
     // The platform saying so, after the VM was listed: the cause's is_not_found, delegated.

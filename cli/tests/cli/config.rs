@@ -74,11 +74,33 @@ fn nothing_configured_says_what_to_set() {
     let home = Dir::new("nothing");
     let run = run(ucloudstack(home.path()).args(["images", "list"]));
     assert_eq!(run.code, 2, "{run:?}");
-    for text in ["--endpoint", "UCLOUDSTACK_ENDPOINT", "--fake"] {
+    // Every missing setting at once, each on its own line with where it could come from.
+    for text in [
+        "4 required settings are missing",
+        "\n  endpoint:    --endpoint URL, UCLOUDSTACK_ENDPOINT",
+        "\n  public key:  UCLOUDSTACK_PUBLIC_KEY",
+        "\n  private key: UCLOUDSTACK_PRIVATE_KEY",
+        "\n  region:      --region REGION, UCLOUDSTACK_REGION",
+        "config.json does not exist",
+        "--fake",
+    ] {
         assert!(run.stderr.contains(text), "{text}: {run:?}");
     }
     assert!(run.stdout.is_empty(), "never a silent fake: {run:?}");
     let json = crate::support::run(ucloudstack(home.path()).args(["--json", "images", "list"]));
     assert_eq!(json.code, 2);
     assert_eq!(json.error_json()["kind"], "config");
+}
+
+#[test]
+fn profiles_none_of_them_active_are_named_with_the_flag_that_picks_one() {
+    let home = Dir::new("inactive");
+    let dir = home.path().join(".ucloud");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = r#"[{"profile":"dev","base_url":"http://192.0.2.1/api","region":"cn","active":false},
+                    {"profile":"prod","base_url":"http://192.0.2.2/api","region":"cn","active":false}]"#;
+    std::fs::write(dir.join("config.json"), config).unwrap();
+    let run = run(ucloudstack(home.path()).args(["images", "list"]));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("has dev, prod, none active (pass --profile NAME)"), "{run:?}");
 }
