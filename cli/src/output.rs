@@ -93,19 +93,12 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]], noun: &st
     out
 }
 
-/// A Unix timestamp as `YYYY-MM-DD HH:MM` UTC (civil-from-days, proleptic Gregorian).
+/// A Unix timestamp as `YYYY-MM-DD HH:MM` UTC (the raw number when out of range).
 pub fn date(timestamp: i64) -> String {
-    let (days, secs) = (timestamp.div_euclid(86_400), timestamp.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+    match jiff::Timestamp::from_second(timestamp) {
+        Ok(time) => time.strftime("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => timestamp.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -125,5 +118,6 @@ mod tests {
     fn dates_are_utc() {
         assert_eq!(date(0), "1970-01-01 00:00");
         assert_eq!(date(1_700_000_000), "2023-11-14 22:13");
+        assert_eq!(date(i64::MAX), i64::MAX.to_string());
     }
 }
