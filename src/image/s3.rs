@@ -3,6 +3,7 @@
 //! rusty-s3's signer with the session token (`SessionID`) among what is signed. The XML answers
 //! go through quick-xml and are read by element name, whatever their namespace.
 
+use super::meter::Meter;
 use crate::SecretString;
 use base64::Engine;
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use quick_xml::events::Event;
 use rusty_s3::Method;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -295,7 +297,8 @@ impl S3 {
     }
 
     /// Sends part `number` (its bytes and their MD5), tried again after a failure that did
-    /// not refuse it; the answer's ETag, when an MD5, must be the part's.
+    /// not refuse it; the answer's ETag, when an MD5, must be the part's. `meter` counts the
+    /// bytes as they leave, and takes back those of a failed attempt.
     pub(crate) async fn upload_part(
         &self,
         key: &str,
@@ -303,6 +306,7 @@ impl S3 {
         number: u32,
         body: Bytes,
         md5: [u8; 16],
+        meter: &Arc<Meter>,
     ) -> Result<(), S3Error> {
         let op = format!("UploadPart {number}");
         let url = self.object_url(key).map_err(|e| S3Error::new(&op, e))?;
@@ -314,19 +318,30 @@ impl S3 {
         self.retrying(&op, || async {
             let query = [("partNumber", number.as_str()), ("uploadId", upload_id)];
             let signed = self.presign(Method::Put, url.clone(), &query, &[("content-md5", &content_md5)]);
-            let request = self.http.put(signed).header("content-md5", &content_md5).timeout(timeout).body(body.clone());
-            let response = self.answer(&op, request.send().await).await?;
-            let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
-            let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase());
-            match etag {
-                // The service stored other bytes than were sent: send them again.
-                Some(etag) if is_md5(&etag) && etag != hex => Err(S3Error {
-                    code: Some("BadDigest".into()),
-                    retry: Retry::Soon,
-                    ..S3Error::new(&op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
-                }),
-                _ => Ok(()),
+            let attempt = meter.attempt(body.len() as u64);
+            let request = self
+                .http
+                .put(signed)
+                .header("content-md5", &content_md5)
+                .timeout(timeout)
+                .body(reqwest::Body::wrap(attempt.body(body.clone())));
+            let outcome = self.answer(&op, request.send().await).await.and_then(|response| {
+                let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
+                match etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()) {
+                    // The service stored other bytes than were sent: send them again.
+                    Some(etag) if is_md5(&etag) && etag != hex => Err(S3Error {
+                        code: Some("BadDigest".into()),
+                        retry: Retry::Soon,
+                        ..S3Error::new(&op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
+                    }),
+                    _ => Ok(()),
+                }
+            });
+            match &outcome {
+                Ok(()) => attempt.landed(),
+                Err(_) => attempt.failed(),
             }
+            outcome
         })
         .await
     }
