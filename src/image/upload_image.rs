@@ -3,7 +3,7 @@
 
 use super::import_image_from_url::forward;
 use super::meter::{Meter, ProgressHook};
-use super::s3::{self, Login, RemotePart, S3};
+use super::s3::{self, Keys, Login, RemotePart, S3};
 use super::transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 use super::{
     BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImportImageFluentBuilder, ImportType, OsType, S3Scene,
@@ -110,6 +110,11 @@ impl Client {
     /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`). Bad input (no file, a
     /// directory, an empty file, a part size S3 refuses, a format the header contradicts, an
     /// ImportImage field) is [`Error::InvalidRequest`] before anything is sent.
+    ///
+    /// **Expired credentials:** S3Login names no expiry, so its credentials are taken to last
+    /// until the S3 service refuses them as expired (`ExpiredToken`, `TokenRefreshRequired`, or
+    /// `InvalidAccessKeyId` once it has forgotten them: inferred). Then one more S3Login renews
+    /// them for all the parts, and the refused request is sent again, once.
     ///
     /// Memory stays under `concurrency × part_size` plus a little: each part is read from the
     /// file as it is sent.
@@ -345,6 +350,20 @@ impl UploadImageBuilder {
     }
 }
 
+impl UploadImageBuilder {
+    /// S3Login for image uploads, with the upload's `CompanyID` and `Region`.
+    fn s3_login(&self) -> super::S3LoginFluentBuilder {
+        let mut login = self.client.s3_login().scenes(S3Scene::ImageUpload);
+        if let Some(company_id) = self.company_id {
+            login = login.company_id(company_id);
+        }
+        if let Some(region) = &self.region {
+            login = login.region(region);
+        }
+        login
+    }
+}
+
 impl CallOptionsBuilder for UploadImageBuilder {
     /// The retry policy and timeouts of the ImportImage call (the S3 requests have their own).
     fn call_options(&mut self) -> &mut crate::CallOptions {
@@ -521,14 +540,7 @@ impl Job<'_> {
                 _ => {}
             }
         }
-        let mut login = b.client.s3_login().scenes(S3Scene::ImageUpload);
-        if let Some(company_id) = b.company_id {
-            login = login.company_id(company_id);
-        }
-        if let Some(region) = &b.region {
-            login = login.region(region);
-        }
-        let login = login.send().await.map_err(at(TransferStage::Login))?;
+        let login = b.s3_login().send().await.map_err(at(TransferStage::Login))?;
         let credentials = Login {
             endpoint: &login.endpoint,
             bucket: &login.bucket,
@@ -539,6 +551,16 @@ impl Job<'_> {
         let scheme = b.client.download_endpoint().scheme().to_owned();
         let s3 =
             S3::new(self.http.clone(), credentials, &scheme, b.s3_region.trim()).map_err(at(TransferStage::Login))?;
+        // S3Login says nothing of how long its credentials last (inferred: until the service
+        // refuses them as expired); then they are renewed with another S3Login.
+        let relogin = b.s3_login();
+        let s3 = s3.with_renewal(Box::new(move || {
+            let relogin = relogin.clone();
+            Box::pin(async move {
+                let login = relogin.send().await?;
+                Ok(Keys::new(&login.access_key, &login.secret_key, login.session_id.as_ref())?)
+            })
+        }));
         let key = s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?;
         let remote = if resumed {
             s3.list_parts(&key, upload_id).await.map_err(at(TransferStage::Locate))?

@@ -809,3 +809,60 @@ async fn a_part_sent_again_has_its_failed_attempt_taken_back_from_progress() {
     // Counted twice, part 1's bytes would take the reports past the file's size.
     assert_rising_to(&reports, 16 << 20);
 }
+
+// ---------------------------------------------------------------- expired credentials
+
+/// S3Login tells no expiry: the credentials are renewed when the S3 service refuses them as
+/// expired, with one more S3Login however many parts were refused at once, and the parts go
+/// on.
+#[tokio::test]
+async fn credentials_that_expire_mid_upload_are_renewed_with_one_more_login() {
+    let fake = Arc::new(
+        ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await,
+    );
+    let dir = Dir::new("expiry");
+    let bytes = content(40 * MIB, 3);
+    let path = dir.file("disk.raw", &bytes);
+    let (expire, expired) = (fake.clone(), Arc::new(AtomicBool::new(false)));
+    let done = upload(&fake.client(), &path)
+        .image_format(ImageFormat::Raw)
+        .part_size(8 << 20)
+        .concurrency(3)
+        // Once the object key is found, before any part leaves: the first parts meet it together.
+        .on_progress(move |_| {
+            if !expired.swap(true, SeqCst) {
+                expire.expire_s3_credentials();
+            }
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.bytes_sent, 40 << 20);
+    assert_eq!(fake.request_count("S3Login"), 2, "one renewal");
+    let refused = fake.s3_request_count("UploadPart") - 5;
+    assert!((1..=3).contains(&refused), "{refused} parts refused as expired, then sent again");
+    let id = done.image.image_id.clone().unwrap();
+    let parts = fake.uploaded_parts(&id);
+    assert_eq!(parts.len(), 5);
+    for (n, size, md5) in parts {
+        let start = (n as usize - 1) * 8 * MIB;
+        assert_eq!((size, md5), (8 << 20, md5_hex(&bytes[start..start + 8 * MIB])), "part {n}");
+    }
+}
+
+/// Credentials that are expired as soon as they are handed out: one renewal, then the
+/// failure, not a loop of logins.
+#[tokio::test]
+async fn credentials_expired_again_after_renewal_fail_the_upload() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().s3_credential_ttl(Duration::ZERO).start().await;
+    let dir = Dir::new("expired");
+    let path = dir.file("disk.raw", &content(6 * MIB, 4));
+    let failure = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    let Error::Transfer(failure) = failure else { panic!("{failure}") };
+    assert_eq!(failure.stage, TransferStage::Locate);
+    let s3 = failure.source.downcast_ref::<S3Error>().unwrap();
+    assert_eq!((s3.status, s3.code.as_deref()), (Some(400), Some("ExpiredToken")));
+    assert_eq!(s3.attempts, 2, "sent again once, with the renewed credentials");
+    assert_eq!(fake.request_count("S3Login"), 2);
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), 2);
+}
