@@ -345,7 +345,7 @@ impl EarlySync {
             if !running.is_finished() {
                 return Ok(());
             }
-            if let Some(Ok(Err(e))) = self.running.take().and_then(|r| futures_util::FutureExt::now_or_never(r)) {
+            if let Some(Ok(Err(e))) = self.running.take().and_then(futures_util::FutureExt::now_or_never) {
                 return Err(e);
             }
         }
