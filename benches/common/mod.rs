@@ -141,10 +141,21 @@ pub fn http_response(body: &[u8]) -> Arc<Vec<u8>> {
 /// Criterion's estimate for `group/function` (the slope of its linear sampling when it has
 /// one, as criterion reports; else the mean), in nanoseconds, from its output folder.
 pub fn mean_ns(group: &str, function: &str) -> Option<f64> {
-    let dir = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| "target".into());
+    let dir = target_dir();
     let path = dir.join("criterion").join(group).join(function).join("new").join("estimates.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     json["slope"]["point_estimate"].as_f64().or_else(|| json["mean"]["point_estimate"].as_f64())
+}
+
+/// Cargo's target folder, where criterion writes: `CARGO_TARGET_DIR`, else the one this
+/// binary runs from (`<target>/release/deps/<bench>`): `cargo bench -p` runs it in the
+/// package's folder, `benches/`, not the workspace's.
+fn target_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return dir.into();
+    }
+    let exe = std::env::current_exe().ok();
+    exe.as_deref().and_then(|e| Some(e.parent()?.parent()?.parent()?.to_path_buf())).unwrap_or_else(|| "target".into())
 }
 
 /// Prints `sdk / floor` for a group, against a target ratio.
@@ -161,4 +172,22 @@ pub fn report_ratio(group: &str, sdk: &str, floor: &str, target: f64) {
         }
         _ => println!("{group}: no estimates found (was the group filtered out?)"),
     }
+}
+
+/// `len` pseudo-random bytes into `path` (xorshift: MD5 does not care, but nothing compresses).
+pub fn write_file(path: &std::path::Path, len: u64) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..len.div_ceil(1 << 20) {
+        for word in block.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        out.write_all(&block).unwrap();
+    }
+    out.into_inner().unwrap().set_len(len).unwrap();
 }

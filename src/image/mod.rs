@@ -22,6 +22,7 @@ mod download_image;
 mod get_image_download_url;
 mod import_image;
 mod import_image_from_url;
+mod meter;
 mod model;
 pub(crate) mod rules;
 mod s3;

@@ -3,6 +3,7 @@
 //! rusty-s3's signer with the session token (`SessionID`) among what is signed. The XML answers
 //! go through quick-xml and are read by element name, whatever their namespace.
 
+use super::meter::Meter;
 use crate::SecretString;
 use base64::Engine;
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use quick_xml::events::Event;
 use rusty_s3::Method;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 use url::Url;
 
@@ -96,6 +98,13 @@ impl S3Error {
     pub fn is_no_such_upload(&self) -> bool {
         self.code.as_deref() == Some("NoSuchUpload")
     }
+
+    /// The credentials were refused as expired (S3 answers 400 `ExpiredToken`; others 403, or
+    /// `TokenRefreshRequired`), or as unknown, as MinIO does once temporary keys are gone.
+    pub(crate) fn is_expired_credentials(&self) -> bool {
+        matches!(self.status, Some(400 | 403))
+            && matches!(self.code.as_deref(), Some("ExpiredToken" | "TokenRefreshRequired" | "InvalidAccessKeyId"))
+    }
 }
 
 /// A part the service holds.
@@ -111,21 +120,57 @@ pub(crate) struct S3 {
     http: reqwest::Client,
     /// `{Endpoint}/{Bucket}`.
     bucket_url: Url,
-    access_key: String,
-    secret_key: SecretString,
-    token: Option<SecretString>,
+    /// The credentials requests are signed with now: replaced when they expire.
+    keys: RwLock<Arc<Keys>>,
     region: String,
+    renew: Option<Renew>,
+    /// One renewal at a time: parts that find the credentials expired together log in once.
+    renewing: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for S3 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3")
             .field("bucket_url", &self.bucket_url.as_str())
-            .field("access_key", &self.access_key)
+            .field("access_key", &self.keys().access_key)
             .field("region", &self.region)
             .finish_non_exhaustive()
     }
 }
+
+/// S3Login's credentials; `generation` counts the renewals before them.
+pub(crate) struct Keys {
+    access_key: String,
+    secret_key: SecretString,
+    token: Option<SecretString>,
+    generation: u64,
+}
+
+impl Keys {
+    /// The keys of an S3Login answer, if it has them.
+    pub(crate) fn new(
+        access_key: &str,
+        secret_key: &SecretString,
+        token: Option<&SecretString>,
+    ) -> Result<Keys, String> {
+        if access_key.trim().is_empty() || secret_key.expose().is_empty() {
+            return Err("S3Login answered no AccessKey or SecretKey".into());
+        }
+        Ok(Keys {
+            access_key: access_key.trim().to_owned(),
+            secret_key: secret_key.clone(),
+            token: token.filter(|t| !t.is_empty()).cloned(),
+            generation: 0,
+        })
+    }
+}
+
+/// Logs in again (S3Login) for fresh credentials, when the service says they expired.
+pub(crate) type Renew = Box<
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<Keys, Box<dyn std::error::Error + Send + Sync>>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// S3Login's answer, as the S3 half needs it.
 pub(crate) struct Login<'a> {
@@ -163,19 +208,43 @@ impl S3 {
         if bucket.is_empty() || bucket.len() > 255 || !bucket.chars().all(valid) || bucket.chars().all(|c| c == '.') {
             return Err(format!("S3Login's Bucket {bucket:?} is not a bucket name"));
         }
-        if login.access_key.trim().is_empty() || login.secret_key.expose().is_empty() {
-            return Err("S3Login answered no AccessKey or SecretKey".into());
-        }
+        let keys = Keys::new(login.access_key, login.secret_key, login.token)?;
         let path = format!("{}/{}", url.path().trim_end_matches('/'), utf8_percent_encode(bucket, SEGMENT));
         url.set_path(&path);
         Ok(S3 {
             http,
             bucket_url: url,
-            access_key: login.access_key.trim().to_owned(),
-            secret_key: login.secret_key.clone(),
-            token: login.token.filter(|t| !t.is_empty()).cloned(),
+            keys: RwLock::new(Arc::new(keys)),
             region: region.to_owned(),
+            renew: None,
+            renewing: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Logs in again with `renew` when a request is refused for expired credentials (S3's
+    /// `ExpiredToken`, `TokenRefreshRequired`, or `InvalidAccessKeyId` once the service forgot
+    /// them), then sends it again, once per request.
+    pub(crate) fn with_renewal(mut self, renew: Renew) -> S3 {
+        self.renew = Some(renew);
+        self
+    }
+
+    fn keys(&self) -> Arc<Keys> {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Fresh credentials in place of `expired`'s, unless another request renewed them since.
+    async fn renew(&self, expired: &Keys) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let Some(renew) = &self.renew else { return Err("no way to log in again".into()) };
+        let _one_at_a_time = self.renewing.lock().await;
+        if self.keys().generation != expired.generation {
+            return Ok(());
+        }
+        let mut keys = renew().await?;
+        keys.generation = expired.generation + 1;
+        tracing::debug!(access_key = %keys.access_key, "S3 credentials expired; logged in again");
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+        Ok(())
     }
 
     /// `{Endpoint}/{Bucket}/{Key}`, each segment of the key encoded as S3 canonicalizes it.
@@ -195,8 +264,9 @@ impl S3 {
         Ok(url)
     }
 
-    /// `url` presigned for `method` with `query` and the signed `headers` (lowercase names).
-    fn presign(&self, method: Method, url: Url, query: &[(&str, &str)], headers: &[(&str, &str)]) -> Url {
+    /// `url` presigned with `keys` for `method` with `query` and the signed `headers`
+    /// (lowercase names).
+    fn presign(&self, keys: &Keys, method: Method, url: Url, query: &[(&str, &str)], headers: &[(&str, &str)]) -> Url {
         let mut query = query.to_vec();
         query.sort_unstable();
         let mut headers = headers.to_vec();
@@ -205,9 +275,9 @@ impl S3 {
             &jiff::Timestamp::now(),
             method,
             url,
-            &self.access_key,
-            self.secret_key.expose(),
-            self.token.as_ref().map(SecretString::expose),
+            &keys.access_key,
+            keys.secret_key.expose(),
+            keys.token.as_ref().map(SecretString::expose),
             &self.region,
             PRESIGN_SECONDS,
             query.into_iter(),
@@ -229,7 +299,7 @@ impl S3 {
                 }
             }
             let url = self.bucket_url.clone();
-            let body = self.retrying(OP, || self.get(OP, url.clone(), &query)).await?;
+            let body = self.retrying(OP, |keys| self.get(keys, OP, url.clone(), &query)).await?;
             let doc = Doc::read(&body, "Upload").map_err(|e| S3Error::malformed(OP, e))?;
             if !is_root(&doc.root, "ListMultipartUploads") {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
@@ -268,7 +338,7 @@ impl S3 {
             if !marker.is_empty() {
                 query.push(("part-number-marker", &marker));
             }
-            let body = self.retrying(OP, || self.get(OP, url.clone(), &query)).await?;
+            let body = self.retrying(OP, |keys| self.get(keys, OP, url.clone(), &query)).await?;
             let doc = Doc::read(&body, "Part").map_err(|e| S3Error::malformed(OP, e))?;
             if !is_root(&doc.root, "ListParts") {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
@@ -295,7 +365,8 @@ impl S3 {
     }
 
     /// Sends part `number` (its bytes and their MD5), tried again after a failure that did
-    /// not refuse it; the answer's ETag, when an MD5, must be the part's.
+    /// not refuse it; the answer's ETag, when an MD5, must be the part's. `meter` counts the
+    /// bytes as they leave, and takes back those of a failed attempt.
     pub(crate) async fn upload_part(
         &self,
         key: &str,
@@ -303,44 +374,58 @@ impl S3 {
         number: u32,
         body: Bytes,
         md5: [u8; 16],
+        meter: &Arc<Meter>,
     ) -> Result<(), S3Error> {
-        let op = format!("UploadPart {number}");
-        let url = self.object_url(key).map_err(|e| S3Error::new(&op, e))?;
-        let content_md5 = base64::engine::general_purpose::STANDARD.encode(md5);
-        let number = number.to_string();
+        let op = &format!("UploadPart {number}");
+        let url = &self.object_url(key).map_err(|e| S3Error::new(op, e))?;
+        let content_md5 = &base64::engine::general_purpose::STANDARD.encode(md5);
+        let number = &number.to_string();
         // A part that moves slower than 256 KiB/s is given up and sent again.
         let timeout = Duration::from_secs(120 + body.len() as u64 / (256 << 10));
-        let hex = hex(&md5);
-        self.retrying(&op, || async {
+        let (hex, body) = (&hex(&md5), &body);
+        self.retrying(op, |keys| async move {
             let query = [("partNumber", number.as_str()), ("uploadId", upload_id)];
-            let signed = self.presign(Method::Put, url.clone(), &query, &[("content-md5", &content_md5)]);
-            let request = self.http.put(signed).header("content-md5", &content_md5).timeout(timeout).body(body.clone());
-            let response = self.answer(&op, request.send().await).await?;
-            let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
-            let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase());
-            match etag {
-                // The service stored other bytes than were sent: send them again.
-                Some(etag) if is_md5(&etag) && etag != hex => Err(S3Error {
-                    code: Some("BadDigest".into()),
-                    retry: Retry::Soon,
-                    ..S3Error::new(&op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
-                }),
-                _ => Ok(()),
+            let signed =
+                self.presign(&keys, Method::Put, url.clone(), &query, &[("content-md5", content_md5.as_str())]);
+            let attempt = meter.attempt(body.len() as u64);
+            let request = self
+                .http
+                .put(signed)
+                .header("content-md5", content_md5.as_str())
+                .timeout(timeout)
+                .body(reqwest::Body::wrap(attempt.body(body.clone())));
+            let outcome = self.answer(&keys, op, request.send().await).await.and_then(|response| {
+                let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
+                match etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()) {
+                    // The service stored other bytes than were sent: send them again.
+                    Some(etag) if is_md5(&etag) && etag != *hex => Err(S3Error {
+                        code: Some("BadDigest".into()),
+                        retry: Retry::Soon,
+                        ..S3Error::new(op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
+                    }),
+                    _ => Ok(()),
+                }
+            });
+            match &outcome {
+                Ok(()) => attempt.landed(),
+                Err(_) => attempt.failed(),
             }
+            outcome
         })
         .await
     }
 
     /// One GET of a listing: its body.
-    async fn get(&self, op: &str, url: Url, query: &[(&str, &str)]) -> Result<Bytes, S3Error> {
-        let signed = self.presign(Method::Get, url, query, &[]);
-        let response = self.answer(op, self.http.get(signed).timeout(LIST_TIMEOUT).send().await).await?;
+    async fn get(&self, keys: Arc<Keys>, op: &str, url: Url, query: &[(&str, &str)]) -> Result<Bytes, S3Error> {
+        let signed = self.presign(&keys, Method::Get, url, query, &[]);
+        let response = self.answer(&keys, op, self.http.get(signed).timeout(LIST_TIMEOUT).send().await).await?;
         read_capped(op, response, MAX_XML).await
     }
 
     /// The response when it is a success; else the failure, read from S3's XML error.
     async fn answer(
         &self,
+        keys: &Keys,
         op: &str,
         sent: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<reqwest::Response, S3Error> {
@@ -363,7 +448,7 @@ impl S3 {
         let doc = Doc::read(&body, "").ok().filter(|d| d.root == "Error");
         let code = doc.as_ref().and_then(|d| d.field("Code")).filter(|c| !c.is_empty()).map(str::to_owned);
         let message = match doc.as_ref().and_then(|d| d.field("Message")).filter(|m| !m.is_empty()) {
-            Some(message) => self.scrub(message),
+            Some(message) => scrub(keys, message),
             None => format!("HTTP {status}"),
         };
         let retry = match (status, code.as_deref()) {
@@ -379,33 +464,30 @@ impl S3 {
         Err(S3Error { status: Some(status), code, retry, ..S3Error::new(op, message) })
     }
 
-    /// `message` without the credentials, should the service echo them, at a readable length.
-    fn scrub(&self, message: &str) -> String {
-        let mut text = crate::response::excerpt_of(message.as_bytes(), 300);
-        for secret in [Some(&self.secret_key), self.token.as_ref()].into_iter().flatten() {
-            if !secret.is_empty() {
-                text = text.replace(secret.expose(), "***");
-            }
-        }
-        // A presigned address echoed back carries the signature.
-        match text.find("X-Amz-") {
-            Some(at) => format!("{}***", &text[..at]),
-            None => text,
-        }
-    }
-
-    /// `attempt` until it succeeds, fails for good, or was tried [`S3_TRIES`] times; backs off
-    /// between tries, longer when the service asked to slow down.
+    /// `attempt` (given the credentials to sign with) until it succeeds, fails for good, or was
+    /// tried [`S3_TRIES`] times; backs off between tries, longer when the service asked to
+    /// slow down. Credentials that expired are renewed once, and the request sent again at
+    /// once.
     async fn retrying<T, F, Fut>(&self, op: &str, mut attempt: F) -> Result<T, S3Error>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Arc<Keys>) -> Fut,
         Fut: Future<Output = Result<T, S3Error>>,
     {
-        let mut tries = 0;
+        let (mut tries, mut renewed) = (0, false);
         loop {
             tries += 1;
-            match attempt().await {
+            let keys = self.keys();
+            match attempt(keys.clone()).await {
                 Ok(value) => return Ok(value),
+                Err(mut error) if error.is_expired_credentials() && !renewed && self.renew.is_some() => {
+                    renewed = true;
+                    if let Err(cause) = self.renew(&keys).await {
+                        error.message = format!("{}; logging in again (S3Login) failed", error.message);
+                        error.source = Some(cause);
+                        error.attempts = tries;
+                        return Err(error);
+                    }
+                }
                 Err(mut error) if error.retry == Retry::Never || tries >= S3_TRIES => {
                     error.attempts = tries;
                     return Err(error);
@@ -419,6 +501,21 @@ impl S3 {
                 }
             }
         }
+    }
+}
+
+/// `message` without the credentials, should the service echo them, at a readable length.
+fn scrub(keys: &Keys, message: &str) -> String {
+    let mut text = crate::response::excerpt_of(message.as_bytes(), 300);
+    for secret in [Some(&keys.secret_key), keys.token.as_ref()].into_iter().flatten() {
+        if !secret.is_empty() {
+            text = text.replace(secret.expose(), "***");
+        }
+    }
+    // A presigned address echoed back carries the signature.
+    match text.find("X-Amz-") {
+        Some(at) => format!("{}***", &text[..at]),
+        None => text,
     }
 }
 
@@ -632,7 +729,7 @@ mod tests {
     #[test]
     fn echoed_credentials_and_signatures_are_scrubbed() {
         let s3 = s3("http://h");
-        let text = s3.scrub("bad wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY at /m/k?X-Amz-Signature=abc");
+        let text = scrub(&s3.keys(), "bad wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY at /m/k?X-Amz-Signature=abc");
         assert_eq!(text, "bad *** at /m/k?***");
     }
 }

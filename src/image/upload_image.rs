@@ -2,7 +2,8 @@
 //! the platform's S3 service, CompleteImageMultipartUpload, then wait until the image is `Used`.
 
 use super::import_image_from_url::forward;
-use super::s3::{self, Login, RemotePart, S3};
+use super::meter::{Meter, ProgressHook};
+use super::s3::{self, Keys, Login, RemotePart, S3};
 use super::transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 use super::{
     BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImportImageFluentBuilder, ImportType, OsType, S3Scene,
@@ -37,7 +38,6 @@ const HEAD: usize = 32_774;
 /// A part is read (and hashed) this much at a time.
 const READ_CHUNK: usize = 1 << 20;
 
-type ProgressHook = Arc<dyn Fn(&TransferProgress) + Send + Sync>;
 type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// The outcome of [`Client::upload_image`].
@@ -110,6 +110,11 @@ impl Client {
     /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`). Bad input (no file, a
     /// directory, an empty file, a part size S3 refuses, a format the header contradicts, an
     /// ImportImage field) is [`Error::InvalidRequest`] before anything is sent.
+    ///
+    /// **Expired credentials:** S3Login names no expiry, so its credentials are taken to last
+    /// until the S3 service refuses them as expired (`ExpiredToken`, `TokenRefreshRequired`, or
+    /// `InvalidAccessKeyId` once it has forgotten them: inferred). Then one more S3Login renews
+    /// them for all the parts, and the refused request is sent again, once.
     ///
     /// Memory stays under `concurrency × part_size` plus a little: each part is read from the
     /// file as it is sent.
@@ -247,8 +252,12 @@ impl UploadImageBuilder {
         self
     }
 
-    /// Calls `report` as parts land (bytes done and in all), then after every poll while the
-    /// image is made (`percent`: `PreparePrecent`).
+    /// Calls `report` as the parts' bytes leave (each MiB; bytes done and in all), then after
+    /// every poll while the image is made (`percent`: `PreparePrecent`). `bytes_done` only
+    /// rises: a part sent again has the bytes of its failed attempt taken back, and reports
+    /// pause until it has been sent that far again. It counts bytes handed to the connection,
+    /// ahead of those the service has acknowledged by up to a MiB and the socket's buffers per
+    /// part in flight.
     pub fn on_progress(mut self, report: impl Fn(&TransferProgress) + Send + Sync + 'static) -> Self {
         self.on_progress = Some(Arc::new(report));
         self
@@ -338,6 +347,20 @@ impl UploadImageBuilder {
                 handle: Some(handle.clone()),
             })
         })
+    }
+}
+
+impl UploadImageBuilder {
+    /// S3Login for image uploads, with the upload's `CompanyID` and `Region`.
+    fn s3_login(&self) -> super::S3LoginFluentBuilder {
+        let mut login = self.client.s3_login().scenes(S3Scene::ImageUpload);
+        if let Some(company_id) = self.company_id {
+            login = login.company_id(company_id);
+        }
+        if let Some(region) = &self.region {
+            login = login.region(region);
+        }
+        login
     }
 }
 
@@ -483,6 +506,7 @@ struct Parts<'a> {
     len: u64,
     part_size: u64,
     remote: &'a BTreeMap<u32, RemotePart>,
+    meter: &'a Arc<Meter>,
 }
 
 type Step<T> = Result<T, (TransferStage, Cause)>;
@@ -516,14 +540,7 @@ impl Job<'_> {
                 _ => {}
             }
         }
-        let mut login = b.client.s3_login().scenes(S3Scene::ImageUpload);
-        if let Some(company_id) = b.company_id {
-            login = login.company_id(company_id);
-        }
-        if let Some(region) = &b.region {
-            login = login.region(region);
-        }
-        let login = login.send().await.map_err(at(TransferStage::Login))?;
+        let login = b.s3_login().send().await.map_err(at(TransferStage::Login))?;
         let credentials = Login {
             endpoint: &login.endpoint,
             bucket: &login.bucket,
@@ -534,6 +551,16 @@ impl Job<'_> {
         let scheme = b.client.download_endpoint().scheme().to_owned();
         let s3 =
             S3::new(self.http.clone(), credentials, &scheme, b.s3_region.trim()).map_err(at(TransferStage::Login))?;
+        // S3Login says nothing of how long its credentials last (inferred: until the service
+        // refuses them as expired); then they are renewed with another S3Login.
+        let relogin = b.s3_login();
+        let s3 = s3.with_renewal(Box::new(move || {
+            let relogin = relogin.clone();
+            Box::pin(async move {
+                let login = relogin.send().await?;
+                Ok(Keys::new(&login.access_key, &login.secret_key, login.session_id.as_ref())?)
+            })
+        }));
         let key = s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?;
         let remote = if resumed {
             s3.list_parts(&key, upload_id).await.map_err(at(TransferStage::Locate))?
@@ -550,9 +577,18 @@ impl Job<'_> {
             );
             return Err((TransferStage::Locate, rule.into()));
         }
-        self.report(None);
-        let parts =
-            Parts { s3: &s3, key: &key, upload_id, path: &b.path, len: self.file.len, part_size, remote: &remote };
+        let meter = Meter::new(b.on_progress.clone(), self.file.len, self.started);
+        meter.add(0);
+        let parts = Parts {
+            s3: &s3,
+            key: &key,
+            upload_id,
+            path: &b.path,
+            len: self.file.len,
+            part_size,
+            remote: &remote,
+            meter: &meter,
+        };
         let numbers = 1..=u32::try_from(count).unwrap_or(u32::MAX);
         let mut landed = futures_util::stream::iter(numbers).map(|n| parts.send(n)).buffer_unordered(b.concurrency);
         while let Some(part) = landed.next().await {
@@ -561,7 +597,6 @@ impl Job<'_> {
             if sent {
                 self.sent += len;
             }
-            self.report(None);
         }
         drop(landed);
         // Bytes read from a file that changed meanwhile would make an image of two files.
@@ -611,17 +646,6 @@ impl Job<'_> {
             handle: handle.clone(),
         }
     }
-
-    fn report(&self, percent: Option<u8>) {
-        if let Some(report) = &self.builder.on_progress {
-            report(&TransferProgress {
-                bytes_done: self.done,
-                bytes_total: self.file.len,
-                elapsed: self.started.elapsed(),
-                percent,
-            });
-        }
-    }
 }
 
 /// When resuming without a part size: the size of the parts already sent (part 1's, else the
@@ -640,9 +664,11 @@ impl Parts<'_> {
         let (bytes, md5) = read_part(self.path, offset, len).await.map_err(at(TransferStage::Read))?;
         let held = self.remote.get(&number).is_some_and(|p| p.size == len && p.etag == s3::hex(&md5));
         if held {
+            self.meter.add(len);
             return Ok((len, false));
         }
-        self.s3.upload_part(self.key, self.upload_id, number, bytes, md5).await.map_err(at(TransferStage::Upload))?;
+        let sent = self.s3.upload_part(self.key, self.upload_id, number, bytes, md5, self.meter).await;
+        sent.map_err(at(TransferStage::Upload))?;
         Ok((len, true))
     }
 }

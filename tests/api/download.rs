@@ -85,7 +85,9 @@ async fn setup(
 
 #[tokio::test]
 async fn a_download_from_the_fake_writes_the_file_and_renames_it() {
-    let fake = FakeUCloudStack::builder().image_file_size(2 << 20).start().await;
+    // 40 MiB: past two of the flushes to disk begun in the background every 16 MiB.
+    const LEN: u64 = 40 << 20;
+    let fake = FakeUCloudStack::builder().image_file_size(LEN).start().await;
     let id = fake.seed_custom_images(1).remove(0);
     let dir = tempdir();
     let path = dir.join("web.qcow2");
@@ -98,10 +100,10 @@ async fn a_download_from_the_fake_writes_the_file_and_renames_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(done.bytes, 2 << 20);
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), 2 << 20);
+    assert_eq!(done.bytes, LEN);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), LEN);
     assert!(!dir.join("web.qcow2.part").exists());
-    assert_eq!(progress.lock().unwrap().last(), Some(&(2 << 20, 2 << 20)));
+    assert_eq!(progress.lock().unwrap().last(), Some(&(LEN, LEN)));
     // The same bytes as a plain GET of the address.
     let address = fake.client().image_download_url(&id).await.unwrap();
     let direct = ucloudstack::reqwest::get(address).await.unwrap().bytes().await.unwrap();

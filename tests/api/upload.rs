@@ -378,7 +378,8 @@ async fn a_40_mib_file_goes_up_in_8_mib_parts_end_to_end() {
 
     let reports = reports.lock().unwrap();
     let bytes_done: Vec<u64> = reports.iter().filter(|p| p.percent.is_none()).map(|p| p.bytes_done).collect();
-    assert_eq!(bytes_done, [0, 8, 16, 24, 32, 40].map(|m| m * MIB as u64), "one report per part");
+    let each_mib: Vec<u64> = (0..=40).map(|m| m * MIB as u64).collect();
+    assert_eq!(bytes_done, each_mib, "one report per MiB as the parts leave");
     assert!(reports.iter().all(|p| p.bytes_total == 40 * MIB as u64));
     assert_eq!(reports.last().unwrap().percent, Some(100), "the wait reports PreparePrecent");
 }
@@ -749,4 +750,119 @@ async fn an_upload_to_the_embedded_fake_reaches_used_with_every_part_checked() {
         assert_eq!(md5, &want, "part {n}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- progress
+
+/// A 16 MiB file in two 8 MiB parts, one at a time, to the embedded fake: the progress reports
+/// (`percent` none: the bytes' phase) the hook got, and the fake.
+async fn upload_with_progress(
+    name: &str,
+    fault: Option<ucloudstack::testing::S3Fault>,
+) -> (Vec<u64>, ucloudstack::testing::FakeUCloudStack) {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    if let Some(fault) = fault {
+        fake.inject_s3_fault(fault, 1);
+    }
+    let dir = Dir::new(name);
+    let path = dir.file("disk.raw", &content(16 * MIB, 7));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let done = upload(&fake.client(), &path)
+        .image_format(ImageFormat::Raw)
+        .part_size(8 << 20)
+        .concurrency(1)
+        .on_progress(move |p| {
+            if p.percent.is_none() {
+                log.lock().unwrap().push((p.bytes_done, p.bytes_total));
+            }
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.bytes_sent, 16 << 20);
+    let reports = seen.lock().unwrap().clone();
+    assert!(reports.iter().all(|&(_, total)| total == 16 << 20), "{reports:?}");
+    (reports.into_iter().map(|(done, _)| done).collect(), fake)
+}
+
+fn assert_rising_to(reports: &[u64], total: u64) {
+    assert!(reports.windows(2).all(|w| w[0] < w[1]), "reports rise strictly: {reports:?}");
+    assert!(reports.iter().all(|&n| n <= total), "never more than the file: {reports:?}");
+    assert_eq!(reports.last(), Some(&total), "{reports:?}");
+}
+
+#[tokio::test]
+async fn progress_rises_as_a_part_streams_not_only_when_it_lands() {
+    let (reports, _fake) = upload_with_progress("progress", None).await;
+    assert_rising_to(&reports, 16 << 20);
+    // One report a MiB, and some while the first part is still on its way.
+    assert!(reports.len() > 2 + 2, "{reports:?}");
+    assert!(reports.iter().any(|&n| n > 0 && n < 8 << 20), "{reports:?}");
+}
+
+#[tokio::test]
+async fn a_part_sent_again_has_its_failed_attempt_taken_back_from_progress() {
+    let (reports, fake) =
+        upload_with_progress("progress-retry", Some(ucloudstack::testing::S3Fault::ResetMidBody)).await;
+    assert_eq!(fake.s3_request_count("UploadPart"), 3, "part 1 was cut once and sent again");
+    // Counted twice, part 1's bytes would take the reports past the file's size.
+    assert_rising_to(&reports, 16 << 20);
+}
+
+// ---------------------------------------------------------------- expired credentials
+
+/// S3Login tells no expiry: the credentials are renewed when the S3 service refuses them as
+/// expired, with one more S3Login however many parts were refused at once, and the parts go
+/// on.
+#[tokio::test]
+async fn credentials_that_expire_mid_upload_are_renewed_with_one_more_login() {
+    let fake = Arc::new(
+        ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await,
+    );
+    let dir = Dir::new("expiry");
+    let bytes = content(40 * MIB, 3);
+    let path = dir.file("disk.raw", &bytes);
+    let (expire, expired) = (fake.clone(), Arc::new(AtomicBool::new(false)));
+    let done = upload(&fake.client(), &path)
+        .image_format(ImageFormat::Raw)
+        .part_size(8 << 20)
+        .concurrency(3)
+        // Once the object key is found, before any part leaves: the first parts meet it together.
+        .on_progress(move |_| {
+            if !expired.swap(true, SeqCst) {
+                expire.expire_s3_credentials();
+            }
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.bytes_sent, 40 << 20);
+    assert_eq!(fake.request_count("S3Login"), 2, "one renewal");
+    let refused = fake.s3_request_count("UploadPart") - 5;
+    assert!((1..=3).contains(&refused), "{refused} parts refused as expired, then sent again");
+    let id = done.image.image_id.clone().unwrap();
+    let parts = fake.uploaded_parts(&id);
+    assert_eq!(parts.len(), 5);
+    for (n, size, md5) in parts {
+        let start = (n as usize - 1) * 8 * MIB;
+        assert_eq!((size, md5), (8 << 20, md5_hex(&bytes[start..start + 8 * MIB])), "part {n}");
+    }
+}
+
+/// Credentials that are expired as soon as they are handed out: one renewal, then the
+/// failure, not a loop of logins.
+#[tokio::test]
+async fn credentials_expired_again_after_renewal_fail_the_upload() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().s3_credential_ttl(Duration::ZERO).start().await;
+    let dir = Dir::new("expired");
+    let path = dir.file("disk.raw", &content(6 * MIB, 4));
+    let failure = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    let Error::Transfer(failure) = failure else { panic!("{failure}") };
+    assert_eq!(failure.stage, TransferStage::Locate);
+    let s3 = failure.source.downcast_ref::<S3Error>().unwrap();
+    assert_eq!((s3.status, s3.code.as_deref()), (Some(400), Some("ExpiredToken")));
+    assert_eq!(s3.attempts, 2, "sent again once, with the renewed credentials");
+    assert_eq!(fake.request_count("S3Login"), 2);
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), 2);
 }
