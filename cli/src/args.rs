@@ -12,7 +12,8 @@ else the active one). --fake runs against an embedded fake platform instead.
 
 Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing configuration,
 a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
-out: look before trying again). With --json, a failure prints one JSON object on stderr.";
+out: look before trying again); 130 interrupted by Ctrl-C (an upload or download says how to go
+on). With --json, a failure prints one JSON object on stderr.";
 
 /// Manage UCloudStack images, and list VMs and regions.
 #[derive(Parser, Debug)]

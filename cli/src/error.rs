@@ -13,6 +13,8 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// The request may have been carried out although no answer said so: look before retrying.
 pub const EXIT_OUTCOME_UNKNOWN: u8 = 3;
+/// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -23,6 +25,8 @@ pub enum Failure {
     NotFound(String),
     /// The tool itself failed (exit 1).
     Other(String),
+    /// Ctrl-C stopped the command; the message says what was left and how to go on (exit 130).
+    Interrupted(String),
     /// A library call failed; `hint` says what to do next in the tool's terms.
     Call { error: Box<Error>, hint: Option<String> },
     /// Some items of a bulk action failed: each id with its error.
@@ -48,6 +52,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
             Failure::NotFound(_) | Failure::Other(_) => EXIT_FAILURE,
+            Failure::Interrupted(_) => EXIT_INTERRUPTED,
             Failure::Call { error, .. } => exit_code(error),
             Failure::Bulk { failures, .. } => {
                 let unknown = failures.iter().any(|(_, e)| e.outcome_unknown());
@@ -59,7 +64,10 @@ impl Failure {
     /// The message for people, in the tool's terms.
     pub fn message(&self) -> String {
         match self {
-            Failure::Usage(message) | Failure::NotFound(message) | Failure::Other(message) => message.clone(),
+            Failure::Usage(message)
+            | Failure::NotFound(message)
+            | Failure::Other(message)
+            | Failure::Interrupted(message) => message.clone(),
             Failure::Call { error, hint } => match hint {
                 Some(hint) => format!("{}\n{hint}", message(error)),
                 None => message(error),
@@ -77,6 +85,7 @@ impl Failure {
             Failure::Usage(message) => plain("usage", message),
             Failure::NotFound(message) => plain("not_found", message),
             Failure::Other(message) => plain("failure", message),
+            Failure::Interrupted(message) => plain("interrupted", message),
             Failure::Call { error, .. } => error_json(error),
             Failure::Bulk { summary, failures } => {
                 let items: Vec<Value> = failures

@@ -1,13 +1,14 @@
 //! `ucloudstack`: a command-line tool for UCloudStack images, built on the `ucloudstack` crate.
 //!
 //! Exit status: 0 success, 1 failure, 2 usage (bad flags, refused input, missing
-//! configuration, no confirmation), 3 outcome unknown (see `ucloudstack --help`).
+//! configuration, no confirmation), 3 outcome unknown, 130 interrupted (see `ucloudstack --help`).
 
 mod args;
 mod commands;
 mod config;
 mod confirm;
 mod error;
+mod interrupt;
 mod output;
 mod progress;
 
@@ -22,7 +23,17 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let outcome = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(commands::run(cli)),
+        Ok(runtime) => runtime.block_on(async {
+            // The message is made while the command still runs: what it left is said then.
+            let interrupted = async {
+                let _ = tokio::signal::ctrl_c().await;
+                interrupt::message()
+            };
+            tokio::select! {
+                outcome = commands::run(cli) => outcome,
+                message = interrupted => Err(Failure::Interrupted(message)),
+            }
+        }),
         Err(e) => Err(Failure::Other(format!("cannot start the async runtime: {e}"))),
     };
     match outcome {

@@ -1,11 +1,11 @@
 //! `client.image_download_url(id)` and `client.copy_image(id).to(&other)`: an image's download
 //! address, and a copy that another platform (or region) pulls from it.
 
+use super::import_wait::{ImportWait, import_wait_setters};
 use super::{ImageInfo, ImageStatus};
 use crate::wait::WaitProgress;
 use crate::{Client, Error};
 use std::sync::Arc;
-use std::time::Duration;
 use url::Url;
 
 type ProgressHook = Arc<dyn Fn(&WaitProgress<'_>) + Send + Sync>;
@@ -75,8 +75,7 @@ impl Client {
             target: None,
             image_name: None,
             company_id: None,
-            max_wait: super::DEFAULT_IMPORT_MAX_WAIT,
-            poll_delay: None,
+            wait: ImportWait::default(),
             on_progress: None,
         }
     }
@@ -92,8 +91,7 @@ pub struct CopyImageBuilder {
     target: Option<Client>,
     image_name: Option<String>,
     company_id: Option<i64>,
-    max_wait: Duration,
-    poll_delay: Option<(Duration, Duration)>,
+    wait: ImportWait,
     on_progress: Option<ProgressHook>,
 }
 
@@ -108,7 +106,7 @@ impl std::fmt::Debug for CopyImageBuilder {
             )
             .field("image_name", &self.image_name)
             .field("company_id", &self.company_id)
-            .field("max_wait", &self.max_wait)
+            .field("wait", &self.wait)
             .finish_non_exhaustive()
     }
 }
@@ -139,17 +137,7 @@ impl CopyImageBuilder {
         self
     }
 
-    /// The longest the copy may take (default 2 h; `Duration::MAX` is no limit).
-    pub fn max_wait(mut self, max_wait: Duration) -> Self {
-        self.max_wait = max_wait;
-        self
-    }
-
-    /// The first and longest delay between polls of the copy (default 2 s and 30 s).
-    pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.poll_delay = Some((min, max));
-        self
-    }
+    import_wait_setters!("the copy");
 
     /// Calls `report` after every poll of the copy, `PreparePrecent` as `percent`.
     pub fn on_progress(mut self, report: impl Fn(&WaitProgress<'_>) + Send + Sync + 'static) -> Self {
@@ -197,7 +185,7 @@ impl CopyImageBuilder {
             ));
         };
         let address = self.source.image_download_url_in(&self.image_id, region).await?;
-        let mut import = target.import_image_from_url(address.as_str()).image_format(format).max_wait(self.max_wait);
+        let mut import = target.import_image_from_url(address.as_str()).image_format(format).wait(self.wait);
         if let Some(name) =
             self.image_name.clone().or_else(|| source.name.clone()).or_else(|| source.image_name.clone())
         {
@@ -227,9 +215,6 @@ impl CopyImageBuilder {
         // ImportImage takes at most 100 characters of description: a longer source's is cut.
         if let Some(description) = source.image_description.as_deref().filter(|d| !d.trim().is_empty()) {
             import = import.image_description(description.chars().take(100).collect::<String>());
-        }
-        if let Some((min, max)) = self.poll_delay {
-            import = import.poll_delay(min, max);
         }
         if let Some(report) = self.on_progress {
             import = import.on_progress(move |p| report(p));

@@ -1,14 +1,11 @@
 //! `client.import_image_from_url(url)`: ImportImage(Remote), then wait until the image is
 //! `Used`, with `PreparePrecent` as the progress.
 
+use super::import_wait::{ImportWait, import_wait_setters};
 use super::{BootloaderType, ImageFormat, ImageInfo, ImportImageFluentBuilder, ImportType, OsType};
 use crate::wait::WaitProgress;
 use crate::{CallOptionsBuilder, Client, Error};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How long an import may take, unless told otherwise.
-pub const DEFAULT_IMPORT_MAX_WAIT: Duration = Duration::from_secs(2 * 60 * 60);
 
 type ProgressHook = Arc<dyn Fn(&WaitProgress<'_>) + Send + Sync>;
 
@@ -17,8 +14,7 @@ type ProgressHook = Arc<dyn Fn(&WaitProgress<'_>) + Send + Sync>;
 #[must_use = "an import does nothing until .send() is awaited"]
 pub struct ImportImageFromUrlBuilder {
     import: ImportImageFluentBuilder,
-    max_wait: Duration,
-    poll_delay: Option<(Duration, Duration)>,
+    wait: ImportWait,
     on_progress: Option<ProgressHook>,
 }
 
@@ -26,8 +22,7 @@ impl std::fmt::Debug for ImportImageFromUrlBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ImportImageFromUrlBuilder")
             .field("import", &self.import)
-            .field("max_wait", &self.max_wait)
-            .field("poll_delay", &self.poll_delay)
+            .field("wait", &self.wait)
             .finish_non_exhaustive()
     }
 }
@@ -71,8 +66,7 @@ impl Client {
     pub fn import_image_from_url(&self, url: impl Into<String>) -> ImportImageFromUrlBuilder {
         ImportImageFromUrlBuilder {
             import: self.import_image().import_type(ImportType::Remote).load_url(url),
-            max_wait: DEFAULT_IMPORT_MAX_WAIT,
-            poll_delay: None,
+            wait: ImportWait::default(),
             on_progress: None,
         }
     }
@@ -110,18 +104,7 @@ impl ImportImageFromUrlBuilder {
         region(impl Into<String>),
     }
 
-    /// The longest the import may take, the platform's fetch included (default
-    /// [`DEFAULT_IMPORT_MAX_WAIT`], 2 h; `Duration::MAX` is no limit).
-    pub fn max_wait(mut self, max_wait: Duration) -> Self {
-        self.max_wait = max_wait;
-        self
-    }
-
-    /// The first and longest delay between polls (default 2 s and 30 s).
-    pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.poll_delay = Some((min, max));
-        self
-    }
+    import_wait_setters!("the import, the platform's fetch included,");
 
     /// Calls `report` after every poll: the status, `PreparePrecent` as `percent`, the time.
     pub fn on_progress(mut self, report: impl Fn(&WaitProgress<'_>) + Send + Sync + 'static) -> Self {
@@ -134,19 +117,19 @@ impl ImportImageFromUrlBuilder {
         self.import.as_input()
     }
 
+    /// The wait, as copy_image passes it on.
+    pub(super) fn wait(mut self, wait: ImportWait) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Sends the import and waits until the image is `Used`; the image as last seen.
     pub async fn send(self) -> Result<ImageInfo, Error> {
         let request = self.import.as_input().clone().build()?;
         let region = request.region.clone();
         let (client, _, options) = self.import.into_parts();
         let imported = client.send_with(request, &options).await?;
-        let mut waiter = client.wait_until_image_available(&imported.image_id).max_wait(self.max_wait);
-        if let Some((min, max)) = self.poll_delay {
-            waiter = waiter.poll_delay(min, max);
-        }
-        if let Some(region) = region {
-            waiter = waiter.region(region);
-        }
+        let mut waiter = self.wait.waiter(&client, &imported.image_id, region.as_deref());
         if let Some(report) = self.on_progress {
             waiter = waiter.on_poll(move |p| report(p));
         }

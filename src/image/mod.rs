@@ -22,6 +22,7 @@ mod download_image;
 mod get_image_download_url;
 mod import_image;
 mod import_image_from_url;
+mod import_wait;
 mod meter;
 mod model;
 pub(crate) mod rules;
@@ -52,7 +53,8 @@ pub use describe_image_os_versions::*;
 pub use download_image::{DEFAULT_DOWNLOAD_ATTEMPTS, DownloadImageBuilder, DownloadedImage};
 pub use get_image_download_url::*;
 pub use import_image::*;
-pub use import_image_from_url::{DEFAULT_IMPORT_MAX_WAIT, ImportImageFromUrlBuilder};
+pub use import_image_from_url::ImportImageFromUrlBuilder;
+pub use import_wait::DEFAULT_IMPORT_MAX_WAIT;
 pub use model::{
     BaseImageInfo, BootloaderType, ImageDownloadInfo, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageTag,
     ImageType, ImportType, OsType,

@@ -2,6 +2,7 @@
 //! the platform's S3 service, CompleteImageMultipartUpload, then wait until the image is `Used`.
 
 use super::import_image_from_url::forward;
+use super::import_wait::{ImportWait, import_wait_setters};
 use super::meter::{Meter, ProgressHook};
 use super::s3::{self, Keys, Login, RemotePart, S3};
 use super::transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::time::Instant;
 
@@ -69,12 +70,14 @@ pub struct UploadImageBuilder {
     region: Option<String>,
     part_size: Option<u64>,
     concurrency: usize,
-    max_wait: Duration,
-    poll_delay: Option<(Duration, Duration)>,
+    wait: ImportWait,
     on_progress: Option<ProgressHook>,
+    on_handle: Option<HandleHook>,
     resume: Option<UploadHandle>,
     s3_region: String,
 }
+
+type HandleHook = Arc<dyn Fn(&UploadHandle) + Send + Sync>;
 
 impl std::fmt::Debug for UploadImageBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,7 +86,7 @@ impl std::fmt::Debug for UploadImageBuilder {
             .field("import", &self.import)
             .field("part_size", &self.part_size)
             .field("concurrency", &self.concurrency)
-            .field("max_wait", &self.max_wait)
+            .field("wait", &self.wait)
             .field("resume", &self.resume)
             .field("s3_region", &self.s3_region)
             .finish_non_exhaustive()
@@ -171,9 +174,9 @@ impl Client {
             region: None,
             part_size: None,
             concurrency: DEFAULT_UPLOAD_CONCURRENCY,
-            max_wait: super::DEFAULT_IMPORT_MAX_WAIT,
-            poll_delay: None,
+            wait: ImportWait::default(),
             on_progress: None,
+            on_handle: None,
             resume: None,
             s3_region: DEFAULT_S3_REGION.to_owned(),
         }
@@ -238,19 +241,7 @@ impl UploadImageBuilder {
         self
     }
 
-    /// The longest the platform may take making the image once the bytes are in (default
-    /// [`DEFAULT_IMPORT_MAX_WAIT`](super::DEFAULT_IMPORT_MAX_WAIT), 2 h).
-    pub fn max_wait(mut self, max_wait: Duration) -> Self {
-        self.max_wait = max_wait;
-        self
-    }
-
-    /// The first and longest delay between polls while the image is made (default 2 s and
-    /// 30 s).
-    pub fn poll_delay(mut self, min: Duration, max: Duration) -> Self {
-        self.poll_delay = Some((min, max));
-        self
-    }
+    import_wait_setters!("the platform making the image once the bytes are in");
 
     /// Calls `report` as the parts' bytes leave (each MiB; bytes done and in all), then after
     /// every poll while the image is made (`percent`: `PreparePrecent`). `bytes_done` only
@@ -260,6 +251,15 @@ impl UploadImageBuilder {
     /// part in flight.
     pub fn on_progress(mut self, report: impl Fn(&TransferProgress) + Send + Sync + 'static) -> Self {
         self.on_progress = Some(Arc::new(report));
+        self
+    }
+
+    /// Calls `keep` with the upload's handle once it is known, before any byte is sent: right
+    /// after ImportImage answered, or at once when resuming. A tool that keeps it (in a file,
+    /// say) can go on after the program itself was stopped (Ctrl-C, a crash, a reboot), which
+    /// no error value survives.
+    pub fn on_handle(mut self, keep: impl Fn(&UploadHandle) + Send + Sync + 'static) -> Self {
+        self.on_handle = Some(Arc::new(keep));
         self
     }
 
@@ -336,6 +336,9 @@ impl UploadImageBuilder {
             (None, None) => return Err(Error::invalid("ImageFormat", "is required")),
         };
         tracing::debug!(image_id = handle.image_id(), upload_id = handle.upload_id(), resumed, "uploading an image");
+        if let Some(keep) = &self.on_handle {
+            keep(&handle);
+        }
         let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0 };
         let outcome = job.run(&handle, resumed).await;
         outcome.map_err(|(stage, source)| {
@@ -619,13 +622,7 @@ impl Job<'_> {
 
     async fn wait(&self, image_id: &str) -> Step<ImageInfo> {
         let b = self.builder;
-        let mut waiter = b.client.wait_until_image_available(image_id).max_wait(b.max_wait);
-        if let Some((min, max)) = b.poll_delay {
-            waiter = waiter.poll_delay(min, max);
-        }
-        if let Some(region) = &b.region {
-            waiter = waiter.region(region);
-        }
+        let mut waiter = b.wait.waiter(&b.client, image_id, b.region.as_deref());
         if let Some(report) = b.on_progress.clone() {
             let (started, total) = (self.started, self.file.len);
             waiter = waiter.on_poll(move |p| {

@@ -866,3 +866,37 @@ async fn credentials_expired_again_after_renewal_fail_the_upload() {
     assert_eq!(fake.request_count("S3Login"), 2);
     assert_eq!(fake.s3_request_count("ListMultipartUploads"), 2);
 }
+
+// ---------------------------------------------------------------- the handle, early
+
+/// A tool that keeps the handle as soon as it exists can go on after the program itself was
+/// stopped: the handle comes once, before any byte, and is the one the upload finishes with.
+#[tokio::test]
+async fn the_handle_is_told_before_any_byte_is_sent() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("handle-early");
+    let path = dir.file("disk.raw", &content(6 * MIB, 3));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let (on_handle, on_progress) = (events.clone(), events.clone());
+    let done = upload(&fake.client(), &path)
+        .image_format(ImageFormat::Raw)
+        .on_handle(move |handle| on_handle.lock().unwrap().push(format!("handle {}", handle.upload_id())))
+        .on_progress(move |p| on_progress.lock().unwrap().push(format!("bytes {}", p.bytes_done)))
+        .send()
+        .await
+        .unwrap();
+    let events = events.lock().unwrap().clone();
+    assert_eq!(events.first(), Some(&format!("handle {}", done.handle.upload_id())), "{events:?}");
+    assert_eq!(events.iter().filter(|e| e.starts_with("handle")).count(), 1, "{events:?}");
+    assert!(events.iter().any(|e| e == &format!("bytes {}", 6 * MIB)), "{events:?}");
+
+    // Resuming tells the handle it was given, before sending anything.
+    let told = Arc::new(Mutex::new(None));
+    let keep = told.clone();
+    let again = upload(&fake.client(), &path)
+        .resume(done.handle.clone())
+        .on_handle(move |handle| *keep.lock().unwrap() = Some(handle.clone()))
+        .send()
+        .await;
+    assert_eq!(told.lock().unwrap().as_ref(), Some(&done.handle), "{again:?}");
+}

@@ -3,6 +3,7 @@
 use crate::args::{Naming, Os, Upload, known};
 use crate::config::{Session, from_env, start_fake};
 use crate::error::Failure;
+use crate::interrupt;
 use crate::output::Out;
 use crate::progress::{Progress, show_transfer};
 use std::ffi::OsString;
@@ -65,6 +66,22 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         let bytes = mib.checked_mul(1 << 20).ok_or_else(|| Failure::usage("--part-size is too large"))?;
         upload = upload.part_size(bytes);
     }
+    // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed.
+    let path = a.handle_file.clone().or_else(|| a.resume.clone()).unwrap_or_else(|| beside(&a.file, ".upload.json"));
+    let region: Option<String> = s.client.region().map(Into::into);
+    // ImportImage may have made an image although no answer came.
+    let _saying = interrupt::saying(|| {
+        "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)".into()
+    });
+    let (keep_path, keep_region, file) = (path.clone(), region.clone(), a.file.clone());
+    upload = upload.on_handle(move |handle| {
+        let saved = Saved { handle: handle.clone(), company_id, region: keep_region.clone() };
+        let hint = match write_handle(&keep_path, &saved) {
+            Ok(()) => resume_hint(&file, &keep_path),
+            Err(e) => format!("the handle file {} could not be written: {e}", keep_path.display()),
+        };
+        interrupt::say(move || hint.clone());
+    });
     let progress = Progress::bytes(format!("uploading {}", a.file.display()));
     let bar = progress.handle();
     let result = upload.on_progress(move |p| show_transfer(&bar, p)).send().await;
@@ -73,24 +90,16 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         Ok(done) => {
             let (sent, reused) = (done.bytes_sent, done.bytes_reused);
             out.note(format!("uploaded {}: {sent} bytes sent, {reused} already on the platform", done.image.id()));
-            if let Some(path) = &a.resume {
-                // The handle is spent: a later run must not resume a finished upload.
-                let _ = std::fs::remove_file(path);
-            }
+            // The handle is spent: a later run must not resume a finished upload.
+            let _ = std::fs::remove_file(&path);
             out.image(&done.image);
             Ok(())
         }
         Err(Error::Transfer(failure)) if failure.resume_handle().is_some() => {
             let handle = failure.resume_handle().cloned();
-            let saved = handle.map(|handle| Saved { handle, company_id, region: s.client.region().map(Into::into) });
-            let path = a.handle_file.or(a.resume).unwrap_or_else(|| beside(&a.file, ".upload.json"));
+            let saved = handle.map(|handle| Saved { handle, company_id, region });
             let hint = match saved.as_ref().map(|saved| write_handle(&path, saved)) {
-                Some(Ok(())) => format!(
-                    "the parts sent stay on the platform; to go on, run (with the same --profile, --region or \
-                     --endpoint): ucloudstack images upload {} --resume {}",
-                    a.file.display(),
-                    path.display()
-                ),
+                Some(Ok(())) => resume_hint(&a.file, &path),
                 Some(Err(e)) => format!("cannot write the handle file {}: {e}", path.display()),
                 None => String::new(),
             };
@@ -98,6 +107,15 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         }
         Err(other) => Err(other.into()),
     }
+}
+
+fn resume_hint(file: &Path, handle_file: &Path) -> String {
+    format!(
+        "the parts sent stay on the platform; to go on, run (with the same --profile, --region or --endpoint): \
+         ucloudstack images upload {} --resume {}",
+        file.display(),
+        handle_file.display()
+    )
 }
 
 fn read_handle(path: &Path) -> Result<Saved, Failure> {
@@ -123,6 +141,11 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     let progress = Progress::bytes(format!("downloading {image_id}"));
     let bar = progress.handle();
     let download = s.client.download_image(image_id, file).overwrite(overwrite);
+    let part = beside(file, ".part");
+    let _saying = interrupt::saying(move || {
+        let kept = std::fs::metadata(&part).map_or(0, |meta| meta.len());
+        format!("{} keeps the {kept} bytes received: run the same command again to continue", part.display())
+    });
     let result = download.on_progress(move |p| show_transfer(&bar, p)).send().await;
     drop(progress);
     match result {

@@ -68,3 +68,36 @@ async fn a_failed_download_says_the_part_file_stays() {
     assert!(run.stderr.contains("web.img.part keeps the 1000 bytes"), "{run:?}");
     assert!(!dir.path().join("web.img").exists());
 }
+
+/// Ctrl-C mid-upload: the handle file, written before any byte, is there to go on with.
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_mid_upload_leaves_a_handle_file_to_resume_with() {
+    let fake = start_fake().await;
+    // Every part answered "slow down": the upload backs off and stays in flight.
+    fake.inject_s3_fault(S3Fault::SlowDown, 100_000);
+    let dir = Dir::new("interrupt");
+    raw(&dir, "disk.raw", 3 << 20);
+    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
+    let mut command = against(&fake, dir.path());
+    command.args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]);
+    let child = command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let handle_file = dir.path().join("disk.raw.upload.json");
+    let waited = std::time::Instant::now();
+    while !handle_file.exists() {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(30), "no handle file was written");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted; the parts sent stay") && stderr.contains("--resume"), "{stderr}");
+
+    fake.clear_faults();
+    let resumed =
+        run(against(&fake, dir.path()).args(["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json"]));
+    resumed.ok();
+    assert!(!handle_file.exists(), "a spent handle is removed");
+}
