@@ -16,7 +16,7 @@
 mod common;
 
 use base64::Engine;
-use common::{report_ratio, write_file};
+use common::{report_ratio, upload_raw, write_file};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
 use futures::StreamExt;
 use md5::{Digest, Md5};
@@ -108,19 +108,7 @@ fn bench(c: &mut Criterion) {
         .throughput(Throughput::Bytes(SIZE));
     group.bench_function("sdk", |b| {
         b.to_async(&runtime).iter(|| async {
-            let done = client
-                .upload_image(&path)
-                .company_id(200001)
-                .image_name("bench")
-                .image_format(ImageFormat::Raw)
-                .os_type(OsType::Linux)
-                .os_distribution("Ubuntu")
-                .part_size(PART)
-                .concurrency(CONCURRENCY)
-                .poll_delay(Duration::from_millis(100), Duration::from_millis(100))
-                .send()
-                .await
-                .unwrap();
+            let done = upload_raw(&client, &path, PART, CONCURRENCY).send().await.unwrap();
             assert_eq!(done.bytes_sent, SIZE);
         })
     });

@@ -8,9 +8,8 @@
 
 mod common;
 
-use common::write_file;
+use common::{upload_raw, write_file};
 use std::time::Duration;
-use ucloudstack::image::{ImageFormat, OsType};
 use ucloudstack::testing::FakeUCloudStack;
 
 #[global_allocator]
@@ -33,19 +32,7 @@ fn main() {
 
     let profiler = dhat::Profiler::builder().testing().build();
     let start = dhat::HeapStats::get().curr_bytes as u64;
-    let done = runtime.block_on(
-        client
-            .upload_image(&path)
-            .company_id(200001)
-            .image_name("memory")
-            .image_format(ImageFormat::Raw)
-            .os_type(OsType::Linux)
-            .os_distribution("Ubuntu")
-            .part_size(PART)
-            .concurrency(CONCURRENCY)
-            .poll_delay(Duration::from_millis(100), Duration::from_millis(100))
-            .send(),
-    );
+    let done = runtime.block_on(upload_raw(&client, &path, PART, CONCURRENCY).send());
     let stats = dhat::HeapStats::get();
     drop(profiler);
     let done = done.unwrap();

@@ -191,3 +191,24 @@ pub fn write_file(path: &std::path::Path, len: u64) {
     }
     out.into_inner().unwrap().set_len(len).unwrap();
 }
+
+/// The benches' upload of a raw file to the embedded fake: `part` bytes a part, `concurrency`
+/// at once, polls every 100 ms (the fake makes the image at once).
+pub fn upload_raw(
+    client: &ucloudstack::Client,
+    path: &std::path::Path,
+    part: u64,
+    concurrency: usize,
+) -> ucloudstack::image::UploadImageBuilder {
+    use ucloudstack::image::{ImageFormat, OsType};
+    client
+        .upload_image(path)
+        .company_id(200001)
+        .image_name("bench")
+        .image_format(ImageFormat::Raw)
+        .os_type(OsType::Linux)
+        .os_distribution("Ubuntu")
+        .part_size(part)
+        .concurrency(concurrency)
+        .poll_delay(Duration::from_millis(100), Duration::from_millis(100))
+}
