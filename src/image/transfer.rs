@@ -105,7 +105,10 @@ pub struct TransferError {
 }
 
 impl TransferError {
-    /// The handle that resumes the upload, when the failure was an upload's.
+    /// The handle that resumes the upload, when the failure was an upload's and a resume can
+    /// finish it: `None` once the platform's S3 service no longer holds the upload (it was
+    /// completed or aborted: [`S3Error::is_no_such_upload`](super::S3Error::is_no_such_upload)),
+    /// or the image failed or is gone; start afresh then.
     pub fn resume_handle(&self) -> Option<&UploadHandle> {
         self.handle.as_ref()
     }

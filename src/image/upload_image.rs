@@ -4,7 +4,7 @@
 use super::import_image_from_url::forward;
 use super::import_wait::{ImportWait, import_wait_setters};
 use super::meter::{Meter, ProgressHook};
-use super::s3::{self, Keys, Login, RemotePart, S3};
+use super::s3::{self, Keys, Login, RemotePart, S3, S3Error};
 use super::transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 use super::{
     BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImportImageFluentBuilder, ImportType, OsType, S3Scene,
@@ -342,12 +342,13 @@ impl UploadImageBuilder {
         let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0 };
         let outcome = job.run(&handle, resumed).await;
         outcome.map_err(|(stage, source)| {
+            let resume = resumable(source.as_ref()).then(|| handle.clone());
             Error::Transfer(TransferError {
                 stage,
                 image_id: handle.image_id().to_owned(),
                 bytes_done: job.done,
                 source,
-                handle: Some(handle.clone()),
+                handle: resume,
             })
         })
     }
@@ -518,6 +519,32 @@ fn at<E: Into<Cause>>(stage: TransferStage) -> impl FnOnce(E) -> (TransferStage,
     move |e| (stage, e.into())
 }
 
+/// Whether [`resume`](UploadImageBuilder::resume) could finish what `cause` stopped: not once
+/// the S3 service no longer holds the upload (completed, aborted, or never made), nor once the
+/// image failed or is gone. Anything else (a refused part, a cut connection, a wait that ran
+/// out) it can.
+fn resumable(cause: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    if cause.is::<Final>() || cause.downcast_ref::<S3Error>().is_some_and(S3Error::is_no_such_upload) {
+        return false;
+    }
+    !matches!(
+        cause.downcast_ref::<Error>(),
+        Some(Error::Waiter { reason: crate::WaitFailure::FailureState(_) | crate::WaitFailure::NotListed(_), .. })
+    )
+}
+
+/// A failure no resume can mend: the image failed or is gone.
+#[derive(Debug)]
+struct Final(String);
+
+impl std::fmt::Display for Final {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Final {}
+
 impl Job<'_> {
     async fn run(&mut self, handle: &UploadHandle, resumed: bool) -> Step<UploadedImage> {
         let b = self.builder;
@@ -532,7 +559,8 @@ impl Job<'_> {
                 }
                 Some((image, status)) if status.is_failed_or_gone() => {
                     let reason = image.reason.unwrap_or_default();
-                    return Err((TransferStage::Make, format!("the image is {status} {reason}").trim_end().into()));
+                    let image = format!("the image is {status} {reason}").trim_end().to_owned();
+                    return Err((TransferStage::Make, Box::new(Final(image))));
                 }
                 // CompleteImageMultipartUpload was done: the platform is making the image.
                 Some((_, ImageStatus::WaitMaking | ImageStatus::Making | ImageStatus::Initializing)) => {

@@ -900,3 +900,36 @@ async fn the_handle_is_told_before_any_byte_is_sent() {
         .await;
     assert_eq!(told.lock().unwrap().as_ref(), Some(&done.handle), "{again:?}");
 }
+
+/// A handle whose upload the S3 service no longer holds resumes nothing: the failure says so
+/// and carries no handle to try again with.
+#[tokio::test]
+async fn a_handle_for_an_upload_that_is_gone_is_not_offered_again() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    fake.inject_s3_fault(ucloudstack::testing::S3Fault::InternalError, 1000);
+    let dir = Dir::new("gone");
+    let path = dir.file("disk.raw", &content(6 * MIB, 5));
+    let err = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    let handle = failure.resume_handle().cloned().expect("a refused part can be resumed");
+    fake.clear_faults();
+
+    let gone = UploadHandle::new(handle.image_id(), "no-such-upload");
+    let err = fake.client().upload_image(&path).resume(gone).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
+    assert!(cause.is_no_such_upload(), "{cause}");
+    assert!(failure.resume_handle().is_none(), "{failure}");
+
+    // The real handle still finishes the upload.
+    let done = fake.client().upload_image(&path).resume(handle.clone()).send().await.unwrap();
+    assert_eq!(done.bytes_sent + done.bytes_reused, 6 * MIB as u64);
+
+    // An image that failed is not resumed either.
+    assert!(fake.set_image_status(handle.image_id(), ucloudstack::image::ImageStatus::Failed));
+    let err = fake.client().upload_image(&path).resume(handle).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Make, "{failure}");
+    assert!(failure.resume_handle().is_none(), "{failure}");
+}
