@@ -5,10 +5,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Configuration, the first found wins: --endpoint/--region/--profile, then UCLOUDSTACK_ENDPOINT,
+Configuration, the first found wins: --endpoint/--region, then UCLOUDSTACK_ENDPOINT,
 UCLOUDSTACK_PUBLIC_KEY, UCLOUDSTACK_PRIVATE_KEY, UCLOUDSTACK_REGION, then UCLOUD_API_BASE_URL,
 UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY, UCLOUD_REGION, then the ~/.ucloud profile (UCLOUD_PROFILE,
-else the active one). --fake runs against an embedded fake platform instead.
+else the active one). A named --profile NAME takes every setting from that profile: the
+environment's are not used with it; --endpoint/--region still win. --fake runs against an
+embedded fake platform instead.
 
 Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing configuration,
 a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
@@ -31,7 +33,8 @@ pub struct Global {
     /// Print JSON on stdout (and a failure as one JSON object on stderr).
     #[arg(long, global = true)]
     pub json: bool,
-    /// The ~/.ucloud profile to read settings from (default: UCLOUD_PROFILE, else the active one).
+    /// Take every setting from this ~/.ucloud profile, none from the environment (default:
+    /// UCLOUD_PROFILE, else the active one, under the environment's settings).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// The region, over UCLOUDSTACK_REGION, UCLOUD_REGION and the profile's.
@@ -159,7 +162,8 @@ pub enum Images {
     /// Copy an image to another platform or region: that platform pulls it from this one.
     Copy {
         image_id: String,
-        /// Copy to the platform of this ~/.ucloud profile.
+        /// Copy to the platform of this ~/.ucloud profile (every setting from it, none from the
+        /// environment).
         #[arg(long, value_name = "NAME", conflicts_with_all = ["to_endpoint", "to_fake"])]
         to_profile: Option<String>,
         /// Copy to the platform at this API URL (the keys from the environment).
