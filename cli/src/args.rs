@@ -110,28 +110,15 @@ pub enum Images {
     },
     /// Make a custom image of a VM safely: stop it (--stop), make the image, wait until it is
     /// ready, start the VM again (--restart).
-    Capture {
-        /// The virtual machine.
-        vm_id: String,
-        #[command(flatten)]
-        naming: Naming,
-        /// Stop the VM first if it runs (else a running VM is an error); asks to confirm.
-        #[arg(long)]
-        stop: bool,
-        /// Start the VM again afterwards, if it was running.
-        #[arg(long, requires = "stop")]
-        restart: bool,
-        #[command(flatten)]
-        confirm: Confirm,
-    },
+    Capture(Capture),
     /// Rename an image, or change its description.
     Rename {
         image_id: String,
         #[command(flatten)]
         naming: Naming,
     },
-    /// Delete custom images: shows them and asks to confirm (--yes to skip, required when
-    /// stdin is not a terminal).
+    /// Delete custom images: shows them and asks to confirm (--yes to skip, required unless
+    /// stdin and stderr are terminals).
     Delete(Delete),
     /// Import an image the platform fetches from a URL, and wait until it is ready.
     ImportUrl {
@@ -239,10 +226,26 @@ pub struct Os {
     pub bootloader: Option<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct Capture {
+    /// The virtual machine.
+    pub vm_id: String,
+    #[command(flatten)]
+    pub naming: Naming,
+    /// Stop the VM first if it runs (else a running VM is an error); asks to confirm.
+    #[arg(long)]
+    pub stop: bool,
+    /// Start the VM again afterwards, if it was running.
+    #[arg(long, requires = "stop")]
+    pub restart: bool,
+    #[command(flatten)]
+    pub confirm: Confirm,
+}
+
 /// Confirmation of a destructive step.
 #[derive(Args, Debug)]
 pub struct Confirm {
-    /// Do not ask to confirm (required when stdin is not a terminal).
+    /// Do not ask to confirm (required unless stdin and stderr are terminals).
     #[arg(long, short = 'y')]
     pub yes: bool,
 }

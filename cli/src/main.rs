@@ -23,17 +23,24 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let outcome = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(async {
-            // The message is made while the command still runs: what it left is said then.
-            let interrupted = async {
-                let _ = tokio::signal::ctrl_c().await;
-                interrupt::message()
-            };
-            tokio::select! {
-                outcome = commands::run(cli) => outcome,
-                message = interrupted => Err(Failure::Interrupted(message)),
-            }
-        }),
+        Ok(runtime) => {
+            let outcome = runtime.block_on(async {
+                // The message is made while the command still runs: what it left is said then.
+                let interrupted = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                    interrupt::left()
+                };
+                tokio::select! {
+                    outcome = commands::run(cli) => outcome,
+                    left = interrupted => {
+                        Err(Failure::Interrupted { message: left.text, outcome_unknown: left.outcome_unknown })
+                    }
+                }
+            });
+            // Not waiting for blocking threads: one may still read an answer from stdin.
+            runtime.shutdown_background();
+            outcome
+        }
         Err(e) => Err(Failure::Other(format!("cannot start the async runtime: {e}"))),
     };
     match outcome {

@@ -10,6 +10,7 @@ mod vms;
 use crate::args::{Cli, Command, Images};
 use crate::config::{Session, connect};
 use crate::error::Failure;
+use crate::interrupt::{self, Left};
 use crate::output::Out;
 use clap::CommandFactory;
 
@@ -32,6 +33,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 async fn images(s: &Session, out: Out, command: Images) -> Result<(), Failure> {
+    // A change whose answer Ctrl-C cut off may have been made; capture, delete, upload and
+    // download say more precisely what they leave.
+    let changes = matches!(
+        command,
+        Images::Create { .. }
+            | Images::Rename { .. }
+            | Images::Publish { .. }
+            | Images::Update { .. }
+            | Images::ImportUrl { .. }
+            | Images::Copy { .. }
+    );
+    let _saying = changes.then(|| interrupt::saying(|| Left::unknown(interrupt::MAY_HAVE_ACTED)));
     match command {
         Images::List { image_type, keyword, ids, projects, concurrency } => {
             images::list(s, out, image_type, keyword, ids, projects, concurrency).await
@@ -42,9 +55,7 @@ async fn images(s: &Session, out: Out, command: Images) -> Result<(), Failure> {
         Images::Publish { image_id, name, allow, deny } => images::publish(s, out, &image_id, name, allow, deny).await,
         Images::Update { image_id, company_id, os } => images::update(s, out, &image_id, company_id, os).await,
         Images::Create { vm_id, naming, wait } => make::create(s, out, vm_id, naming, wait).await,
-        Images::Capture { vm_id, naming, stop, restart, confirm } => {
-            make::capture(s, out, &vm_id, naming, stop, restart, confirm.yes).await
-        }
+        Images::Capture(args) => make::capture(s, out, args).await,
         Images::Delete(args) => delete::delete(s, out, args).await,
         Images::ImportUrl { url, naming, format, os, company_id } => {
             transfer::import_url(s, out, url, naming, &format, os, company_id).await

@@ -3,14 +3,13 @@
 use crate::args::{Naming, Os, Upload, known};
 use crate::config::{Session, from_env, start_fake};
 use crate::error::Failure;
-use crate::interrupt;
+use crate::interrupt::{self, Left};
 use crate::output::Out;
-use crate::progress::{Progress, show_transfer};
+use crate::progress::{Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use ucloudstack::image::{BootloaderType, ImageFormat, ImageInfo, OsType, UploadHandle};
 use ucloudstack::testing::FakeUCloudStack;
-use ucloudstack::wait::WaitProgress;
 use ucloudstack::{Client, Error};
 
 /// What a handle file holds: the library's handle, and what a resume needs besides.
@@ -71,7 +70,9 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     let region: Option<String> = s.client.region().map(Into::into);
     // ImportImage may have made an image although no answer came.
     let _saying = interrupt::saying(|| {
-        "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)".into()
+        Left::unknown(
+            "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)",
+        )
     });
     let (keep_path, keep_region, file) = (path.clone(), region.clone(), a.file.clone());
     upload = upload.on_handle(move |handle| {
@@ -80,9 +81,10 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             Ok(()) => resume_hint(&file, &keep_path),
             Err(e) => format!("the handle file {} could not be written: {e}", keep_path.display()),
         };
-        interrupt::say(move || hint.clone());
+        // The handle file says what is there: nothing unknown is left.
+        interrupt::say(move || Left::known(hint.clone()));
     });
-    let progress = Progress::bytes(format!("uploading {}", a.file.display()));
+    let progress = Progress::spinner(format!("uploading {}", a.file.display()));
     let bar = progress.handle();
     let result = upload.on_progress(move |p| show_transfer(&bar, p)).send().await;
     drop(progress);
@@ -98,11 +100,10 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         Err(Error::Transfer(failure)) if failure.resume_handle().is_some() => {
             let handle = failure.resume_handle().cloned();
             let saved = handle.map(|handle| Saved { handle, company_id, region });
-            let hint = match saved.as_ref().map(|saved| write_handle(&path, saved)) {
-                Some(Ok(())) => resume_hint(&a.file, &path),
-                Some(Err(e)) => format!("cannot write the handle file {}: {e}", path.display()),
-                None => String::new(),
-            };
+            let hint = saved.as_ref().map(|saved| match write_handle(&path, saved) {
+                Ok(()) => resume_hint(&a.file, &path),
+                Err(e) => format!("cannot write the handle file {}: {e}", path.display()),
+            });
             Err(Failure::with_hint(Error::Transfer(failure), hint))
         }
         Err(other) => Err(other.into()),
@@ -138,13 +139,17 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
 }
 
 pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwrite: bool) -> Result<(), Failure> {
-    let progress = Progress::bytes(format!("downloading {image_id}"));
+    let progress = Progress::spinner(format!("downloading {image_id}"));
     let bar = progress.handle();
     let download = s.client.download_image(image_id, file).overwrite(overwrite);
     let part = beside(file, ".part");
-    let _saying = interrupt::saying(move || {
-        let kept = std::fs::metadata(&part).map_or(0, |meta| meta.len());
-        format!("{} keeps the {kept} bytes received: run the same command again to continue", part.display())
+    let kept = move || {
+        let bytes = std::fs::metadata(&part).ok()?.len();
+        Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", part.display()))
+    };
+    let _saying = interrupt::saying({
+        let kept = kept.clone();
+        move || Left::known(kept().unwrap_or_else(|| "nothing was kept".into()))
     });
     let result = download.on_progress(move |p| show_transfer(&bar, p)).send().await;
     drop(progress);
@@ -158,18 +163,7 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
             }
             Ok(())
         }
-        Err(Error::Transfer(failure)) => {
-            let part = beside(file, ".part");
-            let hint = match std::fs::metadata(&part) {
-                Ok(meta) => format!(
-                    "{} keeps the {} bytes received: run the same command again to continue",
-                    part.display(),
-                    meta.len()
-                ),
-                Err(_) => String::new(),
-            };
-            Err(Failure::with_hint(Error::Transfer(failure), hint))
-        }
+        Err(Error::Transfer(failure)) => Err(Failure::with_hint(Error::Transfer(failure), kept())),
         Err(other) => Err(other.into()),
     }
 }
@@ -202,7 +196,7 @@ pub async fn import_url(
     let progress = Progress::spinner("importing");
     let bar = progress.handle();
     let import = import.max_wait(s.max_wait).poll_delay(min, max);
-    let image = import.on_progress(move |p| bar.set_message(status("importing", p))).send().await;
+    let image = import.on_progress(move |p| bar.set_message(wait_status("importing", p))).send().await;
     drop(progress);
     let image = image?;
     out.note(format!("imported {}", image.id()));
@@ -237,7 +231,8 @@ pub async fn copy(
     }
     let progress = Progress::spinner("copying");
     let bar = progress.handle();
-    let image: Result<ImageInfo, Error> = copy.on_progress(move |p| bar.set_message(status("copying", p))).send().await;
+    let image: Result<ImageInfo, Error> =
+        copy.on_progress(move |p| bar.set_message(wait_status("copying", p))).send().await;
     drop(progress);
     let image = image?;
     out.note(format!("copied {image_id} as {}", image.id()));
@@ -262,9 +257,4 @@ async fn target_client(to: Target, out: Out) -> Result<(Client, Option<FakeUClou
         }
         (None, None, false) => Err(Failure::usage("say where to copy to: --to-profile, --to-endpoint or --to-fake")),
     }
-}
-
-fn status(what: &str, p: &WaitProgress<'_>) -> String {
-    let percent = p.percent.map_or(String::new(), |n| format!(" {n}%"));
-    format!("{what} {}: {}{percent}", p.id, p.status)
 }

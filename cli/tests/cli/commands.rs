@@ -109,7 +109,7 @@ fn json_for_every_listing_and_result() {
         (&["images", "rename", "cn-image-custom-000001", "--name", "x1"], "ImageID"),
         (&["images", "create", "--vm-id", "vm-fake-1", "--name", "golden"], "ImageID"),
         (&["images", "delete", "cn-image-custom-000002", "--yes"], "deleted"),
-        (&["images", "delete", "--name-prefix", "tmp-", "--dry-run"], "array"),
+        (&["images", "delete", "--name-prefix", "tmp-", "--dry-run"], "would_delete"),
         (&["images", "publish", "cn-image-custom-000001", "--name", "base"], "DestImageID"),
         (&["images", "download", "cn-image-custom-000001", "out.qcow2"], "path"),
     ] {
@@ -215,4 +215,13 @@ async fn capture_and_rename_change_the_platform() {
         .ok();
     let renamed = fake.image(id).unwrap();
     assert_eq!((renamed.name.as_deref(), renamed.image_description.as_deref()), (Some("renamed"), Some("via cli")));
+}
+
+#[test]
+fn create_wait_names_the_image_it_made_when_the_wait_fails() {
+    let run = fake(&["--json", "--max-wait", "0", "images", "create", "--vm-id", "vm-fake-1", "--name", "g", "--wait"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let error = run.error_json();
+    let id = error["image_id"].as_str().expect("the image's id");
+    assert!(id.starts_with("cn-image-custom-") && error["message"].as_str().unwrap().contains(id), "{error}");
 }
