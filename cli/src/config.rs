@@ -31,6 +31,7 @@ pub async fn connect(global: &Global) -> Result<Session, Failure> {
     let max_wait = seconds(global.max_wait, "--max-wait")?;
     let poll_delay = seconds(global.poll_delay, "--poll-delay")?;
     if global.fake {
+        crate::error::FAKE_IN_USE.store(true, std::sync::atomic::Ordering::Relaxed);
         let fake = start_fake().await?;
         let mut builder = fake.client_builder();
         if let Some(region) = &global.region {
@@ -90,7 +91,13 @@ pub async fn start_fake() -> Result<FakeUCloudStack, Failure> {
     Ok(fake)
 }
 
+/// The longest `--max-wait` or `--poll-delay`: a year (a longer one would overflow the clock).
+const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
 fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
+    if value > MAX_SECONDS {
+        return Err(Failure::usage(format!("{flag} must be at most {MAX_SECONDS} seconds (a year)")));
+    }
     Duration::try_from_secs_f64(value)
         .map_err(|_| Failure::usage(format!("{flag} must be a number of seconds of at least 0, got {value}")))
 }

@@ -196,6 +196,15 @@ fn api_cause(error: &Error) -> Option<&Error> {
     }
 }
 
+/// Set once `--fake` is in use: a configuration error then does not suggest it.
+pub static FAKE_IN_USE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+const TRY_FAKE: &str = "\n(or pass --fake to try the tool on an embedded fake platform)";
+
+fn try_fake() -> &'static str {
+    if FAKE_IN_USE.load(std::sync::atomic::Ordering::Relaxed) { "" } else { TRY_FAKE }
+}
+
 /// The library's message, with its advice to Rust programmers said as the tool's flags.
 pub fn message(error: &Error) -> String {
     let text = match error {
@@ -210,7 +219,7 @@ pub fn message(error: &Error) -> String {
     if let Error::Config { field, .. } = error
         && ["endpoint", "credentials", "region"].contains(&field.as_str())
     {
-        text.push_str("\n(or pass --fake to try the tool on an embedded fake platform)");
+        text.push_str(try_fake());
     }
     if let Error::Waiter { reason: ucloudstack::WaitFailure::TimedOut(_), .. } = error {
         text.push_str(" (--max-wait sets how long to wait)");
@@ -256,7 +265,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
             }
         });
     }
-    text.push_str("\n(or pass --fake to try the tool on an embedded fake platform)");
+    text.push_str(try_fake());
     text
 }
 

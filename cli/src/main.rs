@@ -59,9 +59,32 @@ fn parse_failure(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(if e.exit_code() == 0 { error::EXIT_OK } else { error::EXIT_USAGE });
     }
-    let text = e.render().to_string();
-    let message = text.trim().trim_start_matches("error: ").lines().next().unwrap_or_default().to_owned();
+    let message = if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        missing_command()
+    } else {
+        // The whole error (the possible values, a tip), without the usage and the pointer to --help.
+        let text = e.render().to_string();
+        let lines = text.lines().map(str::trim).filter(|line| {
+            !line.is_empty() && !line.starts_with("Usage:") && !line.starts_with("For more information")
+        });
+        lines.collect::<Vec<_>>().join(" ").trim_start_matches("error: ").to_owned()
+    };
     let failure = Failure::usage(message);
     failure.report(true);
     ExitCode::from(failure.exit_code())
+}
+
+/// A command given without its subcommand (`ucloudstack images`): which ones there are.
+fn missing_command() -> String {
+    use clap::CommandFactory;
+    let mut command = args::Cli::command();
+    let mut path = vec![command.get_name().to_owned()];
+    for arg in std::env::args().skip(1) {
+        if let Some(sub) = command.find_subcommand(&arg).cloned() {
+            path.push(arg);
+            command = sub;
+        }
+    }
+    let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).filter(|n| *n != "help").collect();
+    format!("`{}` needs a command, one of: {}", path.join(" "), names.join(", "))
 }
