@@ -15,8 +15,9 @@ embedded fake platform instead.
 
 Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing configuration,
 a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
-out: look before trying again); 130 interrupted by Ctrl-C (an upload or download says how to go
-on). With --json, a failure prints one JSON object on stderr.";
+out: look before trying again); 130 interrupted by Ctrl-C (the message says what the command
+may have done, or how to go on with an upload or download; with --json, outcome_unknown is
+true when it may have acted). With --json, a failure prints one JSON object on stderr.";
 
 /// Manage UCloudStack images, and list VMs and regions.
 #[derive(Parser, Debug)]
