@@ -1,19 +1,23 @@
 //! The command line: global flags, commands and their flags (clap derive).
 
+use crate::error::Failure;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Configuration, the first found wins: --endpoint/--region/--profile, then UCLOUDSTACK_ENDPOINT,
+Configuration, the first found wins: --endpoint/--region, then UCLOUDSTACK_ENDPOINT,
 UCLOUDSTACK_PUBLIC_KEY, UCLOUDSTACK_PRIVATE_KEY, UCLOUDSTACK_REGION, then UCLOUD_API_BASE_URL,
 UCLOUD_PUBLIC_KEY, UCLOUD_PRIVATE_KEY, UCLOUD_REGION, then the ~/.ucloud profile (UCLOUD_PROFILE,
-else the active one). --fake runs against an embedded fake platform instead.
+else the active one). A named --profile NAME takes every setting from that profile: the
+environment's are not used with it; --endpoint/--region still win. --fake runs against an
+embedded fake platform instead.
 
 Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing configuration,
 a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
-out: look before trying again); 130 interrupted by Ctrl-C (an upload or download says how to go
-on). With --json, a failure prints one JSON object on stderr.";
+out: look before trying again); 130 interrupted by Ctrl-C (the message says what the command
+may have done, or how to go on with an upload or download; with --json, outcome_unknown is
+true when it may have acted). With --json, a failure prints one JSON object on stderr.";
 
 /// Manage UCloudStack images, and list VMs and regions.
 #[derive(Parser, Debug)]
@@ -31,7 +35,8 @@ pub struct Global {
     /// Print JSON on stdout (and a failure as one JSON object on stderr).
     #[arg(long, global = true)]
     pub json: bool,
-    /// The ~/.ucloud profile to read settings from (default: UCLOUD_PROFILE, else the active one).
+    /// Take every setting from this ~/.ucloud profile, none from the environment (default:
+    /// UCLOUD_PROFILE, else the active one, under the environment's settings).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// The region, over UCLOUDSTACK_REGION, UCLOUD_REGION and the profile's.
@@ -44,10 +49,10 @@ pub struct Global {
     #[arg(long, global = true, conflicts_with_all = ["profile", "endpoint"])]
     pub fake: bool,
     /// Longest time to wait for an image, a VM or a transfer, in seconds.
-    #[arg(long, global = true, default_value_t = 1800.0, value_name = "SECS")]
+    #[arg(long, global = true, default_value_t = 1800.0, value_name = "SECS", allow_negative_numbers = true)]
     pub max_wait: f64,
     /// First delay between polls while waiting, in seconds (it grows to 30 s).
-    #[arg(long, global = true, default_value_t = 2.0, value_name = "SECS")]
+    #[arg(long, global = true, default_value_t = 2.0, value_name = "SECS", allow_negative_numbers = true)]
     pub poll_delay: f64,
 }
 
@@ -75,23 +80,7 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum Images {
     /// List images, every page.
-    List {
-        /// Only Base (platform) or Custom images.
-        #[arg(long = "type", value_enum)]
-        image_type: Option<Kind>,
-        /// Search keyword.
-        #[arg(long)]
-        keyword: Option<String>,
-        /// Only these image ids (repeatable).
-        #[arg(long = "id", value_name = "IMAGE_ID")]
-        ids: Vec<String>,
-        /// Only images of these project groups (repeatable).
-        #[arg(long = "project", value_name = "PROJECT_ID")]
-        projects: Vec<String>,
-        /// Pages fetched at once.
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-    },
+    List(List),
     /// Show one image.
     Show { image_id: String },
     /// Make a custom image from a stopped VM.
@@ -107,44 +96,18 @@ pub enum Images {
     },
     /// Make a custom image of a VM safely: stop it (--stop), make the image, wait until it is
     /// ready, start the VM again (--restart).
-    Capture {
-        /// The virtual machine.
-        vm_id: String,
-        #[command(flatten)]
-        naming: Naming,
-        /// Stop the VM first if it runs (else a running VM is an error); asks to confirm.
-        #[arg(long)]
-        stop: bool,
-        /// Start the VM again afterwards, if it was running.
-        #[arg(long, requires = "stop")]
-        restart: bool,
-        #[command(flatten)]
-        confirm: Confirm,
-    },
+    Capture(Capture),
     /// Rename an image, or change its description.
     Rename {
         image_id: String,
         #[command(flatten)]
         naming: Naming,
     },
-    /// Delete custom images: shows them and asks to confirm (--yes to skip, required when
-    /// stdin is not a terminal).
+    /// Delete custom images: shows them and asks to confirm (--yes to skip, required unless
+    /// stdin and stderr are terminals).
     Delete(Delete),
     /// Import an image the platform fetches from a URL, and wait until it is ready.
-    ImportUrl {
-        /// The URL the platform downloads the image from.
-        url: String,
-        #[command(flatten)]
-        naming: Naming,
-        /// The file's format.
-        #[arg(long, value_parser = one_of(ucloudstack::image::ImageFormat::KNOWN), ignore_case = true)]
-        format: String,
-        #[command(flatten)]
-        os: Os,
-        /// The tenant the image belongs to.
-        #[arg(long)]
-        company_id: i64,
-    },
+    ImportUrl(ImportUrl),
     /// Upload a local image file (qcow2, iso, vmdk or raw) and wait until it is ready.
     Upload(Upload),
     /// Download an image to a file (a `.part` left by a failed run is continued).
@@ -157,27 +120,7 @@ pub enum Images {
         overwrite: bool,
     },
     /// Copy an image to another platform or region: that platform pulls it from this one.
-    Copy {
-        image_id: String,
-        /// Copy to the platform of this ~/.ucloud profile.
-        #[arg(long, value_name = "NAME", conflicts_with_all = ["to_endpoint", "to_fake"])]
-        to_profile: Option<String>,
-        /// Copy to the platform at this API URL (the keys from the environment).
-        #[arg(long, value_name = "URL", conflicts_with = "to_fake")]
-        to_endpoint: Option<String>,
-        /// Copy to a second embedded fake UCloudStack (a demonstration).
-        #[arg(long)]
-        to_fake: bool,
-        /// The region to copy to (default: the target's own).
-        #[arg(long)]
-        to_region: Option<String>,
-        /// The copy's name (default: the source's).
-        #[arg(long)]
-        name: Option<String>,
-        /// The tenant the copy belongs to (default: the source's).
-        #[arg(long)]
-        company_id: Option<i64>,
-    },
+    Copy(Copy),
     /// List the OS versions images can be imported as.
     OsVersions,
     /// Publish a custom image as a base image, optionally for some tenants only.
@@ -202,6 +145,65 @@ pub enum Images {
         #[command(flatten)]
         os: Os,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct List {
+    /// Only Base (platform) or Custom images.
+    #[arg(long = "type", value_enum)]
+    pub image_type: Option<Kind>,
+    /// Search keyword.
+    #[arg(long)]
+    pub keyword: Option<String>,
+    /// Only these image ids (repeatable).
+    #[arg(long = "id", value_name = "IMAGE_ID")]
+    pub ids: Vec<String>,
+    /// Only images of these project groups (repeatable).
+    #[arg(long = "project", value_name = "PROJECT_ID")]
+    pub projects: Vec<String>,
+    /// Pages fetched at once (at least 1).
+    #[arg(long, default_value_t = 8, value_parser = at_least_one)]
+    pub concurrency: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportUrl {
+    /// The URL the platform downloads the image from.
+    pub url: String,
+    #[command(flatten)]
+    pub naming: Naming,
+    /// The file's format.
+    #[arg(long, value_parser = one_of(ucloudstack::image::ImageFormat::KNOWN), ignore_case = true)]
+    pub format: String,
+    #[command(flatten)]
+    pub os: Os,
+    /// The tenant the image belongs to.
+    #[arg(long)]
+    pub company_id: i64,
+}
+
+#[derive(Args, Debug)]
+pub struct Copy {
+    pub image_id: String,
+    /// Copy to the platform of this ~/.ucloud profile (every setting from it, none from the
+    /// environment).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["to_endpoint", "to_fake"])]
+    pub to_profile: Option<String>,
+    /// Copy to the platform at this API URL (the keys from the environment).
+    #[arg(long, value_name = "URL", conflicts_with = "to_fake")]
+    pub to_endpoint: Option<String>,
+    /// Copy to a second embedded fake UCloudStack (a demonstration).
+    #[arg(long)]
+    pub to_fake: bool,
+    /// The region to copy to (default: the target's own).
+    #[arg(long)]
+    pub to_region: Option<String>,
+    /// The copy's name (default: the source's).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The tenant the copy belongs to (default: the source's).
+    #[arg(long)]
+    pub company_id: Option<i64>,
 }
 
 /// A new name and description.
@@ -235,10 +237,26 @@ pub struct Os {
     pub bootloader: Option<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct Capture {
+    /// The virtual machine.
+    pub vm_id: String,
+    #[command(flatten)]
+    pub naming: Naming,
+    /// Stop the VM first if it runs (else a running VM is an error); asks to confirm.
+    #[arg(long)]
+    pub stop: bool,
+    /// Start the VM again afterwards, if it was running.
+    #[arg(long, requires = "stop")]
+    pub restart: bool,
+    #[command(flatten)]
+    pub confirm: Confirm,
+}
+
 /// Confirmation of a destructive step.
 #[derive(Args, Debug)]
 pub struct Confirm {
-    /// Do not ask to confirm (required when stdin is not a terminal).
+    /// Do not ask to confirm (required unless stdin and stderr are terminals).
     #[arg(long, short = 'y')]
     pub yes: bool,
 }
@@ -254,8 +272,8 @@ pub struct Delete {
     /// List what would be deleted, and delete nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Deletes at once (fewer while the platform says "too frequent").
-    #[arg(long, default_value_t = 8)]
+    /// Deletes at once, at least 1 (fewer while the platform says "too frequent").
+    #[arg(long, default_value_t = 8, value_parser = at_least_one)]
     pub concurrency: usize,
     /// Wait until the images are gone.
     #[arg(long)]
@@ -289,6 +307,9 @@ pub struct Upload {
     /// The architecture, e.g. x86_64 or aarch64.
     #[arg(long)]
     pub arch: Option<String>,
+    /// The boot loader.
+    #[arg(long, value_parser = one_of(ucloudstack::image::BootloaderType::KNOWN), ignore_case = true)]
+    pub bootloader: Option<String>,
     /// The image's size in GiB (default: from the file).
     #[arg(long, value_name = "GIB")]
     pub size: Option<u32>,
@@ -298,8 +319,8 @@ pub struct Upload {
     /// The size of each part in MiB (default: the smallest that makes at most 10,000 parts).
     #[arg(long, value_name = "MIB")]
     pub part_size: Option<u64>,
-    /// Parts sent at once.
-    #[arg(long, default_value_t = 4)]
+    /// Parts sent at once (at least 1).
+    #[arg(long, default_value_t = 4, value_parser = at_least_one)]
     pub concurrency: usize,
     /// Go on with the failed upload this handle file describes.
     #[arg(long, value_name = "HANDLE_FILE")]
@@ -330,7 +351,42 @@ fn one_of(known: &'static [&'static str]) -> PossibleValuesParser {
     PossibleValuesParser::new(lower.map(PossibleValue::new))
 }
 
-/// The platform's spelling of a value `one_of` accepted.
-pub fn known<T: From<&'static str>>(value: &str, known: &'static [&'static str]) -> T {
-    T::from(known.iter().find(|k| k.eq_ignore_ascii_case(value)).copied().unwrap_or_default())
+/// A count of at least 1 (`--concurrency 0` would do nothing, or wait forever).
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("must be a whole number of at least 1 ({e})")),
+    }
+}
+
+/// The platform's spelling of a value `one_of` accepted (a usage failure for any other value,
+/// which clap has refused already).
+pub fn known<T: From<&'static str>>(value: &str, known: &'static [&'static str]) -> Result<T, Failure> {
+    match known.iter().find(|k| k.eq_ignore_ascii_case(value)) {
+        Some(k) => Ok(T::from(*k)),
+        None => Err(Failure::usage(format!("{value:?} is not one of {}", known.join(", ")))),
+    }
+}
+
+/// OS attributes as a builder takes them: what is `None` is not set.
+#[derive(Default)]
+pub struct OsFlags {
+    pub os_type: Option<String>,
+    pub distribution: Option<String>,
+    pub os_version: Option<String>,
+    pub arch: Option<String>,
+    pub bootloader: Option<String>,
+}
+
+impl From<Os> for OsFlags {
+    fn from(os: Os) -> Self {
+        OsFlags {
+            os_type: Some(os.os_type),
+            distribution: Some(os.distribution),
+            os_version: os.os_version,
+            arch: os.arch,
+            bootloader: os.bootloader,
+        }
+    }
 }

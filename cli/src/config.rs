@@ -1,5 +1,5 @@
 //! Building the client: the library's own precedence (flags, `UCLOUDSTACK_*`, `UCLOUD_*`,
-//! `~/.ucloud`), or the embedded fake with `--fake`.
+//! `~/.ucloud`), a named profile alone (`--profile`), or the embedded fake with `--fake`.
 
 use crate::args::Global;
 use crate::error::Failure;
@@ -31,6 +31,7 @@ pub async fn connect(global: &Global) -> Result<Session, Failure> {
     let max_wait = seconds(global.max_wait, "--max-wait")?;
     let poll_delay = seconds(global.poll_delay, "--poll-delay")?;
     if global.fake {
+        crate::error::FAKE_IN_USE.store(true, std::sync::atomic::Ordering::Relaxed);
         let fake = start_fake().await?;
         let mut builder = fake.client_builder();
         if let Some(region) = &global.region {
@@ -43,12 +44,26 @@ pub async fn connect(global: &Global) -> Result<Session, Failure> {
     Ok(Session { client, fake: None, max_wait, poll_delay })
 }
 
-/// The library's `from_env` with the flags on top: a flag wins over every other place.
+/// The client's settings, with `--endpoint`/`--region` on top: a flag wins over every other
+/// place. A named profile gives every other setting itself, as `aws --profile` does: the
+/// `UCLOUDSTACK_*`/`UCLOUD_*` variables are not read with it (they would mix two platforms:
+/// the profile's keys signing for the environment's endpoint), only the variables naming the
+/// shared files. Without one, the library's `from_env` precedence.
 pub fn from_env(profile: Option<&str>, endpoint: Option<&str>, region: Option<&str>) -> ClientBuilder {
-    let mut builder = ClientBuilder::from_env().user_agent(concat!("ucloudstack-cli/", env!("CARGO_PKG_VERSION")));
-    if let Some(profile) = profile {
-        builder = builder.profile(profile);
-    }
+    let mut builder = match profile {
+        Some(profile) => {
+            let mut builder = ClientBuilder::new().profile(profile);
+            if let Some(file) = set("UCLOUD_SHARED_CONFIG_FILE") {
+                builder = builder.shared_config_file(file);
+            }
+            if let Some(file) = set("UCLOUD_SHARED_CREDENTIAL_FILE") {
+                builder = builder.shared_credential_file(file);
+            }
+            builder
+        }
+        None => ClientBuilder::from_env(),
+    };
+    builder = builder.user_agent(concat!("ucloudstack-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(endpoint) = endpoint {
         builder = builder.endpoint(endpoint);
     }
@@ -56,6 +71,11 @@ pub fn from_env(profile: Option<&str>, endpoint: Option<&str>, region: Option<&s
         builder = builder.region(region);
     }
     builder
+}
+
+/// A variable that is set and not blank.
+fn set(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|value| !value.to_string_lossy().trim().is_empty())
 }
 
 /// A fake holding what the README's commands use: `vm-fake-3` running (for `capture --stop`),
@@ -71,7 +91,13 @@ pub async fn start_fake() -> Result<FakeUCloudStack, Failure> {
     Ok(fake)
 }
 
+/// The longest `--max-wait` or `--poll-delay`: a year (a longer one would overflow the clock).
+const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
 fn seconds(value: f64, flag: &str) -> Result<Duration, Failure> {
+    if value > MAX_SECONDS {
+        return Err(Failure::usage(format!("{flag} must be at most {MAX_SECONDS} seconds (a year)")));
+    }
     Duration::try_from_secs_f64(value)
         .map_err(|_| Failure::usage(format!("{flag} must be a number of seconds of at least 0, got {value}")))
 }

@@ -25,17 +25,19 @@ pub enum Failure {
     NotFound(String),
     /// The tool itself failed (exit 1).
     Other(String),
-    /// Ctrl-C stopped the command; the message says what was left and how to go on (exit 130).
-    Interrupted(String),
-    /// A library call failed; `hint` says what to do next in the tool's terms.
-    Call { error: Box<Error>, hint: Option<String> },
+    /// Ctrl-C stopped the command; the message says what was left and how to go on, and
+    /// whether the command may have acted (exit 130).
+    Interrupted { message: String, outcome_unknown: bool },
+    /// A library call failed; `hint` says what to do next in the tool's terms; `image_id` is
+    /// an image the command made before it failed (in the JSON, for scripts).
+    Call { error: Box<Error>, hint: Option<String>, image_id: Option<String> },
     /// Some items of a bulk action failed: each id with its error.
     Bulk { summary: String, failures: Vec<(String, Error)> },
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Failure::Call { error: Box::new(error), hint: None }
+        Failure::Call { error: Box::new(error), hint: None, image_id: None }
     }
 }
 
@@ -44,15 +46,23 @@ impl Failure {
         Failure::Usage(message.into())
     }
 
-    pub fn with_hint(error: Error, hint: impl Into<String>) -> Self {
-        Failure::Call { error: Box::new(error), hint: Some(hint.into()) }
+    /// The error and what to do next; no hint when `hint` is `None`.
+    pub fn with_hint(error: Error, hint: Option<String>) -> Self {
+        Failure::Call { error: Box::new(error), hint, image_id: None }
+    }
+
+    /// The error of a command that made image `image_id` before it failed: said in the text,
+    /// and as the JSON's `image_id`.
+    pub fn after_making(error: Error, image_id: &str) -> Self {
+        let hint = format!("image {image_id} was made: see it with `ucloudstack images show {image_id}`");
+        Failure::Call { error: Box::new(error), hint: Some(hint), image_id: Some(image_id.to_owned()) }
     }
 
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => EXIT_USAGE,
             Failure::NotFound(_) | Failure::Other(_) => EXIT_FAILURE,
-            Failure::Interrupted(_) => EXIT_INTERRUPTED,
+            Failure::Interrupted { .. } => EXIT_INTERRUPTED,
             Failure::Call { error, .. } => exit_code(error),
             Failure::Bulk { failures, .. } => {
                 let unknown = failures.iter().any(|(_, e)| e.outcome_unknown());
@@ -67,8 +77,8 @@ impl Failure {
             Failure::Usage(message)
             | Failure::NotFound(message)
             | Failure::Other(message)
-            | Failure::Interrupted(message) => message.clone(),
-            Failure::Call { error, hint } => match hint {
+            | Failure::Interrupted { message, .. } => message.clone(),
+            Failure::Call { error, hint, .. } => match hint.as_deref().filter(|h| !h.trim().is_empty()) {
                 Some(hint) => format!("{}\n{hint}", message(error)),
                 None => message(error),
             },
@@ -85,8 +95,18 @@ impl Failure {
             Failure::Usage(message) => plain("usage", message),
             Failure::NotFound(message) => plain("not_found", message),
             Failure::Other(message) => plain("failure", message),
-            Failure::Interrupted(message) => plain("interrupted", message),
-            Failure::Call { error, .. } => error_json(error),
+            Failure::Interrupted { message, outcome_unknown } => {
+                let mut object = plain("interrupted", message);
+                object["outcome_unknown"] = json!(outcome_unknown);
+                object
+            }
+            Failure::Call { error, image_id, .. } => {
+                let mut object = error_json(error);
+                if let Some(image_id) = image_id {
+                    object["image_id"] = json!(image_id);
+                }
+                object
+            }
             Failure::Bulk { summary, failures } => {
                 let items: Vec<Value> = failures
                     .iter()
@@ -176,6 +196,15 @@ fn api_cause(error: &Error) -> Option<&Error> {
     }
 }
 
+/// Set once `--fake` is in use: a configuration error then does not suggest it.
+pub static FAKE_IN_USE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+const TRY_FAKE: &str = "\n(or pass --fake to try the tool on an embedded fake platform)";
+
+fn try_fake() -> &'static str {
+    if FAKE_IN_USE.load(std::sync::atomic::Ordering::Relaxed) { "" } else { TRY_FAKE }
+}
+
 /// The library's message, with its advice to Rust programmers said as the tool's flags.
 pub fn message(error: &Error) -> String {
     let text = match error {
@@ -190,7 +219,7 @@ pub fn message(error: &Error) -> String {
     if let Error::Config { field, .. } = error
         && ["endpoint", "credentials", "region"].contains(&field.as_str())
     {
-        text.push_str("\n(or pass --fake to try the tool on an embedded fake platform)");
+        text.push_str(try_fake());
     }
     if let Error::Waiter { reason: ucloudstack::WaitFailure::TimedOut(_), .. } = error {
         text.push_str(" (--max-wait sets how long to wait)");
@@ -236,7 +265,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
             }
         });
     }
-    text.push_str("\n(or pass --fake to try the tool on an embedded fake platform)");
+    text.push_str(try_fake());
     text
 }
 

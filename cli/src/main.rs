@@ -23,17 +23,24 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let outcome = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(async {
-            // The message is made while the command still runs: what it left is said then.
-            let interrupted = async {
-                let _ = tokio::signal::ctrl_c().await;
-                interrupt::message()
-            };
-            tokio::select! {
-                outcome = commands::run(cli) => outcome,
-                message = interrupted => Err(Failure::Interrupted(message)),
-            }
-        }),
+        Ok(runtime) => {
+            let outcome = runtime.block_on(async {
+                // The message is made while the command still runs: what it left is said then.
+                let interrupted = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                    interrupt::left()
+                };
+                tokio::select! {
+                    outcome = commands::run(cli) => outcome,
+                    left = interrupted => {
+                        Err(Failure::Interrupted { message: left.text, outcome_unknown: left.outcome_unknown })
+                    }
+                }
+            });
+            // Not waiting for blocking threads: one may still read an answer from stdin.
+            runtime.shutdown_background();
+            outcome
+        }
         Err(e) => Err(Failure::Other(format!("cannot start the async runtime: {e}"))),
     };
     match outcome {
@@ -52,9 +59,32 @@ fn parse_failure(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(if e.exit_code() == 0 { error::EXIT_OK } else { error::EXIT_USAGE });
     }
-    let text = e.render().to_string();
-    let message = text.trim().trim_start_matches("error: ").lines().next().unwrap_or_default().to_owned();
+    let message = if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        missing_command()
+    } else {
+        // The whole error (the possible values, a tip), without the usage and the pointer to --help.
+        let text = e.render().to_string();
+        let lines = text.lines().map(str::trim).filter(|line| {
+            !line.is_empty() && !line.starts_with("Usage:") && !line.starts_with("For more information")
+        });
+        lines.collect::<Vec<_>>().join(" ").trim_start_matches("error: ").to_owned()
+    };
     let failure = Failure::usage(message);
     failure.report(true);
     ExitCode::from(failure.exit_code())
+}
+
+/// A command given without its subcommand (`ucloudstack images`): which ones there are.
+fn missing_command() -> String {
+    use clap::CommandFactory;
+    let mut command = args::Cli::command();
+    let mut path = vec![command.get_name().to_owned()];
+    for arg in std::env::args().skip(1) {
+        if let Some(sub) = command.find_subcommand(&arg).cloned() {
+            path.push(arg);
+            command = sub;
+        }
+    }
+    let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).filter(|n| *n != "help").collect();
+    format!("`{}` needs a command, one of: {}", path.join(" "), names.join(", "))
 }

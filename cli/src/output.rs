@@ -69,6 +69,11 @@ pub fn shown(value: &Option<impl ToString>) -> String {
     value.as_ref().map_or("-".into(), ToString::to_string)
 }
 
+/// `n` and the noun, plural unless one: "1 image", "2 images".
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Prints rows under a header, columns aligned by display width, then the count of `noun`s.
 pub fn table<const N: usize>(header: [&str; N], rows: impl Iterator<Item = [String; N]>, noun: &str) {
     print!("{}", render(header, rows.collect::<Vec<_>>().as_slice(), noun));
@@ -89,7 +94,8 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]], noun: &st
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    out.push_str(&format!("{} {noun}{}\n", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    out.push_str(&plural(rows.len(), noun));
+    out.push('\n');
     out
 }
 

@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
 use ucloudstack::image::TransferProgress;
+use ucloudstack::wait::WaitProgress;
 
 const TICK: Duration = Duration::from_millis(120);
 const SPINNER: &str = "{spinner} {msg} ({elapsed})";
@@ -15,14 +16,9 @@ const COUNT: &str = "{msg} [{bar:30}] {pos}/{len} ({elapsed})";
 pub struct Progress(ProgressBar);
 
 impl Progress {
-    /// A spinner showing `message` and the time since it began.
+    /// A spinner showing `message` and the time since it began; [`show_transfer`] turns it into
+    /// a bar of bytes once a transfer's size is known.
     pub fn spinner(message: impl Into<String>) -> Self {
-        Progress::new(None, SPINNER, message.into())
-    }
-
-    /// A spinner until the size is known, then a bar of bytes with the rate and the time left
-    /// (see [`show_transfer`]).
-    pub fn bytes(message: impl Into<String>) -> Self {
         Progress::new(None, SPINNER, message.into())
     }
 
@@ -74,6 +70,12 @@ pub fn show_transfer(bar: &ProgressBar, p: &TransferProgress) {
             bar.set_message(format!("making the image: {percent}%"));
         }
     }
+}
+
+/// A wait's poll as a spinner's message: `what`, the resource's id, its status and percent.
+pub fn wait_status(what: &str, p: &WaitProgress<'_>) -> String {
+    let percent = p.percent.map_or(String::new(), |n| format!(" {n}%"));
+    format!("{what} {}: {}{percent}", p.id, p.status)
 }
 
 fn style(template: &str) -> ProgressStyle {

@@ -2,13 +2,14 @@
 
 use crate::args::Delete;
 use crate::config::Session;
-use crate::confirm::confirm;
+use crate::confirm::{can_ask, confirm};
 use crate::error::Failure;
-use crate::output::{Out, render, shown, text};
+use crate::interrupt::{self, Left};
+use crate::output::{Out, plural, render, shown, text};
 use crate::progress::Progress;
 use futures::TryStreamExt;
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use indicatif::ProgressBar;
+use std::sync::{Arc, Mutex};
 use ucloudstack::Error;
 use ucloudstack::image::{ImageInfo, ImageStatus, ImageType};
 
@@ -20,39 +21,37 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     if args.name_prefix.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Err(Failure::usage("--name-prefix must not be empty or blank: it would match every custom image"));
     }
-    let images = chosen(s, &args).await?;
+    let images = chosen(s, out, &args).await?;
     if images.is_empty() {
         out.note("no custom image matches: nothing to delete");
         deleted(out, &[]);
         return Ok(());
     }
+    let count = plural(images.len(), "custom image");
     if args.dry_run {
-        out.note(format!("--dry-run: would delete {} custom images; nothing was deleted", images.len()));
-        out.images(&images);
+        out.note(format!("--dry-run: would delete {count}; nothing was deleted"));
+        if out.json {
+            out.json(&serde_json::json!({ "dry_run": true, "would_delete": images }));
+        } else {
+            out.images(&images);
+        }
         return Ok(());
     }
     // Shown to the person asked, and to anyone reading text; `--json` keeps stderr for its error.
-    let asking = !args.confirm.yes && std::io::stdin().is_terminal();
-    if asking || !out.json {
+    if (!args.confirm.yes && can_ask()) || !out.json {
         eprint!("{}", render(["ID", "NAME", "STATUS"], &rows(&images), "image"));
     }
-    confirm(&format!("Delete these {} custom images", images.len()), args.confirm.yes)?;
+    confirm(&format!("Delete these {count}"), args.confirm.yes).await?;
     let ids: Vec<String> = images.iter().filter_map(|i| i.image_id.clone()).collect();
     let progress = Progress::count("deleting", ids.len());
-    let bar = progress.handle();
-    // Successes and failures counted apart as each result comes in.
-    let counts = std::sync::Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let tally = Arc::new(Tally::new(progress.handle(), "deleting", "accepted"));
+    let _saying = interrupt::saying({
+        let (tally, ids) = (tally.clone(), ids.clone());
+        move || tally.left(&ids)
+    });
     let bulk = s.client.delete_custom_images(ids.clone()).concurrency(args.concurrency);
-    let results = bulk
-        .on_result(move |_, result| {
-            let counter = if result.is_ok() { &counts.0 } else { &counts.1 };
-            counter.fetch_add(1, Ordering::Relaxed);
-            let (ok, failed) = (counts.0.load(Ordering::Relaxed), counts.1.load(Ordering::Relaxed));
-            bar.set_position((ok + failed) as u64);
-            bar.set_message(format!("deleting ({ok} accepted, {failed} failed)"));
-        })
-        .send()
-        .await;
+    let counting = tally.clone();
+    let results = bulk.on_result(move |id, result| counting.add(id, result.is_ok())).send().await;
     drop(progress);
     let (mut done, mut failures) = (Vec::new(), Vec::new());
     for (id, result) in ids.into_iter().zip(results) {
@@ -72,34 +71,50 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     if failures.is_empty() {
         return Ok(());
     }
-    let summary = format!("{} of {} deletes failed", failures.len(), failures.len() + done.len());
+    let summary = format!("{} of {} failed", failures.len(), plural(failures.len() + done.len(), "delete"));
     Err(Failure::Bulk { summary, failures })
 }
 
-/// The images named on the command line (each must be listed) and those whose name starts
-/// with the prefix, not already going away.
-async fn chosen(s: &Session, args: &Delete) -> Result<Vec<ImageInfo>, Failure> {
-    let mut images = Vec::new();
+/// The images named on the command line (each must be listed, and custom) and those whose
+/// name starts with the prefix, each once, none already going away.
+async fn chosen(s: &Session, out: Out, args: &Delete) -> Result<Vec<ImageInfo>, Failure> {
+    let going = |i: &ImageInfo| {
+        matches!(i.image_status, Some(ImageStatus::Deleting | ImageStatus::Deleted | ImageStatus::Terminating))
+    };
+    let mut images: Vec<ImageInfo> = Vec::new();
     if !args.image_ids.is_empty() {
         let listed: Vec<ImageInfo> =
             s.client.describe_image().image_ids(args.image_ids.clone()).into_paginator().items().try_collect().await?;
+        let mut base = Vec::new();
         for id in &args.image_ids {
+            if images.iter().any(|i| i.image_id.as_deref() == Some(id)) {
+                continue;
+            }
             match listed.iter().find(|i| i.image_id.as_deref() == Some(id)) {
+                Some(image) if image.image_type.as_ref().is_some_and(|t| *t != ImageType::Custom) => {
+                    base.push(format!("{id} ({})", shown(&image.image_type)));
+                }
+                Some(image) if going(image) => {
+                    out.note(format!("{id} is already {}: skipped", shown(&image.image_status)));
+                }
                 Some(image) => images.push(image.clone()),
                 None => return Err(Failure::NotFound(format!("no image {id} is listed: nothing was deleted"))),
             }
+        }
+        if !base.is_empty() {
+            return Err(Failure::usage(format!(
+                "not custom images: {}; `images delete` deletes only custom images; nothing was deleted",
+                base.join(", ")
+            )));
         }
     }
     if let Some(prefix) = &args.name_prefix {
         // Every page first, then the deletes: deleting while paging would shift the pages.
         let custom = s.client.describe_image().image_type(ImageType::Custom).into_paginator().concurrency(8);
         let all: Vec<ImageInfo> = custom.items().try_collect().await?;
-        let going = |i: &ImageInfo| {
-            matches!(i.image_status, Some(ImageStatus::Deleting | ImageStatus::Deleted | ImageStatus::Terminating))
-        };
         let named = all.into_iter().filter(|i| i.name.as_deref().is_some_and(|n| n.starts_with(prefix.as_str())));
         for image in named.filter(|i| !going(i)) {
-            if !images.iter().any(|i: &ImageInfo| i.image_id == image.image_id) {
+            if !images.iter().any(|i| i.image_id == image.image_id) {
                 images.push(image);
             }
         }
@@ -111,22 +126,60 @@ fn rows(images: &[ImageInfo]) -> Vec<[String; 3]> {
     images.iter().map(|i| [text(&i.image_id), text(&i.name), shown(&i.image_status)]).collect()
 }
 
+/// Results counted as they come, successes and failures apart, on a bar.
+struct Tally {
+    bar: ProgressBar,
+    what: &'static str,
+    ok_word: &'static str,
+    /// Each id answered, and whether it went through.
+    seen: Mutex<Vec<(String, bool)>>,
+}
+
+impl Tally {
+    fn new(bar: ProgressBar, what: &'static str, ok_word: &'static str) -> Self {
+        Tally { bar, what, ok_word, seen: Mutex::new(Vec::new()) }
+    }
+
+    fn add(&self, id: &str, ok: bool) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.push((id.to_owned(), ok));
+        let good = seen.iter().filter(|(_, ok)| *ok).count();
+        self.bar.set_position(seen.len() as u64);
+        self.bar.set_message(format!("{} ({good} {}, {} failed)", self.what, self.ok_word, seen.len() - good));
+    }
+
+    /// What Ctrl-C leaves of deleting `ids`: the deletes accepted so far, and those that may or
+    /// may not have been.
+    fn left(&self, ids: &[String]) -> Left {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let accepted: Vec<&str> = seen.iter().filter(|(_, ok)| *ok).map(|(id, _)| id.as_str()).collect();
+        let unanswered: Vec<&str> =
+            ids.iter().filter(|id| !seen.iter().any(|(seen, _)| seen == *id)).map(String::as_str).collect();
+        let accepted = match accepted.is_empty() {
+            true => "no delete was accepted yet".to_owned(),
+            false => format!("the deletes of {} were accepted", accepted.join(", ")),
+        };
+        if unanswered.is_empty() {
+            return Left::known(format!("{accepted}; each delete was answered"));
+        }
+        Left::unknown(format!(
+            "{accepted}; those of {} may or may not have been: look (images list --id ID) before running it again",
+            unanswered.join(", ")
+        ))
+    }
+}
+
 /// Waits until each image is gone, counting those gone and those not apart.
 async fn wait_gone(s: &Session, ids: &[String]) -> (Vec<String>, Vec<(String, Error)>) {
     let progress = Progress::count("waiting until gone", ids.len());
-    let (gone_count, failed_count) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let bar = progress.handle();
+    let tally = Tally::new(progress.handle(), "waiting until gone", "gone");
     let waits = ids.iter().map(|id| {
-        let (bar, gone_count, failed_count) = (&bar, &gone_count, &failed_count);
+        let tally = &tally;
         async move {
             let (min, max) = s.poll_delays();
             let waiter = s.client.wait_until_image_deleted(id).max_wait(s.max_wait).poll_delay(min, max);
             let result = waiter.wait().await;
-            let counter = if result.is_ok() { gone_count } else { failed_count };
-            counter.fetch_add(1, Ordering::Relaxed);
-            let (gone, failed) = (gone_count.load(Ordering::Relaxed), failed_count.load(Ordering::Relaxed));
-            bar.set_position((gone + failed) as u64);
-            bar.set_message(format!("waiting until gone ({gone} gone, {failed} failed)"));
+            tally.add(id, result.is_ok());
             (id.clone(), result)
         }
     });

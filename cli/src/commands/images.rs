@@ -1,33 +1,27 @@
 //! `images list|show|rename|os-versions|publish|update`.
 
-use crate::args::{Kind, Naming, Os, known};
+use super::os::with_os;
+use crate::args::{Kind, List, Naming, Os};
 use crate::config::Session;
 use crate::error::Failure;
 use crate::output::{Out, shown, table, text};
 use futures::TryStreamExt;
-use ucloudstack::image::{BootloaderType, ImageInfo, ImageOsInfo, ImageType, OsType};
+use ucloudstack::image::{ImageInfo, ImageOsInfo, ImageType};
 use ucloudstack::resource::{PermissionMode, ResourceType};
 
-pub async fn list(
-    s: &Session,
-    out: Out,
-    kind: Option<Kind>,
-    keyword: Option<String>,
-    ids: Vec<String>,
-    projects: Vec<String>,
-    concurrency: usize,
-) -> Result<(), Failure> {
-    let mut request = s.client.describe_image().image_ids(ids).project_ids(projects);
-    if let Some(kind) = kind {
+pub async fn list(s: &Session, out: Out, args: List) -> Result<(), Failure> {
+    let mut request = s.client.describe_image().image_ids(args.ids).project_ids(args.projects);
+    if let Some(kind) = args.image_type {
         request = request.image_type(match kind {
             Kind::Base => ImageType::Base,
             Kind::Custom => ImageType::Custom,
         });
     }
-    if let Some(keyword) = keyword {
+    if let Some(keyword) = args.keyword {
         request = request.keyword(keyword);
     }
-    let images: Vec<ImageInfo> = request.into_paginator().concurrency(concurrency).items().try_collect().await?;
+    let paginator = request.into_paginator().concurrency(args.concurrency);
+    let images: Vec<ImageInfo> = paginator.items().try_collect().await?;
     out.images(&images);
     Ok(())
 }
@@ -105,18 +99,8 @@ pub async fn publish(
 }
 
 pub async fn update(s: &Session, out: Out, image_id: &str, company_id: i64, os: Os) -> Result<(), Failure> {
-    let mut update = s.client.update_image().image_id(image_id).company_id(company_id);
-    update = update.os_type(known::<OsType>(&os.os_type, OsType::KNOWN)).os_distribution(os.distribution);
-    if let Some(version) = os.os_version {
-        update = update.os_version(version);
-    }
-    if let Some(arch) = os.arch {
-        update = update.set_arch(arch);
-    }
-    if let Some(bootloader) = os.bootloader {
-        update = update.bootloader_type(known::<BootloaderType>(&bootloader, BootloaderType::KNOWN));
-    }
-    update.send().await?;
+    let update = s.client.update_image().image_id(image_id).company_id(company_id);
+    with_os(update, os)?.send().await?;
     out.note(format!("updated {image_id}"));
     out.id("ImageID", image_id);
     Ok(())

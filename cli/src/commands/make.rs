@@ -1,11 +1,12 @@
 //! `images create` and `images capture`: custom images from VMs.
 
-use crate::args::Naming;
+use crate::args::{Capture, Naming};
 use crate::config::Session;
 use crate::confirm::confirm;
 use crate::error::Failure;
+use crate::interrupt::{self, Left};
 use crate::output::Out;
-use crate::progress::Progress;
+use crate::progress::{Progress, wait_status};
 use ucloudstack::Error;
 use ucloudstack::vm::VmState;
 use ucloudstack::wait::{WaitTarget, Waiter};
@@ -19,8 +20,8 @@ pub async fn create(s: &Session, out: Out, vm_id: String, naming: Naming, wait: 
     out.note(format!("creating {}", created.image_id));
     if wait {
         let waiter = s.client.wait_until_image_available(&created.image_id);
-        let image = wait_with_spinner(s, waiter, "making image").await?;
-        out.image(&image);
+        let image = wait_with_spinner(s, waiter, "making image").await;
+        out.image(&image.map_err(|e| Failure::after_making(e, &created.image_id))?);
     } else {
         out.id("ImageID", &created.image_id);
     }
@@ -33,30 +34,26 @@ pub async fn wait_with_spinner<T: WaitTarget>(s: &Session, waiter: Waiter<T>, wh
     let progress = Progress::spinner(format!("{what}: waiting"));
     let bar = progress.handle();
     let what = what.to_owned();
-    let report = move |p: &ucloudstack::wait::WaitProgress<'_>| {
-        let percent = p.percent.map_or(String::new(), |n| format!(" {n}%"));
-        bar.set_message(format!("{what} {}: {}{percent}", p.id, p.status));
-    };
+    let report = move |p: &ucloudstack::wait::WaitProgress<'_>| bar.set_message(wait_status(&what, p));
     waiter.max_wait(s.max_wait).poll_delay(min, max).on_poll(report).wait().await
 }
 
-pub async fn capture(
-    s: &Session,
-    out: Out,
-    vm_id: &str,
-    naming: Naming,
-    stop: bool,
-    restart: bool,
-    yes: bool,
-) -> Result<(), Failure> {
-    if stop {
-        confirm_stop(s, vm_id, restart, yes).await?;
-    }
+pub async fn capture(s: &Session, out: Out, args: Capture) -> Result<(), Failure> {
+    let vm_id = args.vm_id.as_str();
+    // Stopped only when the person (or --yes) said so: never a VM that started after it was looked at.
+    let stop = args.stop && confirm_stop(s, vm_id, args.restart, args.confirm.yes).await?;
     let (min, max) = s.poll_delays();
-    let mut capture = s.client.capture_image(vm_id).image_name(naming.name).stop_vm(stop).restart_vm(restart);
-    if let Some(description) = naming.description {
+    let mut capture =
+        s.client.capture_image(vm_id).image_name(args.naming.name).stop_vm(stop).restart_vm(stop && args.restart);
+    if let Some(description) = args.naming.description {
         capture = capture.image_description(description);
     }
+    let stopped = if stop { "may have been stopped and " } else { "" };
+    let left = format!(
+        "VM {vm_id} {stopped}an image of it may have been begun: check `ucloudstack vms` and \
+         `ucloudstack images list` before running it again"
+    );
+    let _saying = interrupt::saying(move || Left::unknown(left.clone()));
     let progress = Progress::spinner("looking at the VM");
     let bar = progress.handle();
     // The status is the step's own resource's: the VM's while stopping or starting it, the
@@ -76,18 +73,23 @@ pub async fn capture(
     Ok(())
 }
 
-/// With `--stop`, a running VM is stopped: say so and ask first. A VM that does not run is
-/// not stopped, and a VM not listed is the capture's own error.
-async fn confirm_stop(s: &Session, vm_id: &str, restart: bool, yes: bool) -> Result<(), Failure> {
+/// With `--stop`: whether to stop the VM if it runs. `--yes` says yes; else a VM that does not
+/// run is not stopped (nor asked about), and one that runs is stopped only once confirmed. A
+/// VM not listed is the capture's own error.
+async fn confirm_stop(s: &Session, vm_id: &str, restart: bool, yes: bool) -> Result<bool, Failure> {
+    if yes {
+        return Ok(true);
+    }
     let page = s.client.describe_vm_instance().vm_ids([vm_id]).send().await?;
     let Some(vm) = page.infos.into_iter().find(|vm| vm.vm_id.as_deref() == Some(vm_id)) else {
-        return Ok(());
+        return Ok(false);
     };
     if matches!(vm.state, Some(VmState::Stopped)) {
-        return Ok(());
+        return Ok(false);
     }
     let name = vm.name.as_deref().unwrap_or("-");
     let state = vm.state.as_ref().map_or("in an unknown state".into(), ToString::to_string);
     let then = if restart { ", then start it again" } else { " and leave it stopped" };
-    confirm(&format!("Stop VM {vm_id} ({name}, {state}) to image it{then}"), yes)
+    confirm(&format!("Stop VM {vm_id} ({name}, {state}) to image it{then}"), yes).await?;
+    Ok(true)
 }

@@ -3,6 +3,7 @@
 mod delete;
 mod images;
 mod make;
+mod os;
 mod regions;
 mod transfer;
 mod vms;
@@ -10,6 +11,7 @@ mod vms;
 use crate::args::{Cli, Command, Images};
 use crate::config::{Session, connect};
 use crate::error::Failure;
+use crate::interrupt::{self, Left};
 use crate::output::Out;
 use clap::CommandFactory;
 
@@ -32,29 +34,31 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 async fn images(s: &Session, out: Out, command: Images) -> Result<(), Failure> {
+    // A change whose answer Ctrl-C cut off may have been made; capture, delete, upload and
+    // download say more precisely what they leave.
+    let changes = matches!(
+        command,
+        Images::Create { .. }
+            | Images::Rename { .. }
+            | Images::Publish { .. }
+            | Images::Update { .. }
+            | Images::ImportUrl(_)
+            | Images::Copy(_)
+    );
+    let _saying = changes.then(|| interrupt::saying(|| Left::unknown(interrupt::MAY_HAVE_ACTED)));
     match command {
-        Images::List { image_type, keyword, ids, projects, concurrency } => {
-            images::list(s, out, image_type, keyword, ids, projects, concurrency).await
-        }
+        Images::List(args) => images::list(s, out, args).await,
         Images::Show { image_id } => images::show(s, out, &image_id).await,
         Images::Rename { image_id, naming } => images::rename(s, out, &image_id, naming).await,
         Images::OsVersions => images::os_versions(s, out).await,
         Images::Publish { image_id, name, allow, deny } => images::publish(s, out, &image_id, name, allow, deny).await,
         Images::Update { image_id, company_id, os } => images::update(s, out, &image_id, company_id, os).await,
         Images::Create { vm_id, naming, wait } => make::create(s, out, vm_id, naming, wait).await,
-        Images::Capture { vm_id, naming, stop, restart, confirm } => {
-            make::capture(s, out, &vm_id, naming, stop, restart, confirm.yes).await
-        }
+        Images::Capture(args) => make::capture(s, out, args).await,
         Images::Delete(args) => delete::delete(s, out, args).await,
-        Images::ImportUrl { url, naming, format, os, company_id } => {
-            transfer::import_url(s, out, url, naming, &format, os, company_id).await
-        }
+        Images::ImportUrl(args) => transfer::import_url(s, out, args).await,
         Images::Upload(args) => transfer::upload(s, out, args).await,
         Images::Download { image_id, file, overwrite } => transfer::download(s, out, &image_id, &file, overwrite).await,
-        Images::Copy { image_id, to_profile, to_endpoint, to_fake, to_region, name, company_id } => {
-            let target =
-                transfer::Target { profile: to_profile, endpoint: to_endpoint, fake: to_fake, region: to_region };
-            transfer::copy(s, out, &image_id, target, name, company_id).await
-        }
+        Images::Copy(args) => transfer::copy(s, out, args).await,
     }
 }

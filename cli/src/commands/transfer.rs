@@ -1,16 +1,16 @@
 //! `images upload|download|import-url|copy`: moving image files, with progress.
 
-use crate::args::{Naming, Os, Upload, known};
+use super::os::with_os;
+use crate::args::{Copy, ImportUrl, OsFlags, Upload, known};
 use crate::config::{Session, from_env, start_fake};
 use crate::error::Failure;
-use crate::interrupt;
+use crate::interrupt::{self, Left};
 use crate::output::Out;
-use crate::progress::{Progress, show_transfer};
+use crate::progress::{Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use ucloudstack::image::{BootloaderType, ImageFormat, ImageInfo, OsType, UploadHandle};
+use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError, TransferStage, UploadHandle};
 use ucloudstack::testing::FakeUCloudStack;
-use ucloudstack::wait::WaitProgress;
 use ucloudstack::{Client, Error};
 
 /// What a handle file holds: the library's handle, and what a resume needs besides.
@@ -23,12 +23,22 @@ struct Saved {
 }
 
 pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
+    // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed:
+    // a folder that is not there is refused before anything is sent.
+    let path = a.handle_file.clone().or_else(|| a.resume.clone()).unwrap_or_else(|| beside(&a.file, ".upload.json"));
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
+        return Err(Failure::usage(format!(
+            "the handle file {} cannot be written: the folder {} does not exist; nothing was sent",
+            path.display(),
+            folder.display()
+        )));
+    }
     let (min, max) = s.poll_delays();
     let mut upload = s.client.upload_image(&a.file).concurrency(a.concurrency).max_wait(s.max_wait);
     upload = upload.poll_delay(min, max);
     let mut company_id = a.company_id;
-    if let Some(path) = &a.resume {
-        let saved = read_handle(path)?;
+    if let Some(resume) = &a.resume {
+        let saved = read_handle(resume)?;
         company_id = company_id.or(saved.company_id);
         if let Some(region) = saved.region.filter(|r| Some(r.as_str()) != s.client.region()) {
             upload = upload.region(region);
@@ -45,20 +55,16 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         upload = upload.image_description(description);
     }
     if let Some(format) = &a.format {
-        upload = upload.image_format(known::<ImageFormat>(format, ImageFormat::KNOWN));
+        upload = upload.image_format(known::<ImageFormat>(format, ImageFormat::KNOWN)?);
     }
-    if let Some(os_type) = &a.os_type {
-        upload = upload.os_type(known::<OsType>(os_type, OsType::KNOWN));
-    }
-    if let Some(distribution) = a.distribution {
-        upload = upload.os_distribution(distribution);
-    }
-    if let Some(version) = a.os_version {
-        upload = upload.os_version(version);
-    }
-    if let Some(arch) = a.arch {
-        upload = upload.set_arch(arch);
-    }
+    let os = OsFlags {
+        os_type: a.os_type,
+        distribution: a.distribution,
+        os_version: a.os_version,
+        arch: a.arch,
+        bootloader: a.bootloader,
+    };
+    upload = with_os(upload, os)?;
     if let Some(size) = a.size {
         upload = upload.image_size(size);
     }
@@ -66,23 +72,31 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         let bytes = mib.checked_mul(1 << 20).ok_or_else(|| Failure::usage("--part-size is too large"))?;
         upload = upload.part_size(bytes);
     }
-    // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed.
-    let path = a.handle_file.clone().or_else(|| a.resume.clone()).unwrap_or_else(|| beside(&a.file, ".upload.json"));
     let region: Option<String> = s.client.region().map(Into::into);
     // ImportImage may have made an image although no answer came.
     let _saying = interrupt::saying(|| {
-        "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)".into()
+        Left::unknown(
+            "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)",
+        )
     });
+    let progress = Progress::spinner(format!("uploading {}", a.file.display()));
+    let bar = progress.handle();
     let (keep_path, keep_region, file) = (path.clone(), region.clone(), a.file.clone());
     upload = upload.on_handle(move |handle| {
         let saved = Saved { handle: handle.clone(), company_id, region: keep_region.clone() };
         let hint = match write_handle(&keep_path, &saved) {
             Ok(()) => resume_hint(&file, &keep_path),
-            Err(e) => format!("the handle file {} could not be written: {e}", keep_path.display()),
+            Err(e) => {
+                let note = format!("the handle file {} cannot be written: {e}", keep_path.display());
+                if !out.json {
+                    bar.suspend(|| eprintln!("note: {note}; a crash or Ctrl-C now cannot be resumed"));
+                }
+                note
+            }
         };
-        interrupt::say(move || hint.clone());
+        // The handle says what is there: nothing unknown is left.
+        interrupt::say(move || Left::known(hint.clone()));
     });
-    let progress = Progress::bytes(format!("uploading {}", a.file.display()));
     let bar = progress.handle();
     let result = upload.on_progress(move |p| show_transfer(&bar, p)).send().await;
     drop(progress);
@@ -95,18 +109,42 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             out.image(&done.image);
             Ok(())
         }
+        Err(Error::Transfer(failure)) if cannot_resume(&failure) => {
+            // No resume can go on with it: the handle files are spent.
+            let mut removed: Vec<String> = Vec::new();
+            for spent in [Some(&path), a.resume.as_ref()].into_iter().flatten() {
+                if std::fs::remove_file(spent).is_ok() {
+                    removed.push(spent.display().to_string());
+                }
+            }
+            let removed = match removed.is_empty() {
+                true => String::new(),
+                false => format!(" (removed {})", removed.join(", ")),
+            };
+            let id = failure.image_id.clone();
+            let hint = format!(
+                "the upload cannot be resumed: the platform's S3 service no longer holds it{removed}; start afresh, \
+                 without --resume (image {id}, made for it, may remain: `ucloudstack images show {id}`)"
+            );
+            Err(Failure::with_hint(Error::Transfer(failure), Some(hint)))
+        }
         Err(Error::Transfer(failure)) if failure.resume_handle().is_some() => {
             let handle = failure.resume_handle().cloned();
             let saved = handle.map(|handle| Saved { handle, company_id, region });
-            let hint = match saved.as_ref().map(|saved| write_handle(&path, saved)) {
-                Some(Ok(())) => resume_hint(&a.file, &path),
-                Some(Err(e)) => format!("cannot write the handle file {}: {e}", path.display()),
-                None => String::new(),
-            };
+            let hint = saved.as_ref().map(|saved| match write_handle(&path, saved) {
+                Ok(()) => resume_hint(&a.file, &path),
+                Err(e) => format!("cannot write the handle file {}: {e}", path.display()),
+            });
             Err(Failure::with_hint(Error::Transfer(failure), hint))
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The S3 service no longer holds the multipart upload (completed, aborted, or never made).
+fn cannot_resume(failure: &TransferError) -> bool {
+    failure.stage == TransferStage::Locate
+        && failure.source.downcast_ref::<S3Error>().is_some_and(S3Error::is_no_such_upload)
 }
 
 fn resume_hint(file: &Path, handle_file: &Path) -> String {
@@ -138,13 +176,24 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
 }
 
 pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwrite: bool) -> Result<(), Failure> {
-    let progress = Progress::bytes(format!("downloading {image_id}"));
+    if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
+        return Err(Failure::usage(format!(
+            "cannot download to {}: the folder {} does not exist",
+            file.display(),
+            folder.display()
+        )));
+    }
+    let progress = Progress::spinner(format!("downloading {image_id}"));
     let bar = progress.handle();
     let download = s.client.download_image(image_id, file).overwrite(overwrite);
     let part = beside(file, ".part");
-    let _saying = interrupt::saying(move || {
-        let kept = std::fs::metadata(&part).map_or(0, |meta| meta.len());
-        format!("{} keeps the {kept} bytes received: run the same command again to continue", part.display())
+    let kept = move || {
+        let bytes = std::fs::metadata(&part).ok()?.len();
+        Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", part.display()))
+    };
+    let _saying = interrupt::saying({
+        let kept = kept.clone();
+        move || Left::known(kept().unwrap_or_else(|| "nothing was kept".into()))
     });
     let result = download.on_progress(move |p| show_transfer(&bar, p)).send().await;
     drop(progress);
@@ -158,51 +207,22 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
             }
             Ok(())
         }
-        Err(Error::Transfer(failure)) => {
-            let part = beside(file, ".part");
-            let hint = match std::fs::metadata(&part) {
-                Ok(meta) => format!(
-                    "{} keeps the {} bytes received: run the same command again to continue",
-                    part.display(),
-                    meta.len()
-                ),
-                Err(_) => String::new(),
-            };
-            Err(Failure::with_hint(Error::Transfer(failure), hint))
-        }
+        Err(Error::Transfer(failure)) => Err(Failure::with_hint(Error::Transfer(failure), kept())),
         Err(other) => Err(other.into()),
     }
 }
 
-pub async fn import_url(
-    s: &Session,
-    out: Out,
-    url: String,
-    naming: Naming,
-    format: &str,
-    os: Os,
-    company_id: i64,
-) -> Result<(), Failure> {
+pub async fn import_url(s: &Session, out: Out, a: ImportUrl) -> Result<(), Failure> {
     let (min, max) = s.poll_delays();
-    let mut import = s.client.import_image_from_url(url).image_name(naming.name).company_id(company_id);
-    import = import.image_format(known::<ImageFormat>(format, ImageFormat::KNOWN));
-    import = import.os_type(known::<OsType>(&os.os_type, OsType::KNOWN)).os_distribution(os.distribution);
-    if let Some(version) = os.os_version {
-        import = import.os_version(version);
-    }
-    if let Some(arch) = os.arch {
-        import = import.set_arch(arch);
-    }
-    if let Some(bootloader) = os.bootloader {
-        import = import.bootloader_type(known::<BootloaderType>(&bootloader, BootloaderType::KNOWN));
-    }
-    if let Some(description) = naming.description {
+    let mut import = s.client.import_image_from_url(a.url).image_name(a.naming.name).company_id(a.company_id);
+    import = with_os(import.image_format(known::<ImageFormat>(&a.format, ImageFormat::KNOWN)?), a.os)?;
+    if let Some(description) = a.naming.description {
         import = import.image_description(description);
     }
     let progress = Progress::spinner("importing");
     let bar = progress.handle();
     let import = import.max_wait(s.max_wait).poll_delay(min, max);
-    let image = import.on_progress(move |p| bar.set_message(status("importing", p))).send().await;
+    let image = import.on_progress(move |p| bar.set_message(wait_status("importing", p))).send().await;
     drop(progress);
     let image = image?;
     out.note(format!("imported {}", image.id()));
@@ -210,47 +230,33 @@ pub async fn import_url(
     Ok(())
 }
 
-/// Where a copy goes.
-pub struct Target {
-    pub profile: Option<String>,
-    pub endpoint: Option<String>,
-    pub fake: bool,
-    pub region: Option<String>,
-}
-
-pub async fn copy(
-    s: &Session,
-    out: Out,
-    image_id: &str,
-    to: Target,
-    name: Option<String>,
-    company_id: Option<i64>,
-) -> Result<(), Failure> {
-    let (target, _fake) = target_client(to, out).await?;
+pub async fn copy(s: &Session, out: Out, a: Copy) -> Result<(), Failure> {
+    let (target, _fake) = target_client(&a, out).await?;
     let (min, max) = s.poll_delays();
-    let mut copy = s.client.copy_image(image_id).to(&target).max_wait(s.max_wait).poll_delay(min, max);
-    if let Some(name) = name {
+    let mut copy = s.client.copy_image(&a.image_id).to(&target).max_wait(s.max_wait).poll_delay(min, max);
+    if let Some(name) = a.name {
         copy = copy.image_name(name);
     }
-    if let Some(company_id) = company_id {
+    if let Some(company_id) = a.company_id {
         copy = copy.company_id(company_id);
     }
     let progress = Progress::spinner("copying");
     let bar = progress.handle();
-    let image: Result<ImageInfo, Error> = copy.on_progress(move |p| bar.set_message(status("copying", p))).send().await;
+    let image: Result<ImageInfo, Error> =
+        copy.on_progress(move |p| bar.set_message(wait_status("copying", p))).send().await;
     drop(progress);
     let image = image?;
-    out.note(format!("copied {image_id} as {}", image.id()));
+    out.note(format!("copied {} as {}", a.image_id, image.id()));
     out.image(&image);
     Ok(())
 }
 
 /// The client a copy goes to, and the second fake it talks to with `--to-fake`.
-async fn target_client(to: Target, out: Out) -> Result<(Client, Option<FakeUCloudStack>), Failure> {
-    let region = to.region.as_deref();
-    match (to.profile, to.endpoint, to.fake) {
-        (Some(profile), _, _) => Ok((from_env(Some(&profile), None, region).build()?, None)),
-        (None, Some(endpoint), _) => Ok((from_env(None, Some(&endpoint), region).build()?, None)),
+async fn target_client(to: &Copy, out: Out) -> Result<(Client, Option<FakeUCloudStack>), Failure> {
+    let region = to.to_region.as_deref();
+    match (&to.to_profile, &to.to_endpoint, to.to_fake) {
+        (Some(profile), _, _) => Ok((from_env(Some(profile), None, region).build()?, None)),
+        (None, Some(endpoint), _) => Ok((from_env(None, Some(endpoint), region).build()?, None)),
         (None, None, true) => {
             let fake = start_fake().await?;
             out.note(format!("copying to a second embedded fake UCloudStack at {}", fake.endpoint()));
@@ -262,9 +268,4 @@ async fn target_client(to: Target, out: Out) -> Result<(Client, Option<FakeUClou
         }
         (None, None, false) => Err(Failure::usage("say where to copy to: --to-profile, --to-endpoint or --to-fake")),
     }
-}
-
-fn status(what: &str, p: &WaitProgress<'_>) -> String {
-    let percent = p.percent.map_or(String::new(), |n| format!(" {n}%"));
-    format!("{what} {}: {}{percent}", p.id, p.status)
 }

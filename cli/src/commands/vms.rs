@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use ucloudstack::vm::{VmInstanceInfo, VmState};
 
 pub async fn list(s: &Session, out: Out, states: &[String]) -> Result<(), Failure> {
-    let states: Vec<VmState> = states.iter().map(|state| known(state, VmState::KNOWN)).collect();
+    let states: Vec<VmState> = states.iter().map(|state| known(state, VmState::KNOWN)).collect::<Result<_, _>>()?;
     let request = s.client.describe_vm_instance().states(states);
     let vms: Vec<VmInstanceInfo> = request.into_paginator().items().try_collect().await?;
     if out.json {

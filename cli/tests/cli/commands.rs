@@ -109,7 +109,7 @@ fn json_for_every_listing_and_result() {
         (&["images", "rename", "cn-image-custom-000001", "--name", "x1"], "ImageID"),
         (&["images", "create", "--vm-id", "vm-fake-1", "--name", "golden"], "ImageID"),
         (&["images", "delete", "cn-image-custom-000002", "--yes"], "deleted"),
-        (&["images", "delete", "--name-prefix", "tmp-", "--dry-run"], "array"),
+        (&["images", "delete", "--name-prefix", "tmp-", "--dry-run"], "would_delete"),
         (&["images", "publish", "cn-image-custom-000001", "--name", "base"], "DestImageID"),
         (&["images", "download", "cn-image-custom-000001", "out.qcow2"], "path"),
     ] {
@@ -215,4 +215,72 @@ async fn capture_and_rename_change_the_platform() {
         .ok();
     let renamed = fake.image(id).unwrap();
     assert_eq!((renamed.name.as_deref(), renamed.image_description.as_deref()), (Some("renamed"), Some("via cli")));
+}
+
+#[test]
+fn create_wait_names_the_image_it_made_when_the_wait_fails() {
+    let run = fake(&["--json", "--max-wait", "0", "images", "create", "--vm-id", "vm-fake-1", "--name", "g", "--wait"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let error = run.error_json();
+    let id = error["image_id"].as_str().expect("the image's id");
+    assert!(id.starts_with("cn-image-custom-") && error["message"].as_str().unwrap().contains(id), "{error}");
+}
+
+#[test]
+fn counts_and_seconds_out_of_range_are_usage_errors_saying_the_limit() {
+    for args in [
+        &["images", "list", "--concurrency", "0"][..],
+        &["images", "delete", "cn-image-custom-000002", "--concurrency", "0", "--yes"],
+        &[
+            "images",
+            "upload",
+            "x.qcow2",
+            "--name",
+            "n",
+            "--company-id",
+            "1",
+            "--os-type",
+            "linux",
+            "--distribution",
+            "U",
+            "--concurrency",
+            "0",
+        ],
+    ] {
+        let run = fake(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("must be at least 1"), "{run:?}");
+    }
+    let negative = fake(&["--max-wait", "-1", "regions"]);
+    assert_eq!(negative.code, 2, "{negative:?}");
+    assert!(negative.stderr.contains("--max-wait must be a number of seconds of at least 0, got -1"), "{negative:?}");
+    let huge = fake(&["--poll-delay", "1e300", "regions"]);
+    assert_eq!(huge.code, 2, "{huge:?}");
+    assert!(huge.stderr.contains("must be at most 31536000 seconds") && huge.stderr.len() < 200, "{huge:?}");
+}
+
+#[test]
+fn json_usage_errors_keep_the_whole_message() {
+    let values = fake(&["--json", "images", "list", "--type", "golden"]);
+    let message = values.error_json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("[possible values: base, custom]") && !message.contains("Usage"), "{message}");
+    let missing = fake(&["--json", "images"]);
+    assert_eq!(missing.code, 2, "{missing:?}");
+    let message = missing.error_json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("`ucloudstack images` needs a command") && message.contains("list, show"), "{message}");
+}
+
+#[test]
+fn a_configuration_error_under_fake_does_not_suggest_fake() {
+    let run = fake(&["--region", " ", "regions"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("region") && !run.stderr.contains("pass --fake"), "{run:?}");
+}
+
+#[test]
+fn dry_run_json_says_it_is_one() {
+    let run = fake(&["--json", "images", "delete", "--name-prefix", "tmp-", "--dry-run"]).ok();
+    let value = run.stdout_json();
+    assert_eq!(value["dry_run"], true, "{value}");
+    assert_eq!(value["would_delete"].as_array().map(Vec::len), Some(2), "{value}");
 }

@@ -104,3 +104,42 @@ fn profiles_none_of_them_active_are_named_with_the_flag_that_picks_one() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("has dev, prod, none active (pass --profile NAME)"), "{run:?}");
 }
+
+/// The environment aimed at `other` with keys no fake takes, as a shell set up for another
+/// platform would be.
+fn elsewhere<'a>(command: &'a mut std::process::Command, other: &FakeUCloudStack) -> &'a mut std::process::Command {
+    command
+        .env("UCLOUDSTACK_ENDPOINT", other.endpoint())
+        .env("UCLOUDSTACK_PUBLIC_KEY", "env-public-key")
+        .env("UCLOUDSTACK_PRIVATE_KEY", "env-private-key")
+        .env("UCLOUDSTACK_REGION", "elsewhere")
+        .env("UCLOUD_API_BASE_URL", other.endpoint())
+}
+
+#[tokio::test]
+async fn a_named_profile_takes_every_setting_from_itself_not_the_environment() {
+    let (profile, env) = (named("from-profile").await, named("from-env").await);
+    let home = Dir::new("named-profile");
+    profiles(&home, profile.endpoint(), "cn");
+    let mut command = ucloudstack(home.path());
+    elsewhere(&mut command, &env).args(["--profile", "default", "images", "list", "--type", "custom"]);
+    let before = env.requests().len();
+    let run = run(&mut command).ok();
+    assert!(run.stdout.contains("from-profile"), "{run:?}");
+    assert_eq!(env.requests().len(), before, "nothing to the environment's endpoint");
+    assert!(profile.requests().iter().all(|r| r.param("Region") == Some("cn")), "the profile's region");
+}
+
+#[tokio::test]
+async fn copy_to_a_profile_goes_to_the_profiles_platform() {
+    let (profile, env) = (named("from-profile").await, named("from-env").await);
+    let home = Dir::new("copy-profile");
+    profiles(&home, profile.endpoint(), "cn");
+    let mut command = ucloudstack(home.path());
+    let args = ["--fake", "--poll-delay", "0.2", "images", "copy", "cn-image-custom-000001", "--to-profile", "default"];
+    elsewhere(&mut command, &env).args(args).args(["--name", "web-copy", "--company-id", "200001"]);
+    let before = env.requests().len();
+    run(&mut command).ok();
+    assert_eq!(env.requests().len(), before, "nothing to the environment's endpoint");
+    assert!(profile.images().iter().any(|i| i.name.as_deref() == Some("web-copy")), "the copy is on the profile's");
+}

@@ -2,7 +2,11 @@
 //! blank prefix; failures counted apart.
 
 use crate::support::{Dir, against, custom_names, run, start_fake};
+#[cfg(unix)]
+use crate::support::{interrupt_when, on_terminal};
+use std::time::Duration;
 use ucloudstack::image::ImageStatus;
+use ucloudstack::testing::Fault;
 use ucloudstack::vm::VmState;
 
 #[tokio::test]
@@ -63,16 +67,57 @@ async fn a_blank_prefix_is_refused_before_anything_is_sent() {
 async fn bulk_failures_are_counted_apart() {
     let fake = start_fake().await;
     let dir = Dir::new("bulk");
-    // A base image cannot be deleted as a custom one: one success, one failure.
-    let args = ["--json", "images", "delete", "cn-image-custom-000002", "cn-image-centos-74", "--yes"];
-    let run = run(against(&fake, dir.path()).args(args));
+    // The first delete is refused ("the image's state does not allow this"): one failure, one success.
+    fake.inject_fault("DeleteCustomImage", Fault::RetCode(1001), 1);
+    let args = ["--json", "images", "delete", "cn-image-custom-000002", "cn-image-custom-000003", "--yes"];
+    let run = run(against(&fake, dir.path()).args(args).args(["--concurrency", "1"]));
     assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(run.stdout_json()["deleted"], serde_json::json!(["cn-image-custom-000002"]));
+    assert_eq!(run.stdout_json()["deleted"], serde_json::json!(["cn-image-custom-000003"]));
     let error = run.error_json();
     assert_eq!(error["kind"], "bulk");
     assert!(error["message"].as_str().unwrap().starts_with("1 of 2 deletes failed"), "{error}");
-    assert_eq!(error["failures"][0]["id"], "cn-image-centos-74");
-    assert!(error["failures"][0]["retcode"].as_i64().is_some(), "{error}");
+    assert_eq!(error["failures"][0]["id"], "cn-image-custom-000002");
+    assert_eq!(error["failures"][0]["retcode"], 1001, "{error}");
+}
+
+#[tokio::test]
+async fn base_images_are_refused_before_the_question_and_nothing_is_deleted() {
+    let fake = start_fake().await;
+    let dir = Dir::new("base");
+    let args = ["images", "delete", "cn-image-custom-000002", "cn-image-centos-74", "--yes"];
+    let run = run(against(&fake, dir.path()).args(args));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("not custom images: cn-image-centos-74 (Base)"), "{run:?}");
+    assert_eq!(fake.request_count("DeleteCustomImage"), 0);
+}
+
+#[tokio::test]
+async fn an_id_twice_is_deleted_once() {
+    let fake = start_fake().await;
+    let dir = Dir::new("twice");
+    let args = ["--json", "images", "delete", "cn-image-custom-000002", "cn-image-custom-000002", "--yes"];
+    let run = run(against(&fake, dir.path()).args(args)).ok();
+    assert_eq!(run.stdout_json()["deleted"], serde_json::json!(["cn-image-custom-000002"]));
+    assert_eq!(fake.request_count("DeleteCustomImage"), 1);
+}
+
+#[tokio::test]
+async fn images_already_going_away_are_skipped_by_id_too() {
+    let fake = start_fake().await;
+    fake.set_image_status("cn-image-custom-000003", ImageStatus::Deleting);
+    let dir = Dir::new("going");
+    let args = ["images", "delete", "cn-image-custom-000002", "cn-image-custom-000003", "--yes"];
+    let run = run(against(&fake, dir.path()).args(args)).ok();
+    assert_eq!(run.stdout.trim(), "cn-image-custom-000002", "{run:?}");
+    assert!(run.stderr.contains("cn-image-custom-000003 is already Deleting: skipped"), "{run:?}");
+    assert_eq!(fake.request_count("DeleteCustomImage"), 1);
+    let dry = crate::support::run(against(&fake, dir.path()).args([
+        "images",
+        "delete",
+        "cn-image-custom-000001",
+        "--dry-run",
+    ]));
+    assert!(dry.ok().stderr.contains("would delete 1 custom image;"), "one image, not \"1 custom images\"");
 }
 
 #[tokio::test]
@@ -90,4 +135,112 @@ async fn capture_stop_is_confirmed_and_said_in_the_tools_words() {
     assert_eq!(no_stop.code, 1, "{no_stop:?}");
     assert!(no_stop.stderr.contains("pass --stop") && !no_stop.stderr.contains("stop_vm"), "{no_stop:?}");
     assert_eq!(fake.request_count("CreateCustomImage"), 0);
+}
+
+/// Ctrl-C at the question ends the tool at once (exit 130), nothing deleted; not only once
+/// Enter is pressed.
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_at_the_question_ends_the_tool_at_once() {
+    let fake = start_fake().await;
+    let dir = Dir::new("ctrl-c-question");
+    let mut command = against(&fake, dir.path());
+    command.args(["images", "delete", "cn-image-custom-000002"]);
+    let Some(run) = on_terminal(&command, "[y/N]", "\x03", None) else {
+        return eprintln!("skipped: no python3 to drive a terminal");
+    };
+    assert_eq!(run.code, Some(130), "{run:?}");
+    assert!(run.after_keys.is_some_and(|s| s < 5.0) && run.output.contains("interrupted"), "{run:?}");
+    assert_eq!(fake.request_count("DeleteCustomImage"), 0);
+}
+
+/// A question on a stderr that is not a terminal would be answered blind: --yes is needed
+/// there too, even with stdin on a terminal.
+#[cfg(unix)]
+#[tokio::test]
+async fn with_stderr_redirected_delete_needs_yes() {
+    let fake = start_fake().await;
+    let dir = Dir::new("stderr-redirected");
+    let stderr = dir.path().join("stderr.txt");
+    let mut command = against(&fake, dir.path());
+    command.args(["images", "delete", "cn-image-custom-000002"]);
+    let Some(run) = on_terminal(&command, "", "", Some(&stderr)) else {
+        return eprintln!("skipped: no python3 to drive a terminal");
+    };
+    let stderr = std::fs::read_to_string(stderr).unwrap();
+    assert_eq!(run.code, Some(2), "{run:?} {stderr}");
+    assert!(stderr.contains("pass --yes") && !stderr.contains("[y/N]"), "{stderr}");
+    assert_eq!(fake.request_count("DeleteCustomImage"), 0);
+}
+
+/// Ctrl-C during a bulk delete says which deletes were accepted, and that the rest may or may
+/// not have been (`outcome_unknown`).
+#[cfg(unix)]
+#[tokio::test]
+async fn an_interrupted_delete_names_what_was_accepted() {
+    let fake = start_fake().await;
+    // Each delete is carried out at once, its answer held back 3 s.
+    fake.inject_fault("DeleteCustomImage", Fault::Delay(Duration::from_secs(3)), 10);
+    let dir = Dir::new("interrupt-delete");
+    let mut command = against(&fake, dir.path());
+    let args = ["--json", "images", "delete", "cn-image-custom-000002", "cn-image-custom-000003"];
+    command.args(args).args(["--yes", "--concurrency", "1"]);
+    // The second delete is sent once the first one's answer came.
+    let second_sent = || {
+        let status = fake.image("cn-image-custom-000003").and_then(|i| i.image_status);
+        matches!(status, None | Some(ImageStatus::Deleting))
+    };
+    let run = interrupt_when(&mut command, || {
+        second_sent() && {
+            std::thread::sleep(Duration::from_millis(300));
+            true
+        }
+    })
+    .await;
+    assert_eq!(run.code, 130, "{run:?}");
+    let error = run.error_json();
+    assert_eq!((error["kind"].as_str(), error["outcome_unknown"].as_bool()), (Some("interrupted"), Some(true)));
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("the deletes of cn-image-custom-000002 were accepted"), "{message}");
+    assert!(message.contains("those of cn-image-custom-000003 may or may not have been"), "{message}");
+}
+
+/// Ctrl-C while a change awaits its answer: it may have been made.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_interrupted_change_may_have_acted() {
+    let fake = start_fake().await;
+    fake.inject_fault("ModifyNameAndRemark", Fault::Delay(Duration::from_secs(10)), 1);
+    let dir = Dir::new("interrupt-rename");
+    let mut command = against(&fake, dir.path());
+    command.args(["--json", "images", "rename", "cn-image-custom-000001", "--name", "x"]);
+    let before = fake.request_count("ModifyNameAndRemark");
+    let run = interrupt_when(&mut command, || fake.request_count("ModifyNameAndRemark") > before).await;
+    assert_eq!(run.code, 130, "{run:?}");
+    let error = run.error_json();
+    assert_eq!(error["outcome_unknown"], true, "{error}");
+    assert!(error["message"].as_str().unwrap().contains("it may have acted: look before"), "{error}");
+}
+
+/// `capture --stop` without `--yes` looked at a stopped VM and asked nothing: a VM started
+/// since is not stopped unasked; the capture refuses it instead.
+#[tokio::test]
+async fn capture_never_stops_a_vm_it_did_not_ask_about() {
+    let fake = start_fake().await;
+    fake.set_vm_state("vm-fake-2", VmState::Stopped);
+    // The tool's look answers "Stopped" late: the VM starts meanwhile.
+    fake.inject_fault("DescribeVMInstance", Fault::Delay(Duration::from_secs(2)), 1);
+    let dir = Dir::new("capture-race");
+    let mut command = against(&fake, dir.path());
+    command.args(["images", "capture", "vm-fake-2", "--name", "g", "--stop"]);
+    let child = command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    while fake.request_count("DescribeVMInstance") == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    fake.set_vm_state("vm-fake-2", VmState::Running);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(fake.request_count("StopVMInstance"), 0, "{stderr}");
+    assert_eq!(fake.vm_state("vm-fake-2"), Some(VmState::Running));
 }

@@ -139,3 +139,99 @@ pub fn raw(dir: &Dir, name: &str, len: usize) -> PathBuf {
     let bytes: Vec<u8> = (0..len).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     dir.file(name, &bytes)
 }
+
+/// Runs `command` until `ready`, then sends it SIGINT (as Ctrl-C does) and waits for it.
+#[cfg(unix)]
+pub async fn interrupt_when(command: &mut Command, ready: impl Fn() -> bool) -> Run {
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the binary runs");
+    let waited = std::time::Instant::now();
+    while !ready() {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(30), "never ready to interrupt");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Drives a program on a pseudo-terminal (`pty.fork`): types `keys` once `prompt` shows, and
+/// reports the exit code (null if it had not ended 20 s on), what the terminal showed, and
+/// the seconds from the keys to the end.
+const PTY: &str = r#"
+import json, os, pty, select, sys, time
+prompt, keys, stderr_file, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3], sys.argv[4:]
+pid, fd = pty.fork()
+if pid == 0:
+    if stderr_file:
+        os.dup2(os.open(stderr_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+    os.execv(argv[0], argv)
+def read(timeout):
+    if not select.select([fd], [], [], timeout)[0]:
+        return None
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return b""
+out, sent, code, deadline = b"", None, None, time.time() + 20
+while time.time() < deadline:
+    out += read(0.05) or b""
+    if sent is None and keys and prompt in out:
+        time.sleep(0.3)
+        os.write(fd, keys)
+        sent = time.time()
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        code = os.waitstatus_to_exitcode(status)
+        while (data := read(0.2)):
+            out += data
+        break
+if code is None:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+after = time.time() - sent if sent else None
+print(json.dumps({"code": code, "output": out.decode("utf-8", "replace"), "after_keys": after}))
+"#;
+
+/// What a run on a terminal showed.
+#[derive(Debug)]
+pub struct TerminalRun {
+    pub code: Option<i32>,
+    pub output: String,
+    /// Seconds from the keys typed to the end.
+    pub after_keys: Option<f64>,
+}
+
+/// Runs `command` (its program, arguments, environment and folder) on a pseudo-terminal, with
+/// stderr to `stderr_file` if given; types `keys` once `prompt` shows. `None` without python3.
+pub fn on_terminal(command: &Command, prompt: &str, keys: &str, stderr_file: Option<&Path>) -> Option<TerminalRun> {
+    let mut python = Command::new("python3");
+    python.arg("-c").arg(PTY).args([prompt, keys]);
+    python.arg(stderr_file.map_or(std::ffi::OsStr::new(""), |p| p.as_os_str()));
+    python.arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => python.env(key, value),
+            None => python.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        python.current_dir(dir);
+    }
+    let output = match python.stdin(Stdio::null()).output() {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("python3: {e}"),
+    };
+    assert!(output.status.success(), "the driver failed: {}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the driver's report");
+    Some(TerminalRun {
+        code: report["code"].as_i64().map(|c| c as i32),
+        output: report["output"].as_str().unwrap_or_default().to_owned(),
+        after_keys: report["after_keys"].as_f64(),
+    })
+}

@@ -101,3 +101,89 @@ async fn ctrl_c_mid_upload_leaves_a_handle_file_to_resume_with() {
     resumed.ok();
     assert!(!handle_file.exists(), "a spent handle is removed");
 }
+
+#[tokio::test]
+async fn a_failed_download_without_a_part_file_ends_its_message_cleanly() {
+    let fake = start_fake().await;
+    fake.set_image_encrypted("cn-image-custom-000001", true);
+    let dir = Dir::new("no-part");
+    let run = run(against(&fake, dir.path()).args(["images", "download", "cn-image-custom-000001", "web.img"]));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!dir.path().join("web.img.part").exists());
+    assert!(!run.stderr.ends_with("\n\n"), "no empty hint line: {run:?}");
+}
+
+#[test]
+fn a_download_into_a_missing_folder_names_it() {
+    let run = fake(&["images", "download", "cn-image-custom-000001", "nowhere/web.img"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("nowhere/web.img") && run.stderr.contains("does not exist"), "{run:?}");
+}
+
+/// Resuming an upload the S3 service no longer holds: no advice to resume again, and the stale
+/// handle file is removed.
+#[tokio::test]
+async fn an_upload_that_cannot_be_resumed_says_to_start_afresh() {
+    let fake = start_fake().await;
+    fake.inject_s3_fault(S3Fault::InternalError, 1000);
+    let dir = Dir::new("stale");
+    raw(&dir, "disk.raw", 3 << 20);
+    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
+    let failed = run(against(&fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
+    assert_eq!(failed.code, 1, "{failed:?}");
+    fake.clear_faults();
+    // The multipart upload is gone (as once aborted or completed elsewhere).
+    let handle_file = dir.path().join("disk.raw.upload.json");
+    let mut handle: serde_json::Value = serde_json::from_slice(&std::fs::read(&handle_file).unwrap()).unwrap();
+    handle["upload_id"] = "an-upload-long-gone".into();
+    std::fs::write(&handle_file, handle.to_string()).unwrap();
+
+    let resumed =
+        run(against(&fake, dir.path()).args(["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json"]));
+    assert_eq!(resumed.code, 1, "{resumed:?}");
+    assert!(resumed.stderr.contains("cannot be resumed") && resumed.stderr.contains("start afresh"), "{resumed:?}");
+    assert!(!resumed.stderr.contains("--resume disk.raw.upload.json"), "no advice to resume: {resumed:?}");
+    assert!(!handle_file.exists(), "the stale handle file is removed");
+}
+
+#[tokio::test]
+async fn a_handle_file_in_a_missing_folder_is_refused_before_anything_is_sent() {
+    let fake = start_fake().await;
+    let dir = Dir::new("handle-folder");
+    qcow2(&dir, "disk.qcow2");
+    let args = ["images", "upload", "disk.qcow2", "--name", "r", "--company-id", "200001", "--os-type", "linux"];
+    let mut command = against(&fake, dir.path());
+    command.args(args).args(["--distribution", "Ubuntu", "--handle-file", "nowhere/h.json"]);
+    let before = fake.requests().len();
+    let run = run(&mut command);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("nowhere") && run.stderr.contains("nothing was sent"), "{run:?}");
+    assert_eq!(fake.requests().len(), before);
+}
+
+/// A handle file that cannot be written (here a folder) is said at once, and the upload goes on.
+#[tokio::test]
+async fn a_handle_file_that_cannot_be_written_is_noted() {
+    let fake = start_fake().await;
+    let dir = Dir::new("handle-unwritable");
+    qcow2(&dir, "disk.qcow2");
+    std::fs::create_dir(dir.path().join("h.json")).unwrap();
+    let args = ["images", "upload", "disk.qcow2", "--name", "r", "--company-id", "200001", "--os-type", "linux"];
+    let mut command = against(&fake, dir.path());
+    command.args(args).args(["--distribution", "Ubuntu", "--handle-file", "h.json", "--poll-delay", "0.2"]);
+    let run = run(&mut command).ok();
+    assert!(run.stderr.contains("note: the handle file h.json cannot be written"), "{run:?}");
+}
+
+#[tokio::test]
+async fn upload_takes_a_bootloader() {
+    let fake = start_fake().await;
+    let dir = Dir::new("bootloader");
+    qcow2(&dir, "disk.qcow2");
+    let args = ["images", "upload", "disk.qcow2", "--name", "r", "--company-id", "200001", "--os-type", "linux"];
+    let mut command = against(&fake, dir.path());
+    command.args(args).args(["--distribution", "Ubuntu", "--bootloader", "uefi", "--poll-delay", "0.2"]);
+    run(&mut command).ok();
+    let import = fake.requests().into_iter().find(|r| r.action.as_deref() == Some("ImportImage")).expect("ImportImage");
+    assert_eq!(import.param("BootloaderType").map(str::to_ascii_lowercase).as_deref(), Some("uefi"));
+}
