@@ -9,7 +9,8 @@ use crate::output::Out;
 use crate::progress::{Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError, TransferStage, UploadHandle};
+use std::sync::atomic::Ordering::Relaxed;
+use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError, UploadHandle};
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::{Client, Error};
 
@@ -82,10 +83,16 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     let progress = Progress::spinner(format!("uploading {}", a.file.display()));
     let bar = progress.handle();
     let (keep_path, keep_region, file) = (path.clone(), region.clone(), a.file.clone());
+    // Whether this run wrote the handle file: only then is it this upload's to remove.
+    let kept = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let wrote = kept.clone();
     upload = upload.on_handle(move |handle| {
         let saved = Saved { handle: handle.clone(), company_id, region: keep_region.clone() };
         let hint = match write_handle(&keep_path, &saved) {
-            Ok(()) => resume_hint(&file, &keep_path),
+            Ok(()) => {
+                wrote.store(true, std::sync::atomic::Ordering::Relaxed);
+                resume_hint(&file, &keep_path)
+            }
             Err(e) => {
                 let note = format!("the handle file {} cannot be written: {e}", keep_path.display());
                 if !out.json {
@@ -109,10 +116,13 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             out.image(&done.image);
             Ok(())
         }
-        Err(Error::Transfer(failure)) if cannot_resume(&failure) => {
-            // No resume can go on with it: the handle files are spent.
+        // A failure the library offers no handle for: no resume can go on with it.
+        Err(Error::Transfer(failure))
+            if failure.resume_handle().is_none() && (kept.load(Relaxed) || a.resume.is_some()) =>
+        {
+            let ours = kept.load(Relaxed).then_some(&path);
             let mut removed: Vec<String> = Vec::new();
-            for spent in [Some(&path), a.resume.as_ref()].into_iter().flatten() {
+            for spent in [ours, a.resume.as_ref()].into_iter().flatten() {
                 if std::fs::remove_file(spent).is_ok() {
                     removed.push(spent.display().to_string());
                 }
@@ -122,9 +132,13 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
                 false => format!(" (removed {})", removed.join(", ")),
             };
             let id = failure.image_id.clone();
+            let why = match no_such_upload(&failure) {
+                true => "the platform's S3 service no longer holds it",
+                false => "its image failed or is gone",
+            };
             let hint = format!(
-                "the upload cannot be resumed: the platform's S3 service no longer holds it{removed}; start afresh, \
-                 without --resume (image {id}, made for it, may remain: `ucloudstack images show {id}`)"
+                "the upload cannot be resumed: {why}{removed}; start afresh, without --resume (image {id}, made \
+                 for it, may remain: `ucloudstack images show {id}`)"
             );
             Err(Failure::with_hint(Error::Transfer(failure), Some(hint)))
         }
@@ -142,9 +156,8 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
 }
 
 /// The S3 service no longer holds the multipart upload (completed, aborted, or never made).
-fn cannot_resume(failure: &TransferError) -> bool {
-    failure.stage == TransferStage::Locate
-        && failure.source.downcast_ref::<S3Error>().is_some_and(S3Error::is_no_such_upload)
+fn no_such_upload(failure: &TransferError) -> bool {
+    failure.source.downcast_ref::<S3Error>().is_some_and(S3Error::is_no_such_upload)
 }
 
 fn resume_hint(file: &Path, handle_file: &Path) -> String {

@@ -146,6 +146,29 @@ async fn an_upload_that_cannot_be_resumed_says_to_start_afresh() {
     assert!(!handle_file.exists(), "the stale handle file is removed");
 }
 
+/// An upload whose image failed cannot be resumed either: its handle file goes, and the
+/// message says why.
+#[tokio::test]
+async fn an_upload_whose_image_failed_says_to_start_afresh() {
+    let fake = start_fake().await;
+    fake.inject_s3_fault(S3Fault::InternalError, 1000);
+    let dir = Dir::new("failed-image");
+    raw(&dir, "disk.raw", 3 << 20);
+    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
+    let failed = run(against(&fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
+    assert_eq!(failed.code, 1, "{failed:?}");
+    fake.clear_faults();
+    let handle_file = dir.path().join("disk.raw.upload.json");
+    let handle: serde_json::Value = serde_json::from_slice(&std::fs::read(&handle_file).unwrap()).unwrap();
+    assert!(fake.set_image_status(handle["image_id"].as_str().unwrap(), ImageStatus::Failed));
+
+    let resumed =
+        run(against(&fake, dir.path()).args(["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json"]));
+    assert_eq!(resumed.code, 1, "{resumed:?}");
+    assert!(resumed.stderr.contains("its image failed or is gone") && resumed.stderr.contains("start afresh"));
+    assert!(!handle_file.exists(), "the spent handle file is removed");
+}
+
 #[tokio::test]
 async fn a_handle_file_in_a_missing_folder_is_refused_before_anything_is_sent() {
     let fake = start_fake().await;
