@@ -1,6 +1,7 @@
 //! `GET /s3/download?<DownloadQuery>`: an image's file, as GetImageDownloadURL grants it. The
 //! bytes are made up from the image id (deterministic, never held whole), streamed in chunks;
-//! `Range` gives 206 or 416; a wrong or expired query is 403, an image gone is 404.
+//! `Range` gives 206 or 416 (unless an `If-Range` is not the `ETag`: then 200); a wrong or
+//! expired query is 403, an image gone is 404.
 
 use super::content::{fill, seed, sha1_hex};
 use super::handler::Shared;
@@ -30,8 +31,11 @@ pub(super) fn text(status: StatusCode, body: &'static str) -> Reply {
     response
 }
 
-/// Answers a download (`head`: the headers only).
-pub(super) fn serve(shared: &Shared, head: bool, query: Option<&str>, range: Option<&str>) -> Reply {
+/// Answers a download (`head`: the headers only). A `Range` with an `If-Range` that is not the
+/// file's `ETag` gets the whole file, as HTTP says.
+pub(super) fn serve(shared: &Shared, head: bool, query: Option<&str>, headers: &http::HeaderMap) -> Reply {
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let (range, if_range) = (header(header::RANGE), header(header::IF_RANGE));
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
@@ -57,6 +61,8 @@ pub(super) fn serve(shared: &Shared, head: bool, query: Option<&str>, range: Opt
             _ => return text(StatusCode::NOT_FOUND, "no such image"),
         }
     };
+    let etag = format!("\"{}\"", sha1_hex(&[image_id.as_bytes(), &length.to_le_bytes()]));
+    let range = range.filter(|_| if_range.is_none_or(|v| v.trim() == etag));
     let (status, start, end) = match range.map(|r| parse_range(r, length)) {
         Some(Some(Ok((start, end)))) => (StatusCode::PARTIAL_CONTENT, start, end),
         Some(Some(Err(()))) => {
@@ -70,7 +76,6 @@ pub(super) fn serve(shared: &Shared, head: bool, query: Option<&str>, range: Opt
     let blob = Blob { seed: seed(image_id), at: start, end: if head { start } else { end } };
     let mut response = Response::new(Either::Right(blob));
     *response.status_mut() = status;
-    let etag = format!("\"{}\"", sha1_hex(&[image_id.as_bytes(), &length.to_le_bytes()]));
     insert(&mut response, header::CONTENT_LENGTH, (end - start).to_string());
     insert(&mut response, header::CONTENT_TYPE, "application/octet-stream".into());
     insert(&mut response, header::ACCEPT_RANGES, "bytes".into());

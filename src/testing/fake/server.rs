@@ -72,8 +72,7 @@ async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Reply,
     let method = request.method();
     let path = request.uri().path();
     if path == download::PATH && (method == http::Method::GET || method == http::Method::HEAD) {
-        let range = request.headers().get(http::header::RANGE).and_then(|v| v.to_str().ok());
-        return Ok(download::serve(&shared, method == http::Method::HEAD, request.uri().query(), range));
+        return Ok(download::serve(&shared, method == http::Method::HEAD, request.uri().query(), request.headers()));
     }
     if path.starts_with(s3::PREFIX) && path != download::PATH {
         return s3::serve(shared, request).await;
