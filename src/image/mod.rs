@@ -25,6 +25,7 @@ mod import_image_from_url;
 mod import_wait;
 mod meter;
 mod model;
+mod part_file;
 pub(crate) mod rules;
 mod s3;
 mod s3_login;
