@@ -54,6 +54,8 @@ pub struct S3Error {
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
     retry: Retry,
+    /// ListMultipartUploads showed no such upload (which proves nothing on MinIO).
+    not_listed: bool,
 }
 
 struct Tries(u32);
@@ -86,6 +88,7 @@ impl S3Error {
             attempts: 1,
             source: None,
             retry: Retry::Never,
+            not_listed: false,
         }
     }
 
@@ -94,9 +97,18 @@ impl S3Error {
         S3Error::new(operation, format!("unreadable answer: {what}"))
     }
 
-    /// The service does not hold the upload (it was completed or aborted, or never made).
+    /// The service answered that it does not hold the upload (it was completed or aborted, or
+    /// never made): S3's code `NoSuchUpload`.
     pub fn is_no_such_upload(&self) -> bool {
         self.code.as_deref() == Some("NoSuchUpload")
+    }
+
+    /// The bucket's ListMultipartUploads, paged to its end, did not show the upload. That does
+    /// not say it is gone: some S3 services (MinIO) list in-progress uploads only when asked
+    /// with the exact object key as `prefix`. Give the key with
+    /// [`UploadImageBuilder::object_key`](super::UploadImageBuilder::object_key).
+    pub fn is_upload_not_listed(&self) -> bool {
+        self.not_listed
     }
 
     /// The credentials were refused as expired (S3 answers 400 `ExpiredToken`; others 403, or
@@ -249,11 +261,7 @@ impl S3 {
 
     /// `{Endpoint}/{Bucket}/{Key}`, each segment of the key encoded as S3 canonicalizes it.
     pub(crate) fn object_url(&self, key: &str) -> Result<Url, String> {
-        // A `.` or `..` segment would be folded away by any URL parser, so no request could
-        // name the key; a leading `/` would leave the bucket.
-        if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s == "." || s == "..") {
-            return Err(format!("the object key {key:?} cannot be addressed path-style"));
-        }
+        check_key(key)?;
         let mut url = self.bucket_url.clone();
         let mut path = url.path().to_owned();
         for segment in key.split('/') {
@@ -285,8 +293,10 @@ impl S3 {
         )
     }
 
-    /// The key of the upload `upload_id`: pages through ListMultipartUploads until an entry
-    /// has that `UploadId` (the platform names the upload, not its object).
+    /// The key of the upload `upload_id`: pages through the bucket's ListMultipartUploads
+    /// (without `prefix`: the key is what is sought) until an entry has that `UploadId` (the
+    /// platform names the upload, not its object). Not listed is its own failure
+    /// ([`S3Error::is_upload_not_listed`]), not `NoSuchUpload`: MinIO lists nothing here.
     pub(crate) async fn find_key(&self, upload_id: &str) -> Result<String, S3Error> {
         const OP: &str = "ListMultipartUploads";
         let (mut key_marker, mut id_marker) = (String::new(), String::new());
@@ -311,12 +321,11 @@ impl S3 {
                 };
             }
             if !doc.truncated() {
-                let mut error = S3Error::new(
-                    OP,
-                    format!("the bucket has no multipart upload {upload_id} (completed, aborted, or never made)"),
+                let message = format!(
+                    "the bucket's listing did not show the multipart upload {upload_id}; some S3 services (MinIO) \
+                     list uploads only by their object key: give it with object_key(..)"
                 );
-                error.code = Some("NoSuchUpload".into());
-                return Err(error);
+                return Err(S3Error { not_listed: true, ..S3Error::new(OP, message) });
             }
             let next = (doc.field("NextKeyMarker").unwrap_or(""), doc.field("NextUploadIdMarker").unwrap_or(""));
             if next.0.is_empty() || (next.0 == key_marker && next.1 == id_marker) {
@@ -502,6 +511,15 @@ impl S3 {
             }
         }
     }
+}
+
+/// Whether a request can name `key` path-style: a `.` or `..` segment would be folded away by
+/// any URL parser, a leading `/` would leave the bucket.
+pub(crate) fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s == "." || s == "..") {
+        return Err(format!("the object key {key:?} cannot be addressed path-style"));
+    }
+    Ok(())
 }
 
 /// `message` without the credentials, should the service echo them, at a readable length.

@@ -53,7 +53,7 @@ pub struct UploadedImage {
     pub bytes_reused: u64,
     /// The part size used.
     pub part_size: u64,
-    /// The image and the platform's upload id.
+    /// The image, the platform's upload id and the upload's object key.
     pub handle: UploadHandle,
 }
 
@@ -75,6 +75,7 @@ pub struct UploadImageBuilder {
     on_handle: Option<HandleHook>,
     resume: Option<UploadHandle>,
     s3_region: String,
+    object_key: Option<String>,
 }
 
 type HandleHook = Arc<dyn Fn(&UploadHandle) + Send + Sync>;
@@ -89,6 +90,7 @@ impl std::fmt::Debug for UploadImageBuilder {
             .field("wait", &self.wait)
             .field("resume", &self.resume)
             .field("s3_region", &self.s3_region)
+            .field("object_key", &self.object_key)
             .finish_non_exhaustive()
     }
 }
@@ -98,8 +100,10 @@ impl Client {
     ///
     /// 1. ImportImage with `ImportType=Local` (the image waits, `WaitUploading`);
     /// 2. S3Login (`Scenes=ImageUpload`): credentials for the platform's own S3 service;
-    /// 3. the upload's object key, found by paging S3's ListMultipartUploads for the
-    ///    `UploadID` ImportImage answered (no action names the key);
+    /// 3. the upload's object key: no action names it, so it is found by paging the bucket's
+    ///    S3 ListMultipartUploads for the `UploadID` ImportImage answered (inferred), unless
+    ///    [`object_key`](UploadImageBuilder::object_key) gives it or the resume handle names
+    ///    it; a key given is checked with ListParts. The key found is kept in the handle;
     /// 4. the file in parts ([`concurrency`](UploadImageBuilder::concurrency) at once), each an
     ///    S3 UploadPart presigned with SigV4, the session token among what is signed, and
     ///    carrying its `Content-MD5`; a part that fails is sent again (up to 5 tries, longer
@@ -110,7 +114,8 @@ impl Client {
     /// Inferred, each overridable: the format from the file's header (qcow2, iso, vmdk; a raw
     /// disk must be named), `ImageSize` (a qcow2's or a sparse vmdk's virtual size, a raw
     /// disk's or an ISO's length, rounded up to GiB), the part size (at least 5 MiB, large
-    /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`). Bad input (no file, a
+    /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`), the object key (from
+    /// the listing). Bad input (no file, a
     /// directory, an empty file, a part size S3 refuses, a format the header contradicts, an
     /// ImportImage field) is [`Error::InvalidRequest`] before anything is sent.
     ///
@@ -179,6 +184,7 @@ impl Client {
             on_handle: None,
             resume: None,
             s3_region: DEFAULT_S3_REGION.to_owned(),
+            object_key: None,
         }
     }
 }
@@ -255,9 +261,10 @@ impl UploadImageBuilder {
     }
 
     /// Calls `keep` with the upload's handle once it is known, before any byte is sent: right
-    /// after ImportImage answered, or at once when resuming. A tool that keeps it (in a file,
-    /// say) can go on after the program itself was stopped (Ctrl-C, a crash, a reboot), which
-    /// no error value survives.
+    /// after ImportImage answered, or at once when resuming; and again, before any byte too,
+    /// when the handle gains the upload's object key ([`UploadHandle::object_key`]). A tool
+    /// that keeps the latest (in a file, say) can go on after the program itself was stopped
+    /// (Ctrl-C, a crash, a reboot), which no error value survives.
     pub fn on_handle(mut self, keep: impl Fn(&UploadHandle) + Send + Sync + 'static) -> Self {
         self.on_handle = Some(Arc::new(keep));
         self
@@ -268,6 +275,21 @@ impl UploadImageBuilder {
     /// `Region` are still used).
     pub fn resume(mut self, handle: UploadHandle) -> Self {
         self.resume = Some(handle);
+        self
+    }
+
+    /// The upload's S3 object key, instead of finding it in the bucket's ListMultipartUploads.
+    ///
+    /// No action names the key, so by default the listing is paged for ImportImage's
+    /// `UploadID` (inferred). Some S3 services (MinIO, which the platform's upload ids point
+    /// to) list in-progress uploads only when asked for the exact key: there the listing shows
+    /// nothing, and the upload stops at [`TransferStage::Locate`] keeping its resume handle
+    /// ([`S3Error::is_upload_not_listed`]). Give the key here then (resuming with that handle
+    /// works too). It is checked with S3 ListParts before any part is sent: a key that is not
+    /// the upload's stops there, the handle kept. A handle that names a key
+    /// ([`UploadHandle::object_key`]) needs none; a key given here wins over it.
+    pub fn object_key(mut self, key: impl Into<String>) -> Self {
+        self.object_key = Some(key.into());
         self
     }
 
@@ -290,6 +312,9 @@ impl UploadImageBuilder {
         }
         if self.s3_region.trim().is_empty() {
             return Err(Error::invalid("s3_region", "must not be empty or blank"));
+        }
+        if let Some(key) = &self.object_key {
+            s3::check_key(key).map_err(|rule| Error::invalid("object_key", rule))?;
         }
         if let Some(size) = self.part_size {
             check_part_size(size, file.len)?;
@@ -339,10 +364,11 @@ impl UploadImageBuilder {
         if let Some(keep) = &self.on_handle {
             keep(&handle);
         }
-        let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0 };
-        let outcome = job.run(&handle, resumed).await;
+        let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0, handle };
+        let outcome = job.run(resumed).await;
         outcome.map_err(|(stage, source)| {
-            let resume = resumable(source.as_ref()).then(|| handle.clone());
+            let handle = job.handle;
+            let resume = resumable(source.as_ref()).then(|| Box::new(handle.clone()));
             Error::Transfer(TransferError {
                 stage,
                 image_id: handle.image_id().to_owned(),
@@ -499,6 +525,8 @@ struct Job<'a> {
     done: u64,
     /// Bytes this call sent.
     sent: u64,
+    /// The upload, with its object key once known.
+    handle: UploadHandle,
 }
 
 /// What the parts share.
@@ -520,9 +548,10 @@ fn at<E: Into<Cause>>(stage: TransferStage) -> impl FnOnce(E) -> (TransferStage,
 }
 
 /// Whether [`resume`](UploadImageBuilder::resume) could finish what `cause` stopped: not once
-/// the S3 service no longer holds the upload (completed, aborted, or never made), nor once the
-/// image failed or is gone. Anything else (a refused part, a cut connection, a wait that ran
-/// out) it can.
+/// the S3 service answered that it no longer holds the upload (completed, aborted, or never
+/// made), nor once the image failed or is gone. Anything else (a refused part, a cut
+/// connection, a wait that ran out, an upload the listing did not show, a key given that
+/// ListParts did not confirm) it can.
 fn resumable(cause: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     if cause.is::<Final>() || cause.downcast_ref::<S3Error>().is_some_and(S3Error::is_no_such_upload) {
         return false;
@@ -545,9 +574,32 @@ impl std::fmt::Display for Final {
 
 impl std::error::Error for Final {}
 
+/// ListParts answered `NoSuchUpload` for a key given with
+/// [`object_key`](UploadImageBuilder::object_key): the key may not be the upload's.
+#[derive(Debug, thiserror::Error)]
+#[error("the S3 service holds no upload {upload_id} under the object key {key:?} given: is it the upload's key?")]
+struct Unconfirmed {
+    key: String,
+    upload_id: String,
+    #[source]
+    source: S3Error,
+}
+
+/// Where the object key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyFrom {
+    /// [`UploadImageBuilder::object_key`]: unchecked until ListParts answers.
+    Given,
+    /// The resume handle: found or checked by an earlier call.
+    Handle,
+    /// The bucket's ListMultipartUploads.
+    Listing,
+}
+
 impl Job<'_> {
-    async fn run(&mut self, handle: &UploadHandle, resumed: bool) -> Step<UploadedImage> {
+    async fn run(&mut self, resumed: bool) -> Step<UploadedImage> {
         let b = self.builder;
+        let handle = self.handle.clone();
         let (image_id, upload_id) = (handle.image_id(), handle.upload_id());
         let fallback_size = b.part_size.unwrap_or_else(|| default_part_size(self.file.len));
         if resumed {
@@ -555,7 +607,7 @@ impl Job<'_> {
             match seen.map_err(at(TransferStage::Locate))?.and_then(|i| i.image_status.clone().map(|s| (i, s))) {
                 Some((image, status)) if status.is_available() => {
                     self.done = self.file.len;
-                    return Ok(self.uploaded(image, handle, fallback_size));
+                    return Ok(self.uploaded(image, fallback_size));
                 }
                 Some((image, status)) if status.is_failed_or_gone() => {
                     let reason = image.reason.unwrap_or_default();
@@ -566,7 +618,7 @@ impl Job<'_> {
                 Some((_, ImageStatus::WaitMaking | ImageStatus::Making | ImageStatus::Initializing)) => {
                     self.done = self.file.len;
                     let image = self.wait(image_id).await?;
-                    return Ok(self.uploaded(image, handle, fallback_size));
+                    return Ok(self.uploaded(image, fallback_size));
                 }
                 _ => {}
             }
@@ -592,12 +644,29 @@ impl Job<'_> {
                 Ok(Keys::new(&login.access_key, &login.secret_key, login.session_id.as_ref())?)
             })
         }));
-        let key = s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?;
-        let remote = if resumed {
-            s3.list_parts(&key, upload_id).await.map_err(at(TransferStage::Locate))?
+        let (key, from) = match (&b.object_key, handle.object_key()) {
+            (Some(key), _) => (key.clone(), KeyFrom::Given),
+            (None, Some(key)) => (key.to_owned(), KeyFrom::Handle),
+            (None, None) => (s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?, KeyFrom::Listing),
+        };
+        if from == KeyFrom::Listing {
+            self.keep_key(&key);
+        }
+        // A key given is checked before any part is sent; a resume needs the parts held.
+        let remote = if resumed || from == KeyFrom::Given {
+            s3.list_parts(&key, upload_id).await.map_err(|e| match from {
+                KeyFrom::Given if e.is_no_such_upload() => {
+                    let unconfirmed = Unconfirmed { key: key.clone(), upload_id: upload_id.to_owned(), source: e };
+                    (TransferStage::Locate, Cause::from(unconfirmed))
+                }
+                _ => (TransferStage::Locate, Cause::from(e)),
+            })?
         } else {
             BTreeMap::new()
         };
+        if from == KeyFrom::Given {
+            self.keep_key(&key);
+        }
         let part_size = b.part_size.or_else(|| earlier_part_size(&remote, self.file.len)).unwrap_or(fallback_size);
         let count = part_count(self.file.len, part_size);
         if let Some((&extra, _)) = remote.range(u32::try_from(count).unwrap_or(u32::MAX).saturating_add(1)..).next() {
@@ -645,7 +714,21 @@ impl Job<'_> {
         }
         complete.send().await.map_err(at(TransferStage::Complete))?;
         let image = self.wait(image_id).await?;
-        Ok(self.uploaded(image, handle, part_size))
+        Ok(self.uploaded(image, part_size))
+    }
+
+    /// Records the upload's object key in the handle, and tells [`on_handle`] of it when it is
+    /// news.
+    ///
+    /// [`on_handle`]: UploadImageBuilder::on_handle
+    fn keep_key(&mut self, key: &str) {
+        if self.handle.object_key() == Some(key) {
+            return;
+        }
+        self.handle = self.handle.clone().with_object_key(key);
+        if let Some(keep) = &self.builder.on_handle {
+            keep(&self.handle);
+        }
     }
 
     async fn wait(&self, image_id: &str) -> Step<ImageInfo> {
@@ -662,13 +745,13 @@ impl Job<'_> {
         waiter.wait().await.map_err(at(TransferStage::Make))
     }
 
-    fn uploaded(&self, image: ImageInfo, handle: &UploadHandle, part_size: u64) -> UploadedImage {
+    fn uploaded(&self, image: ImageInfo, part_size: u64) -> UploadedImage {
         UploadedImage {
             image,
             bytes_sent: self.sent,
             bytes_reused: self.done - self.sent,
             part_size,
-            handle: handle.clone(),
+            handle: self.handle.clone(),
         }
     }
 }

@@ -568,7 +568,7 @@ async fn a_refused_part_fails_with_a_resume_handle_and_resuming_finishes() {
     assert_eq!(spoiled.load(SeqCst), 1);
     assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
     let handle = failure.resume_handle().cloned().expect("a handle");
-    assert_eq!(handle, UploadHandle::new(IMAGE, &upload_id));
+    assert_eq!(handle, UploadHandle::new(IMAGE, &upload_id).with_object_key(key), "the key found is kept");
 
     let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(handle).send().await.unwrap();
@@ -870,7 +870,8 @@ async fn credentials_expired_again_after_renewal_fail_the_upload() {
 // ---------------------------------------------------------------- the handle, early
 
 /// A tool that keeps the handle as soon as it exists can go on after the program itself was
-/// stopped: the handle comes once, before any byte, and is the one the upload finishes with.
+/// stopped: the handle comes before any byte, once after ImportImage and once more with the
+/// object key found, and is the one the upload finishes with.
 #[tokio::test]
 async fn the_handle_is_told_before_any_byte_is_sent() {
     let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
@@ -880,14 +881,20 @@ async fn the_handle_is_told_before_any_byte_is_sent() {
     let (on_handle, on_progress) = (events.clone(), events.clone());
     let done = upload(&fake.client(), &path)
         .image_format(ImageFormat::Raw)
-        .on_handle(move |handle| on_handle.lock().unwrap().push(format!("handle {}", handle.upload_id())))
+        .on_handle(move |h| on_handle.lock().unwrap().push(format!("handle {} {:?}", h.upload_id(), h.object_key())))
         .on_progress(move |p| on_progress.lock().unwrap().push(format!("bytes {}", p.bytes_done)))
         .send()
         .await
         .unwrap();
     let events = events.lock().unwrap().clone();
-    assert_eq!(events.first(), Some(&format!("handle {}", done.handle.upload_id())), "{events:?}");
-    assert_eq!(events.iter().filter(|e| e.starts_with("handle")).count(), 1, "{events:?}");
+    let key = fake.upload_key(done.image.id()).unwrap();
+    assert_eq!(done.handle.object_key(), Some(key.as_str()));
+    let told = [
+        format!("handle {} None", done.handle.upload_id()),
+        format!("handle {} Some({key:?})", done.handle.upload_id()),
+    ];
+    assert_eq!(events[..2], told, "{events:?}");
+    assert_eq!(events.iter().filter(|e| e.starts_with("handle")).count(), 2, "{events:?}");
     assert!(events.iter().any(|e| e == &format!("bytes {}", 6 * MIB)), "{events:?}");
 
     // Resuming tells the handle it was given, before sending anything.
@@ -901,26 +908,47 @@ async fn the_handle_is_told_before_any_byte_is_sent() {
     assert_eq!(told.lock().unwrap().as_ref(), Some(&done.handle), "{again:?}");
 }
 
-/// A handle whose upload the S3 service no longer holds resumes nothing: the failure says so
-/// and carries no handle to try again with.
+/// An upload whose part fails for good: its handle (with the object key the listing found).
+async fn failed_upload(fake: &ucloudstack::testing::FakeUCloudStack, path: &Path) -> UploadHandle {
+    fake.inject_s3_fault(ucloudstack::testing::S3Fault::InternalError, 1000);
+    let err = upload(&fake.client(), path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    fake.clear_faults();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Upload, "{failure}");
+    failure.resume_handle().cloned().expect("a refused part can be resumed")
+}
+
+/// A handle whose upload the S3 service answers it no longer holds resumes nothing: the
+/// failure says so and carries no handle to try again with. An upload the bucket's listing
+/// does not show is not taken for gone: the handle stays, and the message says to give the key.
 #[tokio::test]
 async fn a_handle_for_an_upload_that_is_gone_is_not_offered_again() {
     let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
-    fake.inject_s3_fault(ucloudstack::testing::S3Fault::InternalError, 1000);
     let dir = Dir::new("gone");
     let path = dir.file("disk.raw", &content(6 * MIB, 5));
-    let err = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
-    let Error::Transfer(failure) = err else { panic!("{err}") };
-    let handle = failure.resume_handle().cloned().expect("a refused part can be resumed");
-    fake.clear_faults();
+    let handle = failed_upload(&fake, &path).await;
+    let key = handle.object_key().expect("the key the listing found").to_owned();
 
-    let gone = UploadHandle::new(handle.image_id(), "no-such-upload");
+    // Its key named: ListParts answers NoSuchUpload, and that is believed.
+    let gone = UploadHandle::new(handle.image_id(), "no-such-upload").with_object_key(&key);
     let err = fake.client().upload_image(&path).resume(gone).send().await.unwrap_err();
     let Error::Transfer(failure) = err else { panic!("{err}") };
     assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
     let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
-    assert!(cause.is_no_such_upload(), "{cause}");
+    assert!(cause.is_no_such_upload() && cause.operation == "ListParts", "{cause}");
     assert!(failure.resume_handle().is_none(), "{failure}");
+
+    // No key: the listing did not show it, which proves nothing on MinIO.
+    let unlisted = UploadHandle::new(handle.image_id(), "no-such-upload");
+    let err = fake.client().upload_image(&path).resume(unlisted.clone()).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
+    assert!(cause.is_upload_not_listed() && !cause.is_no_such_upload() && cause.code.is_none(), "{cause:?}");
+    assert_eq!(failure.resume_handle(), Some(&unlisted), "{failure}");
+    let shown = failure.to_string();
+    assert!(shown.contains("did not show") && shown.contains("object_key"), "{shown}");
+    assert!(!shown.contains("never made"), "{shown}");
 
     // The real handle still finishes the upload.
     let done = fake.client().upload_image(&path).resume(handle.clone()).send().await.unwrap();
@@ -932,4 +960,63 @@ async fn a_handle_for_an_upload_that_is_gone_is_not_offered_again() {
     let Error::Transfer(failure) = err else { panic!("{err}") };
     assert_eq!(failure.stage, TransferStage::Make, "{failure}");
     assert!(failure.resume_handle().is_none(), "{failure}");
+}
+
+/// MinIO lists in-progress uploads only by their exact key: the upload stops at Locate with its
+/// handle and says to give the key; a key that is not the upload's is refused by ListParts,
+/// the handle kept; the right one finishes, and is kept in the handle.
+#[tokio::test]
+async fn an_upload_minio_does_not_list_finishes_with_its_object_key_given() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder()
+        .making_delay(Duration::from_millis(50))
+        .lists_uploads_only_by_key()
+        .start()
+        .await;
+    let dir = Dir::new("minio-list");
+    let bytes = content(12 * MIB, 8);
+    let path = dir.file("disk.raw", &bytes);
+    let err = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
+    assert!(cause.is_upload_not_listed() && !cause.is_no_such_upload(), "{cause:?}");
+    let shown = failure.to_string();
+    assert!(shown.contains("MinIO") && shown.contains("object_key"), "{shown}");
+    let handle = failure.resume_handle().cloned().expect("not listed is not gone: the handle stays");
+    assert_eq!(handle.object_key(), None);
+    assert_eq!(fake.s3_request_count("UploadPart"), 0);
+
+    // A key that is not the upload's: ListParts says so before any part, the handle stays.
+    let err = fake.client().upload_image(&path).resume(handle.clone()).object_key("images/x/y.raw").send().await;
+    let Err(Error::Transfer(failure)) = err else { panic!("{err:?}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    assert!(failure.to_string().contains("is it the upload's key"), "{failure}");
+    assert_eq!(failure.resume_handle(), Some(&handle), "{failure}");
+    assert_eq!(fake.s3_request_count("UploadPart"), 0);
+
+    let key = fake.upload_key(handle.image_id()).unwrap();
+    let lists = fake.s3_request_count("ListMultipartUploads");
+    let done = fake.client().upload_image(&path).resume(handle.clone()).object_key(&key).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 12 * MIB as u64);
+    assert_eq!(done.handle, handle.with_object_key(&key), "the key given is kept in the handle");
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), lists, "a key given is not looked for");
+    let (len, _) = fake.uploaded_file(done.image.id()).unwrap();
+    assert_eq!(len, 12 * MIB as u64);
+}
+
+/// A handle that names the object key resumes without listing the bucket's uploads.
+#[tokio::test]
+async fn a_resumed_handle_with_its_key_lists_no_uploads() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("keyed");
+    let path = dir.file("disk.raw", &content(12 * MIB, 9));
+    let handle = failed_upload(&fake, &path).await;
+    assert_eq!(handle.object_key(), fake.upload_key(handle.image_id()).as_deref());
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), 1);
+    // As a tool keeps it in a file, and reads it back.
+    let kept: UploadHandle = serde_json::from_str(&serde_json::to_string(&handle).unwrap()).unwrap();
+    let done = fake.client().upload_image(&path).resume(kept).send().await.unwrap();
+    assert_eq!(done.bytes_sent + done.bytes_reused, 12 * MIB as u64);
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), 1, "no listing on resume");
+    assert!(fake.s3_request_count("ListParts") >= 1);
 }
