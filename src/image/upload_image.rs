@@ -49,8 +49,14 @@ pub struct UploadedImage {
     pub image: ImageInfo,
     /// Bytes this call sent.
     pub bytes_sent: u64,
-    /// Bytes the platform already held from an earlier attempt (a resumed upload).
+    /// Bytes the platform already held from an earlier attempt (a resumed upload), each part
+    /// found the same as the file's; 0 when the file was not compared (`file_compared`).
     pub bytes_reused: u64,
+    /// Whether the file was compared with what the platform holds. `false` when a resume
+    /// found the upload completed already (the image `Used`, or being made after
+    /// CompleteImageMultipartUpload): S3 holds no parts to compare then, so nothing tells
+    /// whether the image was made from this file.
+    pub file_compared: bool,
     /// The part size used.
     pub part_size: u64,
     /// The image, the platform's upload id and the upload's object key.
@@ -136,7 +142,10 @@ impl Client {
     /// elsewhere) skips ImportImage, logs in again, lists the parts the platform holds (S3
     /// ListParts) and sends only those missing or whose size or MD5 differ from the file's,
     /// then completes. A file that changed since is either uploaded right or refused, never
-    /// assembled from parts of two files. An image already `Used` is returned at once.
+    /// assembled from parts of two files. A resume after CompleteImageMultipartUpload (the
+    /// image `Used`, or `WaitMaking`, `Making`, `Initializing`) cannot check the file, as S3
+    /// holds no parts any more: it waits for the image, reads nothing, and says so
+    /// ([`file_compared`](UploadedImage::file_compared) `false`, `bytes_reused` 0).
     ///
     /// **Cancellation:** dropping the future leaves the image `WaitUploading` on the platform
     /// with the parts sent so far. Resume it with `.resume(UploadHandle::new(image_id,
@@ -607,7 +616,7 @@ impl Job<'_> {
             match seen.map_err(at(TransferStage::Locate))?.and_then(|i| i.image_status.clone().map(|s| (i, s))) {
                 Some((image, status)) if status.is_available() => {
                     self.done = self.file.len;
-                    return Ok(self.uploaded(image, fallback_size));
+                    return Ok(self.uploaded(image, fallback_size, false));
                 }
                 Some((image, status)) if status.is_failed_or_gone() => {
                     let reason = image.reason.unwrap_or_default();
@@ -618,7 +627,7 @@ impl Job<'_> {
                 Some((_, ImageStatus::WaitMaking | ImageStatus::Making | ImageStatus::Initializing)) => {
                     self.done = self.file.len;
                     let image = self.wait(image_id).await?;
-                    return Ok(self.uploaded(image, fallback_size));
+                    return Ok(self.uploaded(image, fallback_size, false));
                 }
                 _ => {}
             }
@@ -714,7 +723,7 @@ impl Job<'_> {
         }
         complete.send().await.map_err(at(TransferStage::Complete))?;
         let image = self.wait(image_id).await?;
-        Ok(self.uploaded(image, part_size))
+        Ok(self.uploaded(image, part_size, true))
     }
 
     /// Records the upload's object key in the handle, and tells [`on_handle`] of it when it is
@@ -745,11 +754,14 @@ impl Job<'_> {
         waiter.wait().await.map_err(at(TransferStage::Make))
     }
 
-    fn uploaded(&self, image: ImageInfo, part_size: u64) -> UploadedImage {
+    /// The outcome; `compared`: whether the file was compared with the parts the platform
+    /// holds (not once the upload was completed).
+    fn uploaded(&self, image: ImageInfo, part_size: u64, compared: bool) -> UploadedImage {
         UploadedImage {
             image,
             bytes_sent: self.sent,
-            bytes_reused: self.done - self.sent,
+            bytes_reused: if compared { self.done - self.sent } else { 0 },
+            file_compared: compared,
             part_size,
             handle: self.handle.clone(),
         }

@@ -1020,3 +1020,32 @@ async fn a_resumed_handle_with_its_key_lists_no_uploads() {
     assert_eq!(fake.s3_request_count("ListMultipartUploads"), 1, "no listing on resume");
     assert!(fake.s3_request_count("ListParts") >= 1);
 }
+
+/// A resume after CompleteImageMultipartUpload has no parts to compare the file with: it says
+/// it did not compare, and claims no bytes reused, whatever the file now is.
+#[tokio::test]
+async fn a_resume_after_completion_says_the_file_was_not_compared() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(300)).start().await;
+    let dir = Dir::new("after-complete");
+    let path = dir.file("disk.raw", &content(6 * MIB, 10));
+    let done = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap();
+    assert!(done.file_compared);
+    assert_eq!((done.bytes_sent, done.bytes_reused), (6 * MIB as u64, 0));
+    // Another file now, under the same name.
+    std::fs::write(&path, content(7 * MIB, 11)).unwrap();
+    let parts = fake.s3_request_count("ListParts");
+    let fake = Arc::new(fake);
+    for status in [ucloudstack::image::ImageStatus::Used, ucloudstack::image::ImageStatus::Making] {
+        assert!(fake.set_image_status(done.image.id(), status.clone()));
+        // Made a moment later.
+        let (later, id) = (fake.clone(), done.image.id().to_owned());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            later.set_image_status(&id, ucloudstack::image::ImageStatus::Used);
+        });
+        let again = upload(&fake.client(), &path).resume(done.handle.clone()).send().await.unwrap();
+        assert!(!again.file_compared, "{status}");
+        assert_eq!((again.bytes_sent, again.bytes_reused), (0, 0), "{status}: nothing is claimed reused");
+    }
+    assert_eq!(fake.s3_request_count("ListParts"), parts, "S3 holds no parts to list");
+}
