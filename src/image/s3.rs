@@ -375,7 +375,8 @@ impl S3 {
 
     /// Sends part `number` (its bytes and their MD5), tried again after a failure that did
     /// not refuse it; the answer's ETag, when an MD5, must be the part's. `meter` counts the
-    /// bytes as they leave, and takes back those of a failed attempt.
+    /// bytes as they leave, and takes back those of a failed attempt. The ETag answered,
+    /// unquoted and lowercase.
     pub(crate) async fn upload_part(
         &self,
         key: &str,
@@ -384,7 +385,7 @@ impl S3 {
         body: Bytes,
         md5: [u8; 16],
         meter: &Arc<Meter>,
-    ) -> Result<(), S3Error> {
+    ) -> Result<Option<String>, S3Error> {
         let op = &format!("UploadPart {number}");
         let url = &self.object_url(key).map_err(|e| S3Error::new(op, e))?;
         let content_md5 = &base64::engine::general_purpose::STANDARD.encode(md5);
@@ -412,11 +413,11 @@ impl S3 {
                         retry: Retry::Soon,
                         ..S3Error::new(op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
                     }),
-                    _ => Ok(()),
+                    etag => Ok(etag.filter(|e| !e.is_empty())),
                 }
             });
             match &outcome {
-                Ok(()) => attempt.landed(),
+                Ok(_) => attempt.landed(),
                 Err(_) => attempt.failed(),
             }
             outcome

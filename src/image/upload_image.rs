@@ -38,6 +38,8 @@ const GIB: u64 = 1 << 30;
 const HEAD: usize = 32_774;
 /// A part is read (and hashed) this much at a time.
 const READ_CHUNK: usize = 1 << 20;
+/// Times the parts the final ListParts finds other than sent are sent again.
+const RESEND_ROUNDS: usize = 2;
 
 type Cause = Box<dyn std::error::Error + Send + Sync>;
 
@@ -114,7 +116,10 @@ impl Client {
     ///    S3 UploadPart presigned with SigV4, the session token among what is signed, and
     ///    carrying its `Content-MD5`; a part that fails is sent again (up to 5 tries, longer
     ///    pauses after `SlowDown` or HTTP 503);
-    /// 5. CompleteImageMultipartUpload, then DescribeImage until `Used`
+    /// 5. S3 ListParts, to check the service holds exactly the parts sent (each by size and
+    ///    ETag, none beyond; a part an earlier attempt stored late would win otherwise): any
+    ///    other is sent again, twice at most, a part beyond the file's stops the upload;
+    /// 6. CompleteImageMultipartUpload, then DescribeImage until `Used`
     ///    ([`on_progress`](UploadImageBuilder::on_progress) then gets `PreparePrecent`).
     ///
     /// Inferred, each overridable: the format from the file's header (qcow2, iso, vmdk; a raw
@@ -373,7 +378,7 @@ impl UploadImageBuilder {
         if let Some(keep) = &self.on_handle {
             keep(&handle);
         }
-        let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0, handle };
+        let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0, reused: 0, handle };
         let outcome = job.run(resumed).await;
         outcome.map_err(|(stage, source)| {
             let handle = job.handle;
@@ -532,13 +537,16 @@ struct Job<'a> {
     started: Instant,
     /// Bytes the platform holds.
     done: u64,
-    /// Bytes this call sent.
+    /// Bytes this call sent (a part sent again counts again).
     sent: u64,
+    /// Bytes of parts the platform held already, found the same as the file's.
+    reused: u64,
     /// The upload, with its object key once known.
     handle: UploadHandle,
 }
 
 /// What the parts share.
+#[derive(Clone, Copy)]
 struct Parts<'a> {
     s3: &'a S3,
     key: &'a str,
@@ -698,16 +706,20 @@ impl Job<'_> {
             remote: &remote,
             meter: &meter,
         };
-        let numbers = 1..=u32::try_from(count).unwrap_or(u32::MAX);
-        let mut landed = futures_util::stream::iter(numbers).map(|n| parts.send(n)).buffer_unordered(b.concurrency);
-        while let Some(part) = landed.next().await {
-            let (len, sent) = part?;
-            self.done += len;
-            if sent {
-                self.sent += len;
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        let mut landed = BTreeMap::new();
+        let mut sending = futures_util::stream::iter(1..=count).map(|n| parts.send(n)).buffer_unordered(b.concurrency);
+        while let Some(part) = sending.next().await {
+            let (number, part) = part?;
+            self.done += part.size;
+            match part.reused {
+                true => self.reused += part.size,
+                false => self.sent += part.size,
             }
+            landed.insert(number, part);
         }
-        drop(landed);
+        drop(sending);
+        self.settle(&parts, &mut landed, count).await?;
         // Bytes read from a file that changed meanwhile would make an image of two files.
         let meta = tokio::fs::metadata(&b.path).await.map_err(at(TransferStage::Read))?;
         if meta.len() != self.file.len || meta.modified().ok() != self.file.modified {
@@ -724,6 +736,47 @@ impl Job<'_> {
         complete.send().await.map_err(at(TransferStage::Complete))?;
         let image = self.wait(image_id).await?;
         Ok(self.uploaded(image, part_size, true))
+    }
+
+    /// Makes sure S3 holds parts 1 to `count` as `landed` says, and nothing beyond, before the
+    /// platform assembles them: a part of an earlier attempt that timed out on the client but
+    /// was stored late would win otherwise. Parts found other are sent again (a bounded number
+    /// of times).
+    async fn settle(&mut self, parts: &Parts<'_>, landed: &mut BTreeMap<u32, Landed>, count: u32) -> Step<()> {
+        let (empty, silent) = (BTreeMap::new(), Meter::new(None, self.file.len, self.started));
+        // Sent again whatever S3 holds, and not counted twice in the progress.
+        let resend = Parts { remote: &empty, meter: &silent, ..*parts };
+        for round in 0..=RESEND_ROUNDS {
+            let held = parts.s3.list_parts(parts.key, parts.upload_id).await.map_err(at(TransferStage::Upload))?;
+            if let Some((&extra, _)) = held.range(count.saturating_add(1)..).next() {
+                let rule = format!(
+                    "the platform holds part {extra}, beyond the file's {count} parts (an earlier attempt's, with \
+                     another part size?): remove the upload (AbortImageMultipartUpload) and start again"
+                );
+                return Err((TransferStage::Upload, rule.into()));
+            }
+            let differ: Vec<u32> =
+                landed.iter().filter(|(n, part)| !held.get(n).is_some_and(|h| part.is(h))).map(|(n, _)| *n).collect();
+            if differ.is_empty() {
+                return Ok(());
+            }
+            if round == RESEND_ROUNDS {
+                let rule = format!(
+                    "the platform still holds other bytes than were sent for parts {differ:?} after sending them \
+                     again: resume the upload"
+                );
+                return Err((TransferStage::Upload, rule.into()));
+            }
+            tracing::warn!(parts = ?differ, "S3 holds other parts than were sent (an earlier attempt's?): sending them again");
+            for number in differ {
+                let (_, part) = resend.send(number).await?;
+                self.sent += part.size;
+                if landed.insert(number, part).is_some_and(|was| was.reused) {
+                    self.reused = self.reused.saturating_sub(landed.get(&number).map_or(0, |p| p.size));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Records the upload's object key in the handle, and tells [`on_handle`] of it when it is
@@ -760,7 +813,7 @@ impl Job<'_> {
         UploadedImage {
             image,
             bytes_sent: self.sent,
-            bytes_reused: if compared { self.done - self.sent } else { 0 },
+            bytes_reused: if compared { self.reused } else { 0 },
             file_compared: compared,
             part_size,
             handle: self.handle.clone(),
@@ -775,21 +828,37 @@ fn earlier_part_size(remote: &BTreeMap<u32, RemotePart>, len: u64) -> Option<u64
     check_part_size(size, len).ok().map(|()| size)
 }
 
+/// A part as this call left it on the platform.
+struct Landed {
+    size: u64,
+    md5: [u8; 16],
+    /// The ETag the service answered, or listed for a part it held already.
+    etag: Option<String>,
+    /// Held already, not sent.
+    reused: bool,
+}
+
+impl Landed {
+    /// Whether `held` is this part: its size, and its ETag the MD5 or the one answered.
+    fn is(&self, held: &RemotePart) -> bool {
+        held.size == self.size && (held.etag == s3::hex(&self.md5) || self.etag.as_deref() == Some(&held.etag))
+    }
+}
+
 impl Parts<'_> {
     /// Part `number`: read and hashed; sent unless the platform holds the same bytes. Its
-    /// length, and whether it was sent.
-    async fn send(&self, number: u32) -> Step<(u64, bool)> {
+    /// number, and what landed.
+    async fn send(&self, number: u32) -> Step<(u32, Landed)> {
         let offset = u64::from(number - 1) * self.part_size;
         let len = (self.len - offset).min(self.part_size);
         let (bytes, md5) = read_part(self.path, offset, len).await.map_err(at(TransferStage::Read))?;
-        let held = self.remote.get(&number).is_some_and(|p| p.size == len && p.etag == s3::hex(&md5));
-        if held {
+        if let Some(held) = self.remote.get(&number).filter(|p| p.size == len && p.etag == s3::hex(&md5)) {
             self.meter.add(len);
-            return Ok((len, false));
+            return Ok((number, Landed { size: len, md5, etag: Some(held.etag.clone()), reused: true }));
         }
         let sent = self.s3.upload_part(self.key, self.upload_id, number, bytes, md5, self.meter).await;
-        sent.map_err(at(TransferStage::Upload))?;
-        Ok((len, true))
+        let etag = sent.map_err(at(TransferStage::Upload))?;
+        Ok((number, Landed { size: len, md5, etag, reused: false }))
     }
 }
 

@@ -615,11 +615,12 @@ print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req)
 }
 
 /// A hand-written S3 service under `/s3`: ListMultipartUploads in two pages (ours on the
-/// second), ListParts in two pages (part 1 right, part 2 of other bytes), UploadPart answering
-/// the MD5 of what it got.
+/// second), ListParts in two pages (part 1 right, part 2 of other bytes until sent), UploadPart
+/// answering the MD5 of what it got.
 struct PagedS3 {
     key: &'static str,
     part1_md5: String,
+    part2_md5: Mutex<String>,
 }
 
 impl Respond for PagedS3 {
@@ -633,9 +634,12 @@ impl Respond for PagedS3 {
             },
             ("GET", None, Some(_)) => match query("part-number-marker") {
                 None => xml(format!("<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker><Part><PartNumber>1</PartNumber><ETag>&quot;{}&quot;</ETag><Size>{}</Size></Part></ListPartsResult>", self.part1_md5, 5 * MIB)),
-                Some(_) => xml("<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>2</PartNumber><ETag>\"00000000000000000000000000000000\"</ETag><Size>1048576</Size></Part></ListPartsResult>".into()),
+                Some(_) => xml(format!("<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>2</PartNumber><ETag>\"{}\"</ETag><Size>1048576</Size></Part></ListPartsResult>", self.part2_md5.lock().unwrap())),
             },
-            ("PUT", None, Some(_)) => ResponseTemplate::new(200).insert_header("etag", format!("\"{}\"", md5_hex(&request.body))),
+            ("PUT", None, Some(_)) => {
+                *self.part2_md5.lock().unwrap() = md5_hex(&request.body);
+                ResponseTemplate::new(200).insert_header("etag", format!("\"{}\"", md5_hex(&request.body)))
+            }
             _ => ResponseTemplate::new(400).set_body_raw("<Error><Code>InvalidRequest</Code><Message>unexpected</Message></Error>", "application/xml"),
         }
     }
@@ -648,7 +652,7 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
     let bytes = content(6 * MIB, 5);
     let path = dir.file("web.raw", &bytes);
     let key = "images/cn-image-up/web 镜像.raw";
-    let answer = PagedS3 { key, part1_md5: md5_hex(&bytes[..5 * MIB]) };
+    let answer = PagedS3 { key, part1_md5: md5_hex(&bytes[..5 * MIB]), part2_md5: Mutex::new("0".repeat(32)) };
     Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(answer).mount(&s3).await;
     let (_platform, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
     let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, "upload-1")).send().await.unwrap();
@@ -676,6 +680,9 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
             "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
             "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
             "PUT /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw partNumber=2&uploadId=upload-1",
+            // Before completing: the parts held are those sent.
+            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
+            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
         ]
     );
     let put = &requests[4];
@@ -1048,4 +1055,48 @@ async fn a_resume_after_completion_says_the_file_was_not_compared() {
         assert_eq!((again.bytes_sent, again.bytes_reused), (0, 0), "{status}: nothing is claimed reused");
     }
     assert_eq!(fake.s3_request_count("ListParts"), parts, "S3 holds no parts to list");
+}
+
+/// A part of an earlier attempt stored late (here: planted once every part was sent) is found
+/// by the ListParts before CompleteImageMultipartUpload and sent again; a part beyond the
+/// file's stops the upload before it is completed, with its handle.
+#[tokio::test]
+async fn parts_stored_late_by_an_earlier_attempt_are_found_before_completing() {
+    let fake = Arc::new(
+        ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await,
+    );
+    let dir = Dir::new("late-part");
+    let bytes = content(12 * MIB, 12);
+    let path = dir.file("disk.raw", &bytes);
+    // Once the last part's bytes are all out: part 1, long landed, is replaced by 5 MiB of
+    // zeros, or a part 4 appears.
+    let plant = |part: u32| {
+        let (fake, image) = (fake.clone(), Arc::new(Mutex::new(String::new())));
+        let keep = image.clone();
+        let planted = Arc::new(AtomicBool::new(false));
+        let size = if part == 1 { 5 << 20 } else { 1 << 20 };
+        upload(&fake.client(), &path)
+            .image_format(ImageFormat::Raw)
+            .concurrency(1)
+            .on_handle(move |h| *keep.lock().unwrap() = h.image_id().to_owned())
+            .on_progress(move |p| {
+                if p.percent.is_none() && p.bytes_done == 12 << 20 && !planted.swap(true, SeqCst) {
+                    assert!(fake.add_uploaded_part(&image.lock().unwrap(), part, size));
+                }
+            })
+    };
+    let done = plant(1).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 17 << 20, "part 1 was sent again");
+    let parts = fake.uploaded_parts(done.image.id());
+    let want: Vec<(u32, u64, String)> =
+        bytes.chunks(5 * MIB).zip(1..).map(|(c, n)| (n, c.len() as u64, md5_hex(c))).collect();
+    assert_eq!(parts, want, "the image is made of the file's parts");
+
+    let completes = fake.request_count("CompleteImageMultipartUpload");
+    let err = plant(4).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Upload, "{failure}");
+    assert!(failure.to_string().contains("holds part 4"), "{failure}");
+    assert!(failure.resume_handle().is_some());
+    assert_eq!(fake.request_count("CompleteImageMultipartUpload"), completes, "not completed");
 }
