@@ -14,11 +14,10 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use std::collections::BTreeMap;
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
 /// The smallest part S3 takes (but for the last): 5 MiB.
@@ -136,7 +135,10 @@ impl Client {
     /// them for all the parts, and the refused request is sent again, once.
     ///
     /// Memory stays under `concurrency × part_size` plus a little: each part is read from the
-    /// file as it is sent.
+    /// file as it is sent. The file is opened once, and every part read at its offset from
+    /// that one handle; before completing, the file must be unchanged (length and mtime, and
+    /// on Unix device, inode and ctime, of the handle and of the path), else the upload stops
+    /// at [`TransferStage::Read`] with its handle.
     ///
     /// **Failures** after ImportImage answered are [`Error::Transfer`]: the stage, the image,
     /// the bytes the platform holds, the cause as `source()`, and
@@ -415,11 +417,36 @@ impl CallOptionsBuilder for UploadImageBuilder {
     }
 }
 
-/// What the file is: its length, its first bytes, when it was last changed.
+/// What the file is: its length, its first bytes, what tells it changed, and the one handle
+/// every part is read from (reopened by path, parts could come from two files).
 struct FileFacts {
     len: u64,
     head: Vec<u8>,
+    stamp: Stamp,
+    handle: Arc<std::fs::File>,
+}
+
+/// What tells that a file changed: its length and mtime, and on Unix its device and inode
+/// (another file put in its place) and ctime (written to, even with the mtime set back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
     modified: Option<SystemTime>,
+    #[cfg(unix)]
+    node: (u64, u64, i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            node: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
+        }
+    }
 }
 
 async fn inspect(path: &Path) -> Result<FileFacts, Error> {
@@ -444,10 +471,16 @@ async fn inspect(path: &Path) -> Result<FileFacts, Error> {
         return Err(Error::invalid("path", format!("{shown} is empty")));
     }
     let unreadable = |e: std::io::Error| Error::invalid("path", format!("{shown} cannot be read: {e}"));
-    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    let mut file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    // The handle's own: the file it reads, whatever the path names later.
+    let stamp = Stamp::of(&file.metadata().await.map_err(unreadable)?);
+    if stamp.len == 0 {
+        return Err(Error::invalid("path", format!("{shown} is empty")));
+    }
     let mut head = Vec::with_capacity(HEAD);
-    file.take(HEAD as u64).read_to_end(&mut head).await.map_err(unreadable)?;
-    Ok(FileFacts { len: meta.len(), head, modified: meta.modified().ok() })
+    (&mut file).take(HEAD as u64).read_to_end(&mut head).await.map_err(unreadable)?;
+    let handle = Arc::new(file.into_std().await);
+    Ok(FileFacts { len: stamp.len, head, stamp, handle })
 }
 
 /// The format the file's first bytes name: a qcow2 (`QFI\xfb`), a sparse vmdk (`KDMV`) or a
@@ -488,11 +521,16 @@ fn resolve_format(given: Option<&ImageFormat>, sniffed: Option<&ImageFormat>) ->
 /// (big-endian at byte 24), a sparse vmdk's capacity (little-endian sectors at byte 12), a raw
 /// disk's or an ISO's length.
 fn virtual_gib(format: &ImageFormat, file: &FileFacts) -> Option<u32> {
-    let field = |at: usize| -> Option<[u8; 8]> { file.head.get(at..at + 8)?.try_into().ok() };
+    head_gib(format, file.len, &file.head)
+}
+
+/// [`virtual_gib`] of a file of `len` bytes starting with `head`.
+fn head_gib(format: &ImageFormat, len: u64, head: &[u8]) -> Option<u32> {
+    let field = |at: usize| -> Option<[u8; 8]> { head.get(at..at + 8)?.try_into().ok() };
     let bytes = match format {
         ImageFormat::Qcow2 => u64::from_be_bytes(field(24)?),
-        ImageFormat::Vmdk if file.head.starts_with(b"KDMV") => u64::from_le_bytes(field(12)?).saturating_mul(512),
-        ImageFormat::Raw | ImageFormat::Iso => file.len,
+        ImageFormat::Vmdk if head.starts_with(b"KDMV") => u64::from_le_bytes(field(12)?).saturating_mul(512),
+        ImageFormat::Raw | ImageFormat::Iso => len,
         _ => return None,
     };
     (bytes > 0).then(|| u32::try_from(bytes.div_ceil(GIB)).unwrap_or(u32::MAX))
@@ -551,7 +589,7 @@ struct Parts<'a> {
     s3: &'a S3,
     key: &'a str,
     upload_id: &'a str,
-    path: &'a Path,
+    file: &'a Arc<std::fs::File>,
     len: u64,
     part_size: u64,
     remote: &'a BTreeMap<u32, RemotePart>,
@@ -695,12 +733,13 @@ impl Job<'_> {
             return Err((TransferStage::Locate, rule.into()));
         }
         let meter = Meter::new(b.on_progress.clone(), self.file.len, self.started);
+        let file = self.file.handle.clone();
         meter.add(0);
         let parts = Parts {
             s3: &s3,
             key: &key,
             upload_id,
-            path: &b.path,
+            file: &file,
             len: self.file.len,
             part_size,
             remote: &remote,
@@ -720,9 +759,16 @@ impl Job<'_> {
         }
         drop(sending);
         self.settle(&parts, &mut landed, count).await?;
-        // Bytes read from a file that changed meanwhile would make an image of two files.
-        let meta = tokio::fs::metadata(&b.path).await.map_err(at(TransferStage::Read))?;
-        if meta.len() != self.file.len || meta.modified().ok() != self.file.modified {
+        // Bytes read from a file that changed meanwhile would make an image of two files; the
+        // path naming another file would upload one other than the caller's.
+        let file = self.file.handle.clone();
+        let now = tokio::task::spawn_blocking(move || file.metadata())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|meta| meta)
+            .map_err(at(TransferStage::Read))?;
+        let there = tokio::fs::metadata(&b.path).await.map_err(at(TransferStage::Read))?;
+        if Stamp::of(&now) != self.file.stamp || Stamp::of(&there) != self.file.stamp {
             let rule = "the file changed while it was sent: resume the upload to send the parts that differ";
             return Err((TransferStage::Read, rule.into()));
         }
@@ -851,7 +897,7 @@ impl Parts<'_> {
     async fn send(&self, number: u32) -> Step<(u32, Landed)> {
         let offset = u64::from(number - 1) * self.part_size;
         let len = (self.len - offset).min(self.part_size);
-        let (bytes, md5) = read_part(self.path, offset, len).await.map_err(at(TransferStage::Read))?;
+        let (bytes, md5) = read_part(self.file, offset, len).await.map_err(at(TransferStage::Read))?;
         if let Some(held) = self.remote.get(&number).filter(|p| p.size == len && p.etag == s3::hex(&md5)) {
             self.meter.add(len);
             return Ok((number, Landed { size: len, md5, etag: Some(held.etag.clone()), reused: true }));
@@ -862,21 +908,58 @@ impl Parts<'_> {
     }
 }
 
-/// `len` bytes of the file from `offset`, in one buffer, with their MD5.
-async fn read_part(path: &Path, offset: u64, len: u64) -> std::io::Result<(Bytes, [u8; 16])> {
+/// `len` bytes of the file from `offset`, in one buffer, with their MD5: read (and hashed) on
+/// a blocking thread, at the offset, from the one handle all parts share.
+async fn read_part(file: &Arc<std::fs::File>, offset: u64, len: u64) -> std::io::Result<(Bytes, [u8; 16])> {
     let too_large = || std::io::Error::other("a part larger than this machine can address");
     let len = usize::try_from(len).map_err(|_| too_large())?;
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(len).map_err(|_| std::io::Error::other("no memory for the part's buffer"))?;
-    buf.resize(len, 0);
-    let mut file = tokio::fs::File::open(path).await?;
-    file.seek(SeekFrom::Start(offset)).await?;
-    let mut md5 = Md5::new();
-    for chunk in buf.chunks_mut(READ_CHUNK) {
-        file.read_exact(chunk).await?;
-        md5.update(&*chunk);
+    let file = file.clone();
+    let read = move || {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len).map_err(|_| std::io::Error::other("no memory for the part's buffer"))?;
+        buf.resize(len, 0);
+        let mut md5 = Md5::new();
+        let mut at = offset;
+        for chunk in buf.chunks_mut(READ_CHUNK) {
+            read_exact_at(&file, chunk, at)?;
+            md5.update(&*chunk);
+            at += chunk.len() as u64;
+        }
+        Ok((Bytes::from(buf), md5.finalize().into()))
+    };
+    tokio::task::spawn_blocking(read).await.map_err(|e| std::io::Error::other(e.to_string()))?
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    Ok((Bytes::from(buf), md5.finalize().into()))
+    Ok(())
+}
+
+/// No positional reads here: a seek and a read of the shared handle, one part at a time.
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(mut file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
 
 #[cfg(test)]
@@ -943,9 +1026,7 @@ mod tests {
     fn a_sparse_vmdk_says_its_capacity_in_sectors() {
         let mut head = b"KDMV\x01\0\0\0\x03\0\0\0".to_vec();
         head.extend_from_slice(&(3 * GIB / 512 + 1).to_le_bytes());
-        let file = FileFacts { len: 1 << 16, head, modified: None };
-        assert_eq!(virtual_gib(&ImageFormat::Vmdk, &file), Some(4));
-        let text = FileFacts { len: 100, head: b"# Disk DescriptorFile".to_vec(), modified: None };
-        assert_eq!(virtual_gib(&ImageFormat::Vmdk, &text), None);
+        assert_eq!(head_gib(&ImageFormat::Vmdk, 1 << 16, &head), Some(4));
+        assert_eq!(head_gib(&ImageFormat::Vmdk, 100, b"# Disk DescriptorFile"), None);
     }
 }

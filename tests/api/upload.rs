@@ -1100,3 +1100,48 @@ async fn parts_stored_late_by_an_earlier_attempt_are_found_before_completing() {
     assert!(failure.resume_handle().is_some());
     assert_eq!(fake.request_count("CompleteImageMultipartUpload"), completes, "not completed");
 }
+
+/// The file is opened once and every part read from that handle: another file of the same
+/// size put in its place, or bytes written into it, each with the mtime set back, are found
+/// before the upload is completed (by inode, by ctime), never assembled into one image.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_file_replaced_or_rewritten_with_its_mtime_kept_is_not_completed() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("same-mtime");
+    for replace in [true, false] {
+        let path = dir.file("disk.raw", &content(12 * MIB, 13));
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let other = content(12 * MIB, 14);
+        let (target, spare) = (path.clone(), dir.0.join("other.raw"));
+        let changed = Arc::new(AtomicBool::new(false));
+        let once = changed.clone();
+        let outcome = upload(&fake.client(), &path)
+            .image_format(ImageFormat::Raw)
+            .concurrency(1)
+            .on_progress(move |p| {
+                // Part 1 is out: parts 2 and 3 are read after this.
+                if p.bytes_done != 5 * MIB as u64 || once.swap(true, SeqCst) {
+                    return;
+                }
+                if replace {
+                    std::fs::write(&spare, &other).unwrap();
+                    std::fs::File::options().write(true).open(&spare).unwrap().set_modified(mtime).unwrap();
+                    std::fs::rename(&spare, &target).unwrap();
+                } else {
+                    let file = std::fs::File::options().write(true).open(&target).unwrap();
+                    std::os::unix::fs::FileExt::write_all_at(&file, &other[6 * MIB..], 6 * MIB as u64).unwrap();
+                    file.set_modified(mtime).unwrap();
+                }
+            })
+            .send()
+            .await;
+        assert!(changed.load(SeqCst));
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime, "the mtime is the same");
+        let Err(Error::Transfer(failure)) = outcome else { panic!("replace {replace}: completed: {outcome:?}") };
+        assert_eq!(failure.stage, TransferStage::Read, "{failure}");
+        assert!(failure.to_string().contains("changed"), "{failure}");
+        assert!(failure.resume_handle().is_some());
+    }
+    assert_eq!(fake.request_count("CompleteImageMultipartUpload"), 0);
+}
