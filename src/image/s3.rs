@@ -374,9 +374,10 @@ impl S3 {
     }
 
     /// Sends part `number` (its bytes and their MD5), tried again after a failure that did
-    /// not refuse it; the answer's ETag, when an MD5, must be the part's. `meter` counts the
-    /// bytes as they leave, and takes back those of a failed attempt. The ETag answered,
-    /// unquoted and lowercase.
+    /// not refuse it. `meter` counts the bytes as they leave, and takes back those of a failed
+    /// attempt. The ETag answered, unquoted and lowercase: a 200 is proof enough, as the
+    /// service checked the signed `Content-MD5`, so an ETag that is not the MD5 (SSE-KMS) is
+    /// logged, not refused.
     pub(crate) async fn upload_part(
         &self,
         key: &str,
@@ -404,17 +405,20 @@ impl S3 {
                 .header("content-md5", content_md5.as_str())
                 .timeout(timeout)
                 .body(reqwest::Body::wrap(attempt.body(body.clone())));
-            let outcome = self.answer(&keys, op, request.send().await).await.and_then(|response| {
+            let outcome = self.answer(&keys, op, request.send().await).await.map(|response| {
                 let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
-                match etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()) {
-                    // The service stored other bytes than were sent: send them again.
-                    Some(etag) if is_md5(&etag) && etag != *hex => Err(S3Error {
-                        code: Some("BadDigest".into()),
-                        retry: Retry::Soon,
-                        ..S3Error::new(op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
-                    }),
-                    etag => Ok(etag.filter(|e| !e.is_empty())),
+                let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()).filter(|e| !e.is_empty());
+                // The service checked the signed Content-MD5 before its 200: an ETag that is not
+                // the MD5 is its own (SSE-KMS, SSE-C), not other bytes.
+                if let Some(etag) = etag.as_deref().filter(|e| *e != hex.as_str()) {
+                    tracing::warn!(
+                        operation = op,
+                        etag,
+                        md5 = hex.as_str(),
+                        "S3 took the part; its ETag is not the MD5"
+                    );
                 }
+                etag
             });
             match &outcome {
                 Ok(_) => attempt.landed(),
@@ -564,10 +568,6 @@ async fn read_capped(op: &str, mut response: reqwest::Response, cap: usize) -> R
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn is_md5(etag: &str) -> bool {
-    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `<{operation}Result>`, as S3 names the answer, or `<{operation}Response>`, as some

@@ -113,8 +113,9 @@ impl Client {
     ///    it; a key given is checked with ListParts. The key found is kept in the handle;
     /// 4. the file in parts ([`concurrency`](UploadImageBuilder::concurrency) at once), each an
     ///    S3 UploadPart presigned with SigV4, the session token among what is signed, and
-    ///    carrying its `Content-MD5`; a part that fails is sent again (up to 5 tries, longer
-    ///    pauses after `SlowDown` or HTTP 503);
+    ///    carrying its `Content-MD5`, which the service checks: its 200 is taken as proof, an
+    ///    ETag that is not the MD5 (SSE-KMS) is logged; a part that fails is sent again (up to
+    ///    5 tries, longer pauses after `SlowDown` or HTTP 503);
     /// 5. S3 ListParts, to check the service holds exactly the parts sent (each by size and
     ///    ETag, none beyond; a part an earlier attempt stored late would win otherwise): any
     ///    other is sent again, twice at most, a part beyond the file's stops the upload;
@@ -147,8 +148,9 @@ impl Client {
     ///
     /// **Resuming:** [`resume`](UploadImageBuilder::resume) with that handle (or one kept
     /// elsewhere) skips ImportImage, logs in again, lists the parts the platform holds (S3
-    /// ListParts) and sends only those missing or whose size or MD5 differ from the file's,
-    /// then completes. A file that changed since is either uploaded right or refused, never
+    /// ListParts) and sends only those missing or whose size or MD5 differ from the file's (a
+    /// service whose ETags are not MD5s, as with SSE-KMS, gets them all again), then
+    /// completes. A file that changed since is either uploaded right or refused, never
     /// assembled from parts of two files. A resume after CompleteImageMultipartUpload (the
     /// image `Used`, or `WaitMaking`, `Making`, `Initializing`) cannot check the file, as S3
     /// holds no parts any more: it waits for the image, reads nothing, and says so

@@ -1145,3 +1145,53 @@ async fn a_file_replaced_or_rewritten_with_its_mtime_kept_is_not_completed() {
     }
     assert_eq!(fake.request_count("CompleteImageMultipartUpload"), 0);
 }
+
+/// An S3 service whose ETags are not the parts' MD5s (as with SSE-KMS): one upload listed,
+/// UploadPart keeping each part's size and such an ETag, ListParts listing them.
+#[derive(Default, Clone)]
+struct KmsS3 {
+    parts: Arc<Mutex<std::collections::BTreeMap<u32, (usize, String)>>>,
+    puts: Arc<AtomicUsize>,
+}
+
+impl Respond for KmsS3 {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let query = |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        let xml = |body: String| ResponseTemplate::new(200).set_body_raw(body, "application/xml");
+        match (request.method.as_str(), query("uploads"), query("partNumber")) {
+            ("GET", Some(_), _) => xml("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>images/kms.raw</Key><UploadId>upload-1</UploadId></Upload></ListMultipartUploadsResult>".into()),
+            ("GET", None, None) => {
+                let parts = self.parts.lock().unwrap();
+                let listed: String = parts
+                    .iter()
+                    .map(|(n, (size, etag))| format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{etag}\"</ETag><Size>{size}</Size></Part>"))
+                    .collect();
+                xml(format!("<ListPartsResult><IsTruncated>false</IsTruncated>{listed}</ListPartsResult>"))
+            }
+            ("PUT", None, Some(number)) => {
+                self.puts.fetch_add(1, SeqCst);
+                let etag = md5_hex(format!("{}kms", md5_hex(&request.body)).as_bytes());
+                self.parts.lock().unwrap().insert(number.parse().unwrap(), (request.body.len(), etag.clone()));
+                ResponseTemplate::new(200).insert_header("etag", format!("\"{etag}\""))
+            }
+            _ => ResponseTemplate::new(400).set_body_raw("<Error><Code>InvalidRequest</Code><Message>unexpected</Message></Error>", "application/xml"),
+        }
+    }
+}
+
+/// A 200 to UploadPart is proof the bytes arrived (the service checked the signed
+/// Content-MD5): an ETag of 32 hex digits that is not their MD5 is logged, not sent again to
+/// failure, and the ListParts before completing takes the ETags answered.
+#[tokio::test]
+async fn etags_that_are_not_md5s_are_accepted_after_a_200() {
+    let s3 = MockServer::start().await;
+    let kms = KmsS3::default();
+    Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(kms.clone()).mount(&s3).await;
+    let (server, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+    let dir = Dir::new("kms");
+    let path = dir.file("web.raw", &content(12 * MIB, 15));
+    let done = upload(&client, &path).image_format(ImageFormat::Raw).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 12 * MIB as u64);
+    assert_eq!(kms.puts.load(SeqCst), 3, "each part sent once");
+    assert!(action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
+}
