@@ -24,6 +24,8 @@ pub(crate) const S3_TRIES: u32 = 5;
 const PAGE: &str = "1000";
 /// Pages a listing may take before it is taken to be going round in circles.
 const MAX_PAGES: usize = 10_000;
+/// The highest part number, and the most parts one upload holds.
+const MAX_PART_NUMBER: u32 = 10_000;
 /// The longest XML answer read (a page of 1000 uploads is about 500 KiB).
 const MAX_XML: usize = 16 << 20;
 /// The time a listing request may take.
@@ -336,12 +338,15 @@ impl S3 {
         Err(S3Error::malformed(OP, format!("more than {MAX_PAGES} pages")))
     }
 
-    /// The parts the service holds for the upload, by number: pages through ListParts.
+    /// The parts the service holds for the upload, by number: pages through ListParts. A part
+    /// numbered outside 1 to 10,000, or more than 10,000 entries, is a malformed answer.
     pub(crate) async fn list_parts(&self, key: &str, upload_id: &str) -> Result<BTreeMap<u32, RemotePart>, S3Error> {
         const OP: &str = "ListParts";
         let url = self.object_url(key).map_err(|e| S3Error::new(OP, e))?;
         let mut parts = BTreeMap::new();
         let mut marker = String::new();
+        // S3 numbers parts 1 to 10,000: a listing past that is not of an upload.
+        let mut entries = 0;
         for _ in 0..MAX_PAGES {
             let mut query = vec![("uploadId", upload_id), ("max-parts", PAGE)];
             if !marker.is_empty() {
@@ -353,11 +358,18 @@ impl S3 {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
             }
             for part in &doc.records {
+                entries += 1;
+                if entries > MAX_PART_NUMBER {
+                    return Err(S3Error::malformed(OP, format!("more than {MAX_PART_NUMBER} parts listed")));
+                }
                 let number = field(part, "PartNumber").and_then(|n| n.parse::<u32>().ok());
                 let size = field(part, "Size").and_then(|n| n.parse::<u64>().ok());
                 let (Some(number), Some(size)) = (number, size) else {
                     return Err(S3Error::malformed(OP, "a Part without a PartNumber or a Size"));
                 };
+                if !(1..=MAX_PART_NUMBER).contains(&number) {
+                    return Err(S3Error::malformed(OP, format!("part number {number}, not 1 to {MAX_PART_NUMBER}")));
+                }
                 let etag = field(part, "ETag").unwrap_or("").trim_matches('"').to_ascii_lowercase();
                 parts.insert(number, RemotePart { size, etag });
             }

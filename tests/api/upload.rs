@@ -1195,3 +1195,38 @@ async fn etags_that_are_not_md5s_are_accepted_after_a_200() {
     assert_eq!(kms.puts.load(SeqCst), 3, "each part sent once");
     assert!(action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
 }
+
+/// ListParts beyond what S3 can hold is a malformed answer, not parts: a part number outside
+/// 1 to 10,000, or more than 10,000 entries.
+#[tokio::test]
+async fn list_parts_refuses_part_numbers_and_counts_s3_cannot_hold() {
+    let dir = Dir::new("list-bounds");
+    let path = dir.file("web.raw", &content(6 * MIB, 16));
+    let part = |n: u32| {
+        format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{}\"</ETag><Size>5242880</Size></Part>", "0".repeat(32))
+    };
+    let cases = [
+        (part(10_001), "part number 10001"),
+        (part(0), "part number 0"),
+        (part(1).repeat(10_001), "more than 10000 parts"),
+    ];
+    for (parts, want) in cases {
+        let s3 = MockServer::start().await;
+        let body = format!("<ListPartsResult><IsTruncated>false</IsTruncated>{parts}</ListPartsResult>");
+        Mock::given(wiremock::matchers::query_param("uploadId", "upload-1"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/xml"))
+            .mount(&s3)
+            .await;
+        let (_server, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+        let handle = UploadHandle::new(IMAGE, "upload-1").with_object_key("images/web.raw");
+        let err = client.upload_image(&path).resume(handle).send().await.unwrap_err();
+        let Error::Transfer(failure) = err else { panic!("{err}") };
+        assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+        let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>();
+        let cause = cause.unwrap_or_else(|| panic!("not an S3 answer refused: {failure}"));
+        assert_eq!(cause.operation, "ListParts");
+        assert!(cause.message.contains(want), "{cause}");
+        let puts = s3.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").count();
+        assert_eq!(puts, 0, "{want}");
+    }
+}
