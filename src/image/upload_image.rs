@@ -7,9 +7,10 @@ use super::meter::{Meter, ProgressHook};
 use super::s3::{self, Keys, Login, RemotePart, S3, S3Error};
 use super::transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 use super::{
-    BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImportImageFluentBuilder, ImportType, OsType, S3Scene,
+    BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImageTag, ImportImageFluentBuilder, ImportType, OsType,
+    S3Scene,
 };
-use crate::{CallOptionsBuilder, Client, Error};
+use crate::{CallOptionsBuilder, Client, Error, SecretString};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
@@ -219,6 +220,8 @@ impl UploadImageBuilder {
         bootloader_type(BootloaderType),
         support_qga(bool),
         support_cloud_init(bool),
+        secret(impl Into<SecretString>),
+        tags(impl IntoIterator<Item = impl Into<ImageTag>>),
     }
 
     /// `CompanyID`: the tenant (ImportImage, S3Login and CompleteImageMultipartUpload).

@@ -1230,3 +1230,25 @@ async fn list_parts_refuses_part_numbers_and_counts_s3_cannot_hold() {
         assert_eq!(puts, 0, "{want}");
     }
 }
+
+/// ImportImage's `Secret` and `TagKeyValuePairs` go through `upload_image` too; the secret is
+/// never shown.
+#[tokio::test]
+async fn the_secret_and_tags_reach_import_image_and_the_secret_is_not_shown() {
+    let dir = Dir::new("secret-tags");
+    let path = dir.file("web.raw", &content(MIB, 17));
+    let (server, client) = platform(None, "mirror", "upload-1").await;
+    let builder = upload(&client, &path)
+        .image_format(ImageFormat::Raw)
+        .secret("image-secret-never-shown")
+        .tags([("env", "prod"), ("team", "web")]);
+    let shown = format!("{builder:?}");
+    let err = builder.send().await.unwrap_err();
+    let shown = format!("{shown} {err} {err:?}");
+    assert!(!shown.contains("image-secret-never-shown"), "{shown}");
+    let forms = actions(&server).await;
+    assert_eq!(param(&forms[0], "Action"), Some("ImportImage"));
+    assert_eq!(param(&forms[0], "Secret"), Some("image-secret-never-shown"));
+    assert_eq!(param(&forms[0], "TagKeyValuePairs.0"), Some("ZW52:cHJvZA=="));
+    assert_eq!(param(&forms[0], "TagKeyValuePairs.1"), Some("dGVhbQ==:d2Vi"));
+}
