@@ -24,6 +24,8 @@ pub(crate) const S3_TRIES: u32 = 5;
 const PAGE: &str = "1000";
 /// Pages a listing may take before it is taken to be going round in circles.
 const MAX_PAGES: usize = 10_000;
+/// The highest part number, and the most parts one upload holds.
+const MAX_PART_NUMBER: u32 = 10_000;
 /// The longest XML answer read (a page of 1000 uploads is about 500 KiB).
 const MAX_XML: usize = 16 << 20;
 /// The time a listing request may take.
@@ -54,6 +56,8 @@ pub struct S3Error {
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
     retry: Retry,
+    /// ListMultipartUploads showed no such upload (which proves nothing on MinIO).
+    not_listed: bool,
 }
 
 struct Tries(u32);
@@ -86,6 +90,7 @@ impl S3Error {
             attempts: 1,
             source: None,
             retry: Retry::Never,
+            not_listed: false,
         }
     }
 
@@ -94,9 +99,18 @@ impl S3Error {
         S3Error::new(operation, format!("unreadable answer: {what}"))
     }
 
-    /// The service does not hold the upload (it was completed or aborted, or never made).
+    /// The service answered that it does not hold the upload (it was completed or aborted, or
+    /// never made): S3's code `NoSuchUpload`.
     pub fn is_no_such_upload(&self) -> bool {
         self.code.as_deref() == Some("NoSuchUpload")
+    }
+
+    /// The bucket's ListMultipartUploads, paged to its end, did not show the upload. That does
+    /// not say it is gone: some S3 services (MinIO) list in-progress uploads only when asked
+    /// with the exact object key as `prefix`. Give the key with
+    /// [`UploadImageBuilder::object_key`](super::UploadImageBuilder::object_key).
+    pub fn is_upload_not_listed(&self) -> bool {
+        self.not_listed
     }
 
     /// The credentials were refused as expired (S3 answers 400 `ExpiredToken`; others 403, or
@@ -249,11 +263,7 @@ impl S3 {
 
     /// `{Endpoint}/{Bucket}/{Key}`, each segment of the key encoded as S3 canonicalizes it.
     pub(crate) fn object_url(&self, key: &str) -> Result<Url, String> {
-        // A `.` or `..` segment would be folded away by any URL parser, so no request could
-        // name the key; a leading `/` would leave the bucket.
-        if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s == "." || s == "..") {
-            return Err(format!("the object key {key:?} cannot be addressed path-style"));
-        }
+        check_key(key)?;
         let mut url = self.bucket_url.clone();
         let mut path = url.path().to_owned();
         for segment in key.split('/') {
@@ -285,8 +295,10 @@ impl S3 {
         )
     }
 
-    /// The key of the upload `upload_id`: pages through ListMultipartUploads until an entry
-    /// has that `UploadId` (the platform names the upload, not its object).
+    /// The key of the upload `upload_id`: pages through the bucket's ListMultipartUploads
+    /// (without `prefix`: the key is what is sought) until an entry has that `UploadId` (the
+    /// platform names the upload, not its object). Not listed is its own failure
+    /// ([`S3Error::is_upload_not_listed`]), not `NoSuchUpload`: MinIO lists nothing here.
     pub(crate) async fn find_key(&self, upload_id: &str) -> Result<String, S3Error> {
         const OP: &str = "ListMultipartUploads";
         let (mut key_marker, mut id_marker) = (String::new(), String::new());
@@ -311,12 +323,11 @@ impl S3 {
                 };
             }
             if !doc.truncated() {
-                let mut error = S3Error::new(
-                    OP,
-                    format!("the bucket has no multipart upload {upload_id} (completed, aborted, or never made)"),
+                let message = format!(
+                    "the bucket's listing did not show the multipart upload {upload_id}; some S3 services (MinIO) \
+                     list uploads only by their object key: give it with object_key(..)"
                 );
-                error.code = Some("NoSuchUpload".into());
-                return Err(error);
+                return Err(S3Error { not_listed: true, ..S3Error::new(OP, message) });
             }
             let next = (doc.field("NextKeyMarker").unwrap_or(""), doc.field("NextUploadIdMarker").unwrap_or(""));
             if next.0.is_empty() || (next.0 == key_marker && next.1 == id_marker) {
@@ -327,12 +338,15 @@ impl S3 {
         Err(S3Error::malformed(OP, format!("more than {MAX_PAGES} pages")))
     }
 
-    /// The parts the service holds for the upload, by number: pages through ListParts.
+    /// The parts the service holds for the upload, by number: pages through ListParts. A part
+    /// numbered outside 1 to 10,000, or more than 10,000 entries, is a malformed answer.
     pub(crate) async fn list_parts(&self, key: &str, upload_id: &str) -> Result<BTreeMap<u32, RemotePart>, S3Error> {
         const OP: &str = "ListParts";
         let url = self.object_url(key).map_err(|e| S3Error::new(OP, e))?;
         let mut parts = BTreeMap::new();
         let mut marker = String::new();
+        // S3 numbers parts 1 to 10,000: a listing past that is not of an upload.
+        let mut entries = 0;
         for _ in 0..MAX_PAGES {
             let mut query = vec![("uploadId", upload_id), ("max-parts", PAGE)];
             if !marker.is_empty() {
@@ -344,11 +358,18 @@ impl S3 {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
             }
             for part in &doc.records {
+                entries += 1;
+                if entries > MAX_PART_NUMBER {
+                    return Err(S3Error::malformed(OP, format!("more than {MAX_PART_NUMBER} parts listed")));
+                }
                 let number = field(part, "PartNumber").and_then(|n| n.parse::<u32>().ok());
                 let size = field(part, "Size").and_then(|n| n.parse::<u64>().ok());
                 let (Some(number), Some(size)) = (number, size) else {
                     return Err(S3Error::malformed(OP, "a Part without a PartNumber or a Size"));
                 };
+                if !(1..=MAX_PART_NUMBER).contains(&number) {
+                    return Err(S3Error::malformed(OP, format!("part number {number}, not 1 to {MAX_PART_NUMBER}")));
+                }
                 let etag = field(part, "ETag").unwrap_or("").trim_matches('"').to_ascii_lowercase();
                 parts.insert(number, RemotePart { size, etag });
             }
@@ -365,8 +386,10 @@ impl S3 {
     }
 
     /// Sends part `number` (its bytes and their MD5), tried again after a failure that did
-    /// not refuse it; the answer's ETag, when an MD5, must be the part's. `meter` counts the
-    /// bytes as they leave, and takes back those of a failed attempt.
+    /// not refuse it. `meter` counts the bytes as they leave, and takes back those of a failed
+    /// attempt. The ETag answered, unquoted and lowercase: a 200 is proof enough, as the
+    /// service checked the signed `Content-MD5`, so an ETag that is not the MD5 (SSE-KMS) is
+    /// logged, not refused.
     pub(crate) async fn upload_part(
         &self,
         key: &str,
@@ -375,7 +398,7 @@ impl S3 {
         body: Bytes,
         md5: [u8; 16],
         meter: &Arc<Meter>,
-    ) -> Result<(), S3Error> {
+    ) -> Result<Option<String>, S3Error> {
         let op = &format!("UploadPart {number}");
         let url = &self.object_url(key).map_err(|e| S3Error::new(op, e))?;
         let content_md5 = &base64::engine::general_purpose::STANDARD.encode(md5);
@@ -394,20 +417,23 @@ impl S3 {
                 .header("content-md5", content_md5.as_str())
                 .timeout(timeout)
                 .body(reqwest::Body::wrap(attempt.body(body.clone())));
-            let outcome = self.answer(&keys, op, request.send().await).await.and_then(|response| {
+            let outcome = self.answer(&keys, op, request.send().await).await.map(|response| {
                 let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
-                match etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()) {
-                    // The service stored other bytes than were sent: send them again.
-                    Some(etag) if is_md5(&etag) && etag != *hex => Err(S3Error {
-                        code: Some("BadDigest".into()),
-                        retry: Retry::Soon,
-                        ..S3Error::new(op, format!("the service stored a part whose MD5 is {etag}, not {hex}"))
-                    }),
-                    _ => Ok(()),
+                let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()).filter(|e| !e.is_empty());
+                // The service checked the signed Content-MD5 before its 200: an ETag that is not
+                // the MD5 is its own (SSE-KMS, SSE-C), not other bytes.
+                if let Some(etag) = etag.as_deref().filter(|e| *e != hex.as_str()) {
+                    tracing::warn!(
+                        operation = op,
+                        etag,
+                        md5 = hex.as_str(),
+                        "S3 took the part; its ETag is not the MD5"
+                    );
                 }
+                etag
             });
             match &outcome {
-                Ok(()) => attempt.landed(),
+                Ok(_) => attempt.landed(),
                 Err(_) => attempt.failed(),
             }
             outcome
@@ -504,6 +530,15 @@ impl S3 {
     }
 }
 
+/// Whether a request can name `key` path-style: a `.` or `..` segment would be folded away by
+/// any URL parser, a leading `/` would leave the bucket.
+pub(crate) fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s == "." || s == "..") {
+        return Err(format!("the object key {key:?} cannot be addressed path-style"));
+    }
+    Ok(())
+}
+
 /// `message` without the credentials, should the service echo them, at a readable length.
 fn scrub(keys: &Keys, message: &str) -> String {
     let mut text = crate::response::excerpt_of(message.as_bytes(), 300);
@@ -545,10 +580,6 @@ async fn read_capped(op: &str, mut response: reqwest::Response, cap: usize) -> R
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn is_md5(etag: &str) -> bool {
-    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `<{operation}Result>`, as S3 names the answer, or `<{operation}Response>`, as some

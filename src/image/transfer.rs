@@ -20,18 +20,28 @@ pub struct TransferProgress {
     pub percent: Option<u8>,
 }
 
-/// Resumes an interrupted upload: the image and the platform's upload id. It serializes, so a
-/// tool can keep it in a file.
+/// Resumes an interrupted upload: the image, the platform's upload id and, once known, the
+/// upload's S3 object key. It serializes, so a tool can keep it in a file (`object_key` is
+/// left out while unknown, and may be missing from a handle kept by an older version).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UploadHandle {
     image_id: String,
     upload_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    object_key: Option<String>,
 }
 
 impl UploadHandle {
     /// A handle for the upload `upload_id` of image `image_id`.
     pub fn new(image_id: impl Into<String>, upload_id: impl Into<String>) -> Self {
-        UploadHandle { image_id: image_id.into(), upload_id: upload_id.into() }
+        UploadHandle { image_id: image_id.into(), upload_id: upload_id.into(), object_key: None }
+    }
+
+    /// The same handle naming the upload's S3 object key: a resume with it asks S3 for the
+    /// upload's parts at once, without listing the bucket's uploads to find the key.
+    pub fn with_object_key(mut self, key: impl Into<String>) -> Self {
+        self.object_key = Some(key.into());
+        self
     }
 
     /// The image being uploaded.
@@ -42,6 +52,11 @@ impl UploadHandle {
     /// The platform's upload id (`UploadID`).
     pub fn upload_id(&self) -> &str {
         &self.upload_id
+    }
+
+    /// The upload's S3 object key, once an upload found it (or was given it).
+    pub fn object_key(&self) -> Option<&str> {
+        self.object_key.as_deref()
     }
 }
 
@@ -59,8 +74,8 @@ pub enum TransferStage {
     Read,
     /// Getting credentials for the platform's S3 service (S3Login).
     Login,
-    /// Finding the upload on the S3 service: its object key (ListMultipartUploads) and, when
-    /// resuming, the parts it holds (ListParts).
+    /// Finding the upload on the S3 service: its object key (ListMultipartUploads, unless
+    /// given) and the parts it holds (ListParts).
     Locate,
     /// Sending the parts (UploadPart).
     Upload,
@@ -101,20 +116,40 @@ pub struct TransferError {
     /// What ended the transfer.
     #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
-    pub(crate) handle: Option<UploadHandle>,
+    /// Boxed: it keeps `Error` small.
+    pub(crate) handle: Option<Box<UploadHandle>>,
 }
 
 impl TransferError {
     /// The handle that resumes the upload, when the failure was an upload's and a resume can
-    /// finish it: `None` once the platform's S3 service no longer holds the upload (it was
-    /// completed or aborted: [`S3Error::is_no_such_upload`](super::S3Error::is_no_such_upload)),
-    /// or the image failed or is gone; start afresh then.
+    /// finish it: `None` once the platform's S3 service answered that it no longer holds the
+    /// upload (it was completed or aborted: ListParts or UploadPart answered
+    /// [`S3Error::is_no_such_upload`](super::S3Error::is_no_such_upload)), or the image failed
+    /// or is gone; start afresh then. An upload the bucket's listing does not show
+    /// ([`S3Error::is_upload_not_listed`](super::S3Error::is_upload_not_listed)) keeps its
+    /// handle: give the object key to go on.
     pub fn resume_handle(&self) -> Option<&UploadHandle> {
-        self.handle.as_ref()
+        self.handle.as_deref()
     }
 
     /// The crate's own error behind this failure, when it was one (an API call's).
     pub fn api_error(&self) -> Option<&Error> {
         self.source.downcast_ref::<Error>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handle_kept_before_it_had_a_key_still_reads_and_one_without_a_key_writes_as_before() {
+        let old: UploadHandle = serde_json::from_str(r#"{"image_id":"i","upload_id":"u"}"#).unwrap();
+        assert_eq!(old, UploadHandle::new("i", "u"));
+        assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"image_id":"i","upload_id":"u"}"#);
+        let keyed = old.with_object_key("images/i/a.raw");
+        let text = serde_json::to_string(&keyed).unwrap();
+        assert_eq!(text, r#"{"image_id":"i","upload_id":"u","object_key":"images/i/a.raw"}"#);
+        assert_eq!(serde_json::from_str::<UploadHandle>(&text).unwrap().object_key(), Some("images/i/a.raw"));
     }
 }

@@ -7,18 +7,18 @@ use super::meter::{Meter, ProgressHook};
 use super::s3::{self, Keys, Login, RemotePart, S3, S3Error};
 use super::transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 use super::{
-    BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImportImageFluentBuilder, ImportType, OsType, S3Scene,
+    BootloaderType, ImageFormat, ImageInfo, ImageStatus, ImageTag, ImportImageFluentBuilder, ImportType, OsType,
+    S3Scene,
 };
-use crate::{CallOptionsBuilder, Client, Error};
+use crate::{CallOptionsBuilder, Client, Error, SecretString};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use std::collections::BTreeMap;
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
 /// The smallest part S3 takes (but for the last): 5 MiB.
@@ -38,6 +38,8 @@ const GIB: u64 = 1 << 30;
 const HEAD: usize = 32_774;
 /// A part is read (and hashed) this much at a time.
 const READ_CHUNK: usize = 1 << 20;
+/// Times the parts the final ListParts finds other than sent are sent again.
+const RESEND_ROUNDS: usize = 2;
 
 type Cause = Box<dyn std::error::Error + Send + Sync>;
 
@@ -49,11 +51,17 @@ pub struct UploadedImage {
     pub image: ImageInfo,
     /// Bytes this call sent.
     pub bytes_sent: u64,
-    /// Bytes the platform already held from an earlier attempt (a resumed upload).
+    /// Bytes the platform already held from an earlier attempt (a resumed upload), each part
+    /// found the same as the file's; 0 when the file was not compared (`file_compared`).
     pub bytes_reused: u64,
+    /// Whether the file was compared with what the platform holds. `false` when a resume
+    /// found the upload completed already (the image `Used`, or being made after
+    /// CompleteImageMultipartUpload): S3 holds no parts to compare then, so nothing tells
+    /// whether the image was made from this file.
+    pub file_compared: bool,
     /// The part size used.
     pub part_size: u64,
-    /// The image and the platform's upload id.
+    /// The image, the platform's upload id and the upload's object key.
     pub handle: UploadHandle,
 }
 
@@ -75,6 +83,7 @@ pub struct UploadImageBuilder {
     on_handle: Option<HandleHook>,
     resume: Option<UploadHandle>,
     s3_region: String,
+    object_key: Option<String>,
 }
 
 type HandleHook = Arc<dyn Fn(&UploadHandle) + Send + Sync>;
@@ -89,6 +98,7 @@ impl std::fmt::Debug for UploadImageBuilder {
             .field("wait", &self.wait)
             .field("resume", &self.resume)
             .field("s3_region", &self.s3_region)
+            .field("object_key", &self.object_key)
             .finish_non_exhaustive()
     }
 }
@@ -98,19 +108,26 @@ impl Client {
     ///
     /// 1. ImportImage with `ImportType=Local` (the image waits, `WaitUploading`);
     /// 2. S3Login (`Scenes=ImageUpload`): credentials for the platform's own S3 service;
-    /// 3. the upload's object key, found by paging S3's ListMultipartUploads for the
-    ///    `UploadID` ImportImage answered (no action names the key);
+    /// 3. the upload's object key: no action names it, so it is found by paging the bucket's
+    ///    S3 ListMultipartUploads for the `UploadID` ImportImage answered (inferred), unless
+    ///    [`object_key`](UploadImageBuilder::object_key) gives it or the resume handle names
+    ///    it; a key given is checked with ListParts. The key found is kept in the handle;
     /// 4. the file in parts ([`concurrency`](UploadImageBuilder::concurrency) at once), each an
     ///    S3 UploadPart presigned with SigV4, the session token among what is signed, and
-    ///    carrying its `Content-MD5`; a part that fails is sent again (up to 5 tries, longer
-    ///    pauses after `SlowDown` or HTTP 503);
-    /// 5. CompleteImageMultipartUpload, then DescribeImage until `Used`
+    ///    carrying its `Content-MD5`, which the service checks: its 200 is taken as proof, an
+    ///    ETag that is not the MD5 (SSE-KMS) is logged; a part that fails is sent again (up to
+    ///    5 tries, longer pauses after `SlowDown` or HTTP 503);
+    /// 5. S3 ListParts, to check the service holds exactly the parts sent (each by size and
+    ///    ETag, none beyond; a part an earlier attempt stored late would win otherwise): any
+    ///    other is sent again, twice at most, a part beyond the file's stops the upload;
+    /// 6. CompleteImageMultipartUpload, then DescribeImage until `Used`
     ///    ([`on_progress`](UploadImageBuilder::on_progress) then gets `PreparePrecent`).
     ///
     /// Inferred, each overridable: the format from the file's header (qcow2, iso, vmdk; a raw
     /// disk must be named), `ImageSize` (a qcow2's or a sparse vmdk's virtual size, a raw
     /// disk's or an ISO's length, rounded up to GiB), the part size (at least 5 MiB, large
-    /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`). Bad input (no file, a
+    /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`), the object key (from
+    /// the listing). Bad input (no file, a
     /// directory, an empty file, a part size S3 refuses, a format the header contradicts, an
     /// ImportImage field) is [`Error::InvalidRequest`] before anything is sent.
     ///
@@ -120,7 +137,10 @@ impl Client {
     /// them for all the parts, and the refused request is sent again, once.
     ///
     /// Memory stays under `concurrency × part_size` plus a little: each part is read from the
-    /// file as it is sent.
+    /// file as it is sent. The file is opened once, and every part read at its offset from
+    /// that one handle; before completing, the file must be unchanged (length and mtime, and
+    /// on Unix device, inode and ctime, of the handle and of the path), else the upload stops
+    /// at [`TransferStage::Read`] with its handle.
     ///
     /// **Failures** after ImportImage answered are [`Error::Transfer`]: the stage, the image,
     /// the bytes the platform holds, the cause as `source()`, and
@@ -129,9 +149,13 @@ impl Client {
     ///
     /// **Resuming:** [`resume`](UploadImageBuilder::resume) with that handle (or one kept
     /// elsewhere) skips ImportImage, logs in again, lists the parts the platform holds (S3
-    /// ListParts) and sends only those missing or whose size or MD5 differ from the file's,
-    /// then completes. A file that changed since is either uploaded right or refused, never
-    /// assembled from parts of two files. An image already `Used` is returned at once.
+    /// ListParts) and sends only those missing or whose size or MD5 differ from the file's (a
+    /// service whose ETags are not MD5s, as with SSE-KMS, gets them all again), then
+    /// completes. A file that changed since is either uploaded right or refused, never
+    /// assembled from parts of two files. A resume after CompleteImageMultipartUpload (the
+    /// image `Used`, or `WaitMaking`, `Making`, `Initializing`) cannot check the file, as S3
+    /// holds no parts any more: it waits for the image, reads nothing, and says so
+    /// ([`file_compared`](UploadedImage::file_compared) `false`, `bytes_reused` 0).
     ///
     /// **Cancellation:** dropping the future leaves the image `WaitUploading` on the platform
     /// with the parts sent so far. Resume it with `.resume(UploadHandle::new(image_id,
@@ -179,6 +203,7 @@ impl Client {
             on_handle: None,
             resume: None,
             s3_region: DEFAULT_S3_REGION.to_owned(),
+            object_key: None,
         }
     }
 }
@@ -195,6 +220,8 @@ impl UploadImageBuilder {
         bootloader_type(BootloaderType),
         support_qga(bool),
         support_cloud_init(bool),
+        secret(impl Into<SecretString>),
+        tags(impl IntoIterator<Item = impl Into<ImageTag>>),
     }
 
     /// `CompanyID`: the tenant (ImportImage, S3Login and CompleteImageMultipartUpload).
@@ -255,9 +282,10 @@ impl UploadImageBuilder {
     }
 
     /// Calls `keep` with the upload's handle once it is known, before any byte is sent: right
-    /// after ImportImage answered, or at once when resuming. A tool that keeps it (in a file,
-    /// say) can go on after the program itself was stopped (Ctrl-C, a crash, a reboot), which
-    /// no error value survives.
+    /// after ImportImage answered, or at once when resuming; and again, before any byte too,
+    /// when the handle gains the upload's object key ([`UploadHandle::object_key`]). A tool
+    /// that keeps the latest (in a file, say) can go on after the program itself was stopped
+    /// (Ctrl-C, a crash, a reboot), which no error value survives.
     pub fn on_handle(mut self, keep: impl Fn(&UploadHandle) + Send + Sync + 'static) -> Self {
         self.on_handle = Some(Arc::new(keep));
         self
@@ -268,6 +296,21 @@ impl UploadImageBuilder {
     /// `Region` are still used).
     pub fn resume(mut self, handle: UploadHandle) -> Self {
         self.resume = Some(handle);
+        self
+    }
+
+    /// The upload's S3 object key, instead of finding it in the bucket's ListMultipartUploads.
+    ///
+    /// No action names the key, so by default the listing is paged for ImportImage's
+    /// `UploadID` (inferred). Some S3 services (MinIO, which the platform's upload ids point
+    /// to) list in-progress uploads only when asked for the exact key: there the listing shows
+    /// nothing, and the upload stops at [`TransferStage::Locate`] keeping its resume handle
+    /// ([`S3Error::is_upload_not_listed`]). Give the key here then (resuming with that handle
+    /// works too). It is checked with S3 ListParts before any part is sent: a key that is not
+    /// the upload's stops there, the handle kept. A handle that names a key
+    /// ([`UploadHandle::object_key`]) needs none; a key given here wins over it.
+    pub fn object_key(mut self, key: impl Into<String>) -> Self {
+        self.object_key = Some(key.into());
         self
     }
 
@@ -290,6 +333,9 @@ impl UploadImageBuilder {
         }
         if self.s3_region.trim().is_empty() {
             return Err(Error::invalid("s3_region", "must not be empty or blank"));
+        }
+        if let Some(key) = &self.object_key {
+            s3::check_key(key).map_err(|rule| Error::invalid("object_key", rule))?;
         }
         if let Some(size) = self.part_size {
             check_part_size(size, file.len)?;
@@ -339,10 +385,11 @@ impl UploadImageBuilder {
         if let Some(keep) = &self.on_handle {
             keep(&handle);
         }
-        let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0 };
-        let outcome = job.run(&handle, resumed).await;
+        let mut job = Job { builder: &self, http, file, started: Instant::now(), done: 0, sent: 0, reused: 0, handle };
+        let outcome = job.run(resumed).await;
         outcome.map_err(|(stage, source)| {
-            let resume = resumable(source.as_ref()).then(|| handle.clone());
+            let handle = job.handle;
+            let resume = resumable(source.as_ref()).then(|| Box::new(handle.clone()));
             Error::Transfer(TransferError {
                 stage,
                 image_id: handle.image_id().to_owned(),
@@ -375,11 +422,36 @@ impl CallOptionsBuilder for UploadImageBuilder {
     }
 }
 
-/// What the file is: its length, its first bytes, when it was last changed.
+/// What the file is: its length, its first bytes, what tells it changed, and the one handle
+/// every part is read from (reopened by path, parts could come from two files).
 struct FileFacts {
     len: u64,
     head: Vec<u8>,
+    stamp: Stamp,
+    handle: Arc<std::fs::File>,
+}
+
+/// What tells that a file changed: its length and mtime, and on Unix its device and inode
+/// (another file put in its place) and ctime (written to, even with the mtime set back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
     modified: Option<SystemTime>,
+    #[cfg(unix)]
+    node: (u64, u64, i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            node: (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()),
+        }
+    }
 }
 
 async fn inspect(path: &Path) -> Result<FileFacts, Error> {
@@ -404,10 +476,16 @@ async fn inspect(path: &Path) -> Result<FileFacts, Error> {
         return Err(Error::invalid("path", format!("{shown} is empty")));
     }
     let unreadable = |e: std::io::Error| Error::invalid("path", format!("{shown} cannot be read: {e}"));
-    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    let mut file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    // The handle's own: the file it reads, whatever the path names later.
+    let stamp = Stamp::of(&file.metadata().await.map_err(unreadable)?);
+    if stamp.len == 0 {
+        return Err(Error::invalid("path", format!("{shown} is empty")));
+    }
     let mut head = Vec::with_capacity(HEAD);
-    file.take(HEAD as u64).read_to_end(&mut head).await.map_err(unreadable)?;
-    Ok(FileFacts { len: meta.len(), head, modified: meta.modified().ok() })
+    (&mut file).take(HEAD as u64).read_to_end(&mut head).await.map_err(unreadable)?;
+    let handle = Arc::new(file.into_std().await);
+    Ok(FileFacts { len: stamp.len, head, stamp, handle })
 }
 
 /// The format the file's first bytes name: a qcow2 (`QFI\xfb`), a sparse vmdk (`KDMV`) or a
@@ -448,11 +526,16 @@ fn resolve_format(given: Option<&ImageFormat>, sniffed: Option<&ImageFormat>) ->
 /// (big-endian at byte 24), a sparse vmdk's capacity (little-endian sectors at byte 12), a raw
 /// disk's or an ISO's length.
 fn virtual_gib(format: &ImageFormat, file: &FileFacts) -> Option<u32> {
-    let field = |at: usize| -> Option<[u8; 8]> { file.head.get(at..at + 8)?.try_into().ok() };
+    head_gib(format, file.len, &file.head)
+}
+
+/// [`virtual_gib`] of a file of `len` bytes starting with `head`.
+fn head_gib(format: &ImageFormat, len: u64, head: &[u8]) -> Option<u32> {
+    let field = |at: usize| -> Option<[u8; 8]> { head.get(at..at + 8)?.try_into().ok() };
     let bytes = match format {
         ImageFormat::Qcow2 => u64::from_be_bytes(field(24)?),
-        ImageFormat::Vmdk if file.head.starts_with(b"KDMV") => u64::from_le_bytes(field(12)?).saturating_mul(512),
-        ImageFormat::Raw | ImageFormat::Iso => file.len,
+        ImageFormat::Vmdk if head.starts_with(b"KDMV") => u64::from_le_bytes(field(12)?).saturating_mul(512),
+        ImageFormat::Raw | ImageFormat::Iso => len,
         _ => return None,
     };
     (bytes > 0).then(|| u32::try_from(bytes.div_ceil(GIB)).unwrap_or(u32::MAX))
@@ -497,16 +580,21 @@ struct Job<'a> {
     started: Instant,
     /// Bytes the platform holds.
     done: u64,
-    /// Bytes this call sent.
+    /// Bytes this call sent (a part sent again counts again).
     sent: u64,
+    /// Bytes of parts the platform held already, found the same as the file's.
+    reused: u64,
+    /// The upload, with its object key once known.
+    handle: UploadHandle,
 }
 
 /// What the parts share.
+#[derive(Clone, Copy)]
 struct Parts<'a> {
     s3: &'a S3,
     key: &'a str,
     upload_id: &'a str,
-    path: &'a Path,
+    file: &'a Arc<std::fs::File>,
     len: u64,
     part_size: u64,
     remote: &'a BTreeMap<u32, RemotePart>,
@@ -520,9 +608,10 @@ fn at<E: Into<Cause>>(stage: TransferStage) -> impl FnOnce(E) -> (TransferStage,
 }
 
 /// Whether [`resume`](UploadImageBuilder::resume) could finish what `cause` stopped: not once
-/// the S3 service no longer holds the upload (completed, aborted, or never made), nor once the
-/// image failed or is gone. Anything else (a refused part, a cut connection, a wait that ran
-/// out) it can.
+/// the S3 service answered that it no longer holds the upload (completed, aborted, or never
+/// made), nor once the image failed or is gone. Anything else (a refused part, a cut
+/// connection, a wait that ran out, an upload the listing did not show, a key given that
+/// ListParts did not confirm) it can.
 fn resumable(cause: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     if cause.is::<Final>() || cause.downcast_ref::<S3Error>().is_some_and(S3Error::is_no_such_upload) {
         return false;
@@ -545,9 +634,32 @@ impl std::fmt::Display for Final {
 
 impl std::error::Error for Final {}
 
+/// ListParts answered `NoSuchUpload` for a key given with
+/// [`object_key`](UploadImageBuilder::object_key): the key may not be the upload's.
+#[derive(Debug, thiserror::Error)]
+#[error("the S3 service holds no upload {upload_id} under the object key {key:?} given: is it the upload's key?")]
+struct Unconfirmed {
+    key: String,
+    upload_id: String,
+    #[source]
+    source: S3Error,
+}
+
+/// Where the object key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyFrom {
+    /// [`UploadImageBuilder::object_key`]: unchecked until ListParts answers.
+    Given,
+    /// The resume handle: found or checked by an earlier call.
+    Handle,
+    /// The bucket's ListMultipartUploads.
+    Listing,
+}
+
 impl Job<'_> {
-    async fn run(&mut self, handle: &UploadHandle, resumed: bool) -> Step<UploadedImage> {
+    async fn run(&mut self, resumed: bool) -> Step<UploadedImage> {
         let b = self.builder;
+        let handle = self.handle.clone();
         let (image_id, upload_id) = (handle.image_id(), handle.upload_id());
         let fallback_size = b.part_size.unwrap_or_else(|| default_part_size(self.file.len));
         if resumed {
@@ -555,7 +667,7 @@ impl Job<'_> {
             match seen.map_err(at(TransferStage::Locate))?.and_then(|i| i.image_status.clone().map(|s| (i, s))) {
                 Some((image, status)) if status.is_available() => {
                     self.done = self.file.len;
-                    return Ok(self.uploaded(image, handle, fallback_size));
+                    return Ok(self.uploaded(image, fallback_size, false));
                 }
                 Some((image, status)) if status.is_failed_or_gone() => {
                     let reason = image.reason.unwrap_or_default();
@@ -566,7 +678,7 @@ impl Job<'_> {
                 Some((_, ImageStatus::WaitMaking | ImageStatus::Making | ImageStatus::Initializing)) => {
                     self.done = self.file.len;
                     let image = self.wait(image_id).await?;
-                    return Ok(self.uploaded(image, handle, fallback_size));
+                    return Ok(self.uploaded(image, fallback_size, false));
                 }
                 _ => {}
             }
@@ -592,12 +704,29 @@ impl Job<'_> {
                 Ok(Keys::new(&login.access_key, &login.secret_key, login.session_id.as_ref())?)
             })
         }));
-        let key = s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?;
-        let remote = if resumed {
-            s3.list_parts(&key, upload_id).await.map_err(at(TransferStage::Locate))?
+        let (key, from) = match (&b.object_key, handle.object_key()) {
+            (Some(key), _) => (key.clone(), KeyFrom::Given),
+            (None, Some(key)) => (key.to_owned(), KeyFrom::Handle),
+            (None, None) => (s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?, KeyFrom::Listing),
+        };
+        if from == KeyFrom::Listing {
+            self.keep_key(&key);
+        }
+        // A key given is checked before any part is sent; a resume needs the parts held.
+        let remote = if resumed || from == KeyFrom::Given {
+            s3.list_parts(&key, upload_id).await.map_err(|e| match from {
+                KeyFrom::Given if e.is_no_such_upload() => {
+                    let unconfirmed = Unconfirmed { key: key.clone(), upload_id: upload_id.to_owned(), source: e };
+                    (TransferStage::Locate, Cause::from(unconfirmed))
+                }
+                _ => (TransferStage::Locate, Cause::from(e)),
+            })?
         } else {
             BTreeMap::new()
         };
+        if from == KeyFrom::Given {
+            self.keep_key(&key);
+        }
         let part_size = b.part_size.or_else(|| earlier_part_size(&remote, self.file.len)).unwrap_or(fallback_size);
         let count = part_count(self.file.len, part_size);
         if let Some((&extra, _)) = remote.range(u32::try_from(count).unwrap_or(u32::MAX).saturating_add(1)..).next() {
@@ -609,30 +738,42 @@ impl Job<'_> {
             return Err((TransferStage::Locate, rule.into()));
         }
         let meter = Meter::new(b.on_progress.clone(), self.file.len, self.started);
+        let file = self.file.handle.clone();
         meter.add(0);
         let parts = Parts {
             s3: &s3,
             key: &key,
             upload_id,
-            path: &b.path,
+            file: &file,
             len: self.file.len,
             part_size,
             remote: &remote,
             meter: &meter,
         };
-        let numbers = 1..=u32::try_from(count).unwrap_or(u32::MAX);
-        let mut landed = futures_util::stream::iter(numbers).map(|n| parts.send(n)).buffer_unordered(b.concurrency);
-        while let Some(part) = landed.next().await {
-            let (len, sent) = part?;
-            self.done += len;
-            if sent {
-                self.sent += len;
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        let mut landed = BTreeMap::new();
+        let mut sending = futures_util::stream::iter(1..=count).map(|n| parts.send(n)).buffer_unordered(b.concurrency);
+        while let Some(part) = sending.next().await {
+            let (number, part) = part?;
+            self.done += part.size;
+            match part.reused {
+                true => self.reused += part.size,
+                false => self.sent += part.size,
             }
+            landed.insert(number, part);
         }
-        drop(landed);
-        // Bytes read from a file that changed meanwhile would make an image of two files.
-        let meta = tokio::fs::metadata(&b.path).await.map_err(at(TransferStage::Read))?;
-        if meta.len() != self.file.len || meta.modified().ok() != self.file.modified {
+        drop(sending);
+        self.settle(&parts, &mut landed, count).await?;
+        // Bytes read from a file that changed meanwhile would make an image of two files; the
+        // path naming another file would upload one other than the caller's.
+        let file = self.file.handle.clone();
+        let now = tokio::task::spawn_blocking(move || file.metadata())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|meta| meta)
+            .map_err(at(TransferStage::Read))?;
+        let there = tokio::fs::metadata(&b.path).await.map_err(at(TransferStage::Read))?;
+        if Stamp::of(&now) != self.file.stamp || Stamp::of(&there) != self.file.stamp {
             let rule = "the file changed while it was sent: resume the upload to send the parts that differ";
             return Err((TransferStage::Read, rule.into()));
         }
@@ -645,7 +786,62 @@ impl Job<'_> {
         }
         complete.send().await.map_err(at(TransferStage::Complete))?;
         let image = self.wait(image_id).await?;
-        Ok(self.uploaded(image, handle, part_size))
+        Ok(self.uploaded(image, part_size, true))
+    }
+
+    /// Makes sure S3 holds parts 1 to `count` as `landed` says, and nothing beyond, before the
+    /// platform assembles them: a part of an earlier attempt that timed out on the client but
+    /// was stored late would win otherwise. Parts found other are sent again (a bounded number
+    /// of times).
+    async fn settle(&mut self, parts: &Parts<'_>, landed: &mut BTreeMap<u32, Landed>, count: u32) -> Step<()> {
+        let (empty, silent) = (BTreeMap::new(), Meter::new(None, self.file.len, self.started));
+        // Sent again whatever S3 holds, and not counted twice in the progress.
+        let resend = Parts { remote: &empty, meter: &silent, ..*parts };
+        for round in 0..=RESEND_ROUNDS {
+            let held = parts.s3.list_parts(parts.key, parts.upload_id).await.map_err(at(TransferStage::Upload))?;
+            if let Some((&extra, _)) = held.range(count.saturating_add(1)..).next() {
+                let rule = format!(
+                    "the platform holds part {extra}, beyond the file's {count} parts (an earlier attempt's, with \
+                     another part size?): remove the upload (AbortImageMultipartUpload) and start again"
+                );
+                return Err((TransferStage::Upload, rule.into()));
+            }
+            let differ: Vec<u32> =
+                landed.iter().filter(|(n, part)| !held.get(n).is_some_and(|h| part.is(h))).map(|(n, _)| *n).collect();
+            if differ.is_empty() {
+                return Ok(());
+            }
+            if round == RESEND_ROUNDS {
+                let rule = format!(
+                    "the platform still holds other bytes than were sent for parts {differ:?} after sending them \
+                     again: resume the upload"
+                );
+                return Err((TransferStage::Upload, rule.into()));
+            }
+            tracing::warn!(parts = ?differ, "S3 holds other parts than were sent (an earlier attempt's?): sending them again");
+            for number in differ {
+                let (_, part) = resend.send(number).await?;
+                self.sent += part.size;
+                if landed.insert(number, part).is_some_and(|was| was.reused) {
+                    self.reused = self.reused.saturating_sub(landed.get(&number).map_or(0, |p| p.size));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the upload's object key in the handle, and tells [`on_handle`] of it when it is
+    /// news.
+    ///
+    /// [`on_handle`]: UploadImageBuilder::on_handle
+    fn keep_key(&mut self, key: &str) {
+        if self.handle.object_key() == Some(key) {
+            return;
+        }
+        self.handle = self.handle.clone().with_object_key(key);
+        if let Some(keep) = &self.builder.on_handle {
+            keep(&self.handle);
+        }
     }
 
     async fn wait(&self, image_id: &str) -> Step<ImageInfo> {
@@ -662,13 +858,16 @@ impl Job<'_> {
         waiter.wait().await.map_err(at(TransferStage::Make))
     }
 
-    fn uploaded(&self, image: ImageInfo, handle: &UploadHandle, part_size: u64) -> UploadedImage {
+    /// The outcome; `compared`: whether the file was compared with the parts the platform
+    /// holds (not once the upload was completed).
+    fn uploaded(&self, image: ImageInfo, part_size: u64, compared: bool) -> UploadedImage {
         UploadedImage {
             image,
             bytes_sent: self.sent,
-            bytes_reused: self.done - self.sent,
+            bytes_reused: if compared { self.reused } else { 0 },
+            file_compared: compared,
             part_size,
-            handle: handle.clone(),
+            handle: self.handle.clone(),
         }
     }
 }
@@ -680,39 +879,92 @@ fn earlier_part_size(remote: &BTreeMap<u32, RemotePart>, len: u64) -> Option<u64
     check_part_size(size, len).ok().map(|()| size)
 }
 
-impl Parts<'_> {
-    /// Part `number`: read and hashed; sent unless the platform holds the same bytes. Its
-    /// length, and whether it was sent.
-    async fn send(&self, number: u32) -> Step<(u64, bool)> {
-        let offset = u64::from(number - 1) * self.part_size;
-        let len = (self.len - offset).min(self.part_size);
-        let (bytes, md5) = read_part(self.path, offset, len).await.map_err(at(TransferStage::Read))?;
-        let held = self.remote.get(&number).is_some_and(|p| p.size == len && p.etag == s3::hex(&md5));
-        if held {
-            self.meter.add(len);
-            return Ok((len, false));
-        }
-        let sent = self.s3.upload_part(self.key, self.upload_id, number, bytes, md5, self.meter).await;
-        sent.map_err(at(TransferStage::Upload))?;
-        Ok((len, true))
+/// A part as this call left it on the platform.
+struct Landed {
+    size: u64,
+    md5: [u8; 16],
+    /// The ETag the service answered, or listed for a part it held already.
+    etag: Option<String>,
+    /// Held already, not sent.
+    reused: bool,
+}
+
+impl Landed {
+    /// Whether `held` is this part: its size, and its ETag the MD5 or the one answered.
+    fn is(&self, held: &RemotePart) -> bool {
+        held.size == self.size && (held.etag == s3::hex(&self.md5) || self.etag.as_deref() == Some(&held.etag))
     }
 }
 
-/// `len` bytes of the file from `offset`, in one buffer, with their MD5.
-async fn read_part(path: &Path, offset: u64, len: u64) -> std::io::Result<(Bytes, [u8; 16])> {
+impl Parts<'_> {
+    /// Part `number`: read and hashed; sent unless the platform holds the same bytes. Its
+    /// number, and what landed.
+    async fn send(&self, number: u32) -> Step<(u32, Landed)> {
+        let offset = u64::from(number - 1) * self.part_size;
+        let len = (self.len - offset).min(self.part_size);
+        let (bytes, md5) = read_part(self.file, offset, len).await.map_err(at(TransferStage::Read))?;
+        if let Some(held) = self.remote.get(&number).filter(|p| p.size == len && p.etag == s3::hex(&md5)) {
+            self.meter.add(len);
+            return Ok((number, Landed { size: len, md5, etag: Some(held.etag.clone()), reused: true }));
+        }
+        let sent = self.s3.upload_part(self.key, self.upload_id, number, bytes, md5, self.meter).await;
+        let etag = sent.map_err(at(TransferStage::Upload))?;
+        Ok((number, Landed { size: len, md5, etag, reused: false }))
+    }
+}
+
+/// `len` bytes of the file from `offset`, in one buffer, with their MD5: read (and hashed) on
+/// a blocking thread, at the offset, from the one handle all parts share.
+async fn read_part(file: &Arc<std::fs::File>, offset: u64, len: u64) -> std::io::Result<(Bytes, [u8; 16])> {
     let too_large = || std::io::Error::other("a part larger than this machine can address");
     let len = usize::try_from(len).map_err(|_| too_large())?;
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(len).map_err(|_| std::io::Error::other("no memory for the part's buffer"))?;
-    buf.resize(len, 0);
-    let mut file = tokio::fs::File::open(path).await?;
-    file.seek(SeekFrom::Start(offset)).await?;
-    let mut md5 = Md5::new();
-    for chunk in buf.chunks_mut(READ_CHUNK) {
-        file.read_exact(chunk).await?;
-        md5.update(&*chunk);
+    let file = file.clone();
+    let read = move || {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len).map_err(|_| std::io::Error::other("no memory for the part's buffer"))?;
+        buf.resize(len, 0);
+        let mut md5 = Md5::new();
+        let mut at = offset;
+        for chunk in buf.chunks_mut(READ_CHUNK) {
+            read_exact_at(&file, chunk, at)?;
+            md5.update(&*chunk);
+            at += chunk.len() as u64;
+        }
+        Ok((Bytes::from(buf), md5.finalize().into()))
+    };
+    tokio::task::spawn_blocking(read).await.map_err(|e| std::io::Error::other(e.to_string()))?
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    Ok((Bytes::from(buf), md5.finalize().into()))
+    Ok(())
+}
+
+/// No positional reads here: a seek and a read of the shared handle, one part at a time.
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(mut file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
 
 #[cfg(test)]
@@ -779,9 +1031,7 @@ mod tests {
     fn a_sparse_vmdk_says_its_capacity_in_sectors() {
         let mut head = b"KDMV\x01\0\0\0\x03\0\0\0".to_vec();
         head.extend_from_slice(&(3 * GIB / 512 + 1).to_le_bytes());
-        let file = FileFacts { len: 1 << 16, head, modified: None };
-        assert_eq!(virtual_gib(&ImageFormat::Vmdk, &file), Some(4));
-        let text = FileFacts { len: 100, head: b"# Disk DescriptorFile".to_vec(), modified: None };
-        assert_eq!(virtual_gib(&ImageFormat::Vmdk, &text), None);
+        assert_eq!(head_gib(&ImageFormat::Vmdk, 1 << 16, &head), Some(4));
+        assert_eq!(head_gib(&ImageFormat::Vmdk, 100, b"# Disk DescriptorFile"), None);
     }
 }

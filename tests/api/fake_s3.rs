@@ -664,3 +664,27 @@ async fn unknown_uploads_buckets_and_objects_and_aborts() {
     assert_eq!(other.fake.uploaded_parts(&other.image_id), Vec::new());
     assert_eq!(other.put_part(2, bytes(10, 16)).await.code(), "NoSuchUpload");
 }
+
+/// The upload ids ListMultipartUploads answers for `prefix` (none: no prefix).
+async fn listed(up: &Upload, prefix: &str) -> Vec<String> {
+    let query = match prefix {
+        "" => "?uploads".to_owned(),
+        _ => format!("?uploads&prefix={}", encode(prefix, false)),
+    };
+    let answer = up.signed("GET", up.url(&query), Vec::new()).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    tag(&answer.body, "UploadId").iter().map(|id| id.to_string()).collect()
+}
+
+/// As MinIO: in-progress uploads are listed only by their exact key.
+#[tokio::test]
+async fn a_fake_that_lists_uploads_only_by_key_lists_them_as_minio_does() {
+    let up = upload_with(FakeUCloudStack::builder().other_uploads(3).lists_uploads_only_by_key()).await;
+    assert!(listed(&up, "").await.is_empty(), "nothing without a prefix");
+    assert!(listed(&up, &format!("images/{}/", up.image_id)).await.is_empty(), "nothing under a folder");
+    assert_eq!(listed(&up, &up.key).await, vec![up.upload_id.clone()], "the upload of the exact key");
+    assert_eq!(up.fake.upload_key(&up.image_id).as_deref(), Some(up.key.as_str()));
+    // Without the knob, the bucket lists them all.
+    let open = upload().await;
+    assert!(listed(&open, "").await.contains(&open.upload_id));
+}

@@ -568,7 +568,7 @@ async fn a_refused_part_fails_with_a_resume_handle_and_resuming_finishes() {
     assert_eq!(spoiled.load(SeqCst), 1);
     assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
     let handle = failure.resume_handle().cloned().expect("a handle");
-    assert_eq!(handle, UploadHandle::new(IMAGE, &upload_id));
+    assert_eq!(handle, UploadHandle::new(IMAGE, &upload_id).with_object_key(key), "the key found is kept");
 
     let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(handle).send().await.unwrap();
@@ -615,11 +615,12 @@ print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req)
 }
 
 /// A hand-written S3 service under `/s3`: ListMultipartUploads in two pages (ours on the
-/// second), ListParts in two pages (part 1 right, part 2 of other bytes), UploadPart answering
-/// the MD5 of what it got.
+/// second), ListParts in two pages (part 1 right, part 2 of other bytes until sent), UploadPart
+/// answering the MD5 of what it got.
 struct PagedS3 {
     key: &'static str,
     part1_md5: String,
+    part2_md5: Mutex<String>,
 }
 
 impl Respond for PagedS3 {
@@ -633,9 +634,12 @@ impl Respond for PagedS3 {
             },
             ("GET", None, Some(_)) => match query("part-number-marker") {
                 None => xml(format!("<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker><Part><PartNumber>1</PartNumber><ETag>&quot;{}&quot;</ETag><Size>{}</Size></Part></ListPartsResult>", self.part1_md5, 5 * MIB)),
-                Some(_) => xml("<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>2</PartNumber><ETag>\"00000000000000000000000000000000\"</ETag><Size>1048576</Size></Part></ListPartsResult>".into()),
+                Some(_) => xml(format!("<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>2</PartNumber><ETag>\"{}\"</ETag><Size>1048576</Size></Part></ListPartsResult>", self.part2_md5.lock().unwrap())),
             },
-            ("PUT", None, Some(_)) => ResponseTemplate::new(200).insert_header("etag", format!("\"{}\"", md5_hex(&request.body))),
+            ("PUT", None, Some(_)) => {
+                *self.part2_md5.lock().unwrap() = md5_hex(&request.body);
+                ResponseTemplate::new(200).insert_header("etag", format!("\"{}\"", md5_hex(&request.body)))
+            }
             _ => ResponseTemplate::new(400).set_body_raw("<Error><Code>InvalidRequest</Code><Message>unexpected</Message></Error>", "application/xml"),
         }
     }
@@ -648,7 +652,7 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
     let bytes = content(6 * MIB, 5);
     let path = dir.file("web.raw", &bytes);
     let key = "images/cn-image-up/web 镜像.raw";
-    let answer = PagedS3 { key, part1_md5: md5_hex(&bytes[..5 * MIB]) };
+    let answer = PagedS3 { key, part1_md5: md5_hex(&bytes[..5 * MIB]), part2_md5: Mutex::new("0".repeat(32)) };
     Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(answer).mount(&s3).await;
     let (_platform, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
     let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, "upload-1")).send().await.unwrap();
@@ -676,6 +680,9 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
             "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
             "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
             "PUT /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw partNumber=2&uploadId=upload-1",
+            // Before completing: the parts held are those sent.
+            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
+            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
         ]
     );
     let put = &requests[4];
@@ -870,7 +877,8 @@ async fn credentials_expired_again_after_renewal_fail_the_upload() {
 // ---------------------------------------------------------------- the handle, early
 
 /// A tool that keeps the handle as soon as it exists can go on after the program itself was
-/// stopped: the handle comes once, before any byte, and is the one the upload finishes with.
+/// stopped: the handle comes before any byte, once after ImportImage and once more with the
+/// object key found, and is the one the upload finishes with.
 #[tokio::test]
 async fn the_handle_is_told_before_any_byte_is_sent() {
     let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
@@ -880,14 +888,20 @@ async fn the_handle_is_told_before_any_byte_is_sent() {
     let (on_handle, on_progress) = (events.clone(), events.clone());
     let done = upload(&fake.client(), &path)
         .image_format(ImageFormat::Raw)
-        .on_handle(move |handle| on_handle.lock().unwrap().push(format!("handle {}", handle.upload_id())))
+        .on_handle(move |h| on_handle.lock().unwrap().push(format!("handle {} {:?}", h.upload_id(), h.object_key())))
         .on_progress(move |p| on_progress.lock().unwrap().push(format!("bytes {}", p.bytes_done)))
         .send()
         .await
         .unwrap();
     let events = events.lock().unwrap().clone();
-    assert_eq!(events.first(), Some(&format!("handle {}", done.handle.upload_id())), "{events:?}");
-    assert_eq!(events.iter().filter(|e| e.starts_with("handle")).count(), 1, "{events:?}");
+    let key = fake.upload_key(done.image.id()).unwrap();
+    assert_eq!(done.handle.object_key(), Some(key.as_str()));
+    let told = [
+        format!("handle {} None", done.handle.upload_id()),
+        format!("handle {} Some({key:?})", done.handle.upload_id()),
+    ];
+    assert_eq!(events[..2], told, "{events:?}");
+    assert_eq!(events.iter().filter(|e| e.starts_with("handle")).count(), 2, "{events:?}");
     assert!(events.iter().any(|e| e == &format!("bytes {}", 6 * MIB)), "{events:?}");
 
     // Resuming tells the handle it was given, before sending anything.
@@ -901,26 +915,47 @@ async fn the_handle_is_told_before_any_byte_is_sent() {
     assert_eq!(told.lock().unwrap().as_ref(), Some(&done.handle), "{again:?}");
 }
 
-/// A handle whose upload the S3 service no longer holds resumes nothing: the failure says so
-/// and carries no handle to try again with.
+/// An upload whose part fails for good: its handle (with the object key the listing found).
+async fn failed_upload(fake: &ucloudstack::testing::FakeUCloudStack, path: &Path) -> UploadHandle {
+    fake.inject_s3_fault(ucloudstack::testing::S3Fault::InternalError, 1000);
+    let err = upload(&fake.client(), path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    fake.clear_faults();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Upload, "{failure}");
+    failure.resume_handle().cloned().expect("a refused part can be resumed")
+}
+
+/// A handle whose upload the S3 service answers it no longer holds resumes nothing: the
+/// failure says so and carries no handle to try again with. An upload the bucket's listing
+/// does not show is not taken for gone: the handle stays, and the message says to give the key.
 #[tokio::test]
 async fn a_handle_for_an_upload_that_is_gone_is_not_offered_again() {
     let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
-    fake.inject_s3_fault(ucloudstack::testing::S3Fault::InternalError, 1000);
     let dir = Dir::new("gone");
     let path = dir.file("disk.raw", &content(6 * MIB, 5));
-    let err = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
-    let Error::Transfer(failure) = err else { panic!("{err}") };
-    let handle = failure.resume_handle().cloned().expect("a refused part can be resumed");
-    fake.clear_faults();
+    let handle = failed_upload(&fake, &path).await;
+    let key = handle.object_key().expect("the key the listing found").to_owned();
 
-    let gone = UploadHandle::new(handle.image_id(), "no-such-upload");
+    // Its key named: ListParts answers NoSuchUpload, and that is believed.
+    let gone = UploadHandle::new(handle.image_id(), "no-such-upload").with_object_key(&key);
     let err = fake.client().upload_image(&path).resume(gone).send().await.unwrap_err();
     let Error::Transfer(failure) = err else { panic!("{err}") };
     assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
     let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
-    assert!(cause.is_no_such_upload(), "{cause}");
+    assert!(cause.is_no_such_upload() && cause.operation == "ListParts", "{cause}");
     assert!(failure.resume_handle().is_none(), "{failure}");
+
+    // No key: the listing did not show it, which proves nothing on MinIO.
+    let unlisted = UploadHandle::new(handle.image_id(), "no-such-upload");
+    let err = fake.client().upload_image(&path).resume(unlisted.clone()).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
+    assert!(cause.is_upload_not_listed() && !cause.is_no_such_upload() && cause.code.is_none(), "{cause:?}");
+    assert_eq!(failure.resume_handle(), Some(&unlisted), "{failure}");
+    let shown = failure.to_string();
+    assert!(shown.contains("did not show") && shown.contains("object_key"), "{shown}");
+    assert!(!shown.contains("never made"), "{shown}");
 
     // The real handle still finishes the upload.
     let done = fake.client().upload_image(&path).resume(handle.clone()).send().await.unwrap();
@@ -932,4 +967,288 @@ async fn a_handle_for_an_upload_that_is_gone_is_not_offered_again() {
     let Error::Transfer(failure) = err else { panic!("{err}") };
     assert_eq!(failure.stage, TransferStage::Make, "{failure}");
     assert!(failure.resume_handle().is_none(), "{failure}");
+}
+
+/// MinIO lists in-progress uploads only by their exact key: the upload stops at Locate with its
+/// handle and says to give the key; a key that is not the upload's is refused by ListParts,
+/// the handle kept; the right one finishes, and is kept in the handle.
+#[tokio::test]
+async fn an_upload_minio_does_not_list_finishes_with_its_object_key_given() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder()
+        .making_delay(Duration::from_millis(50))
+        .lists_uploads_only_by_key()
+        .start()
+        .await;
+    let dir = Dir::new("minio-list");
+    let bytes = content(12 * MIB, 8);
+    let path = dir.file("disk.raw", &bytes);
+    let err = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>().expect("an S3Error");
+    assert!(cause.is_upload_not_listed() && !cause.is_no_such_upload(), "{cause:?}");
+    let shown = failure.to_string();
+    assert!(shown.contains("MinIO") && shown.contains("object_key"), "{shown}");
+    let handle = failure.resume_handle().cloned().expect("not listed is not gone: the handle stays");
+    assert_eq!(handle.object_key(), None);
+    assert_eq!(fake.s3_request_count("UploadPart"), 0);
+
+    // A key that is not the upload's: ListParts says so before any part, the handle stays.
+    let err = fake.client().upload_image(&path).resume(handle.clone()).object_key("images/x/y.raw").send().await;
+    let Err(Error::Transfer(failure)) = err else { panic!("{err:?}") };
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    assert!(failure.to_string().contains("is it the upload's key"), "{failure}");
+    assert_eq!(failure.resume_handle(), Some(&handle), "{failure}");
+    assert_eq!(fake.s3_request_count("UploadPart"), 0);
+
+    let key = fake.upload_key(handle.image_id()).unwrap();
+    let lists = fake.s3_request_count("ListMultipartUploads");
+    let done = fake.client().upload_image(&path).resume(handle.clone()).object_key(&key).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 12 * MIB as u64);
+    assert_eq!(done.handle, handle.with_object_key(&key), "the key given is kept in the handle");
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), lists, "a key given is not looked for");
+    let (len, _) = fake.uploaded_file(done.image.id()).unwrap();
+    assert_eq!(len, 12 * MIB as u64);
+}
+
+/// A handle that names the object key resumes without listing the bucket's uploads.
+#[tokio::test]
+async fn a_resumed_handle_with_its_key_lists_no_uploads() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("keyed");
+    let path = dir.file("disk.raw", &content(12 * MIB, 9));
+    let handle = failed_upload(&fake, &path).await;
+    assert_eq!(handle.object_key(), fake.upload_key(handle.image_id()).as_deref());
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), 1);
+    // As a tool keeps it in a file, and reads it back.
+    let kept: UploadHandle = serde_json::from_str(&serde_json::to_string(&handle).unwrap()).unwrap();
+    let done = fake.client().upload_image(&path).resume(kept).send().await.unwrap();
+    assert_eq!(done.bytes_sent + done.bytes_reused, 12 * MIB as u64);
+    assert_eq!(fake.s3_request_count("ListMultipartUploads"), 1, "no listing on resume");
+    assert!(fake.s3_request_count("ListParts") >= 1);
+}
+
+/// A resume after CompleteImageMultipartUpload has no parts to compare the file with: it says
+/// it did not compare, and claims no bytes reused, whatever the file now is.
+#[tokio::test]
+async fn a_resume_after_completion_says_the_file_was_not_compared() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(300)).start().await;
+    let dir = Dir::new("after-complete");
+    let path = dir.file("disk.raw", &content(6 * MIB, 10));
+    let done = upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap();
+    assert!(done.file_compared);
+    assert_eq!((done.bytes_sent, done.bytes_reused), (6 * MIB as u64, 0));
+    // Another file now, under the same name.
+    std::fs::write(&path, content(7 * MIB, 11)).unwrap();
+    let parts = fake.s3_request_count("ListParts");
+    let fake = Arc::new(fake);
+    for status in [ucloudstack::image::ImageStatus::Used, ucloudstack::image::ImageStatus::Making] {
+        assert!(fake.set_image_status(done.image.id(), status.clone()));
+        // Made a moment later.
+        let (later, id) = (fake.clone(), done.image.id().to_owned());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            later.set_image_status(&id, ucloudstack::image::ImageStatus::Used);
+        });
+        let again = upload(&fake.client(), &path).resume(done.handle.clone()).send().await.unwrap();
+        assert!(!again.file_compared, "{status}");
+        assert_eq!((again.bytes_sent, again.bytes_reused), (0, 0), "{status}: nothing is claimed reused");
+    }
+    assert_eq!(fake.s3_request_count("ListParts"), parts, "S3 holds no parts to list");
+}
+
+/// A part of an earlier attempt stored late (here: planted once every part was sent) is found
+/// by the ListParts before CompleteImageMultipartUpload and sent again; a part beyond the
+/// file's stops the upload before it is completed, with its handle.
+#[tokio::test]
+async fn parts_stored_late_by_an_earlier_attempt_are_found_before_completing() {
+    let fake = Arc::new(
+        ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await,
+    );
+    let dir = Dir::new("late-part");
+    let bytes = content(12 * MIB, 12);
+    let path = dir.file("disk.raw", &bytes);
+    // Once the last part's bytes are all out: part 1, long landed, is replaced by 5 MiB of
+    // zeros, or a part 4 appears.
+    let plant = |part: u32| {
+        let (fake, image) = (fake.clone(), Arc::new(Mutex::new(String::new())));
+        let keep = image.clone();
+        let planted = Arc::new(AtomicBool::new(false));
+        let size = if part == 1 { 5 << 20 } else { 1 << 20 };
+        upload(&fake.client(), &path)
+            .image_format(ImageFormat::Raw)
+            .concurrency(1)
+            .on_handle(move |h| *keep.lock().unwrap() = h.image_id().to_owned())
+            .on_progress(move |p| {
+                if p.percent.is_none() && p.bytes_done == 12 << 20 && !planted.swap(true, SeqCst) {
+                    assert!(fake.add_uploaded_part(&image.lock().unwrap(), part, size));
+                }
+            })
+    };
+    let done = plant(1).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 17 << 20, "part 1 was sent again");
+    let parts = fake.uploaded_parts(done.image.id());
+    let want: Vec<(u32, u64, String)> =
+        bytes.chunks(5 * MIB).zip(1..).map(|(c, n)| (n, c.len() as u64, md5_hex(c))).collect();
+    assert_eq!(parts, want, "the image is made of the file's parts");
+
+    let completes = fake.request_count("CompleteImageMultipartUpload");
+    let err = plant(4).send().await.unwrap_err();
+    let Error::Transfer(failure) = err else { panic!("{err}") };
+    assert_eq!(failure.stage, TransferStage::Upload, "{failure}");
+    assert!(failure.to_string().contains("holds part 4"), "{failure}");
+    assert!(failure.resume_handle().is_some());
+    assert_eq!(fake.request_count("CompleteImageMultipartUpload"), completes, "not completed");
+}
+
+/// The file is opened once and every part read from that handle: another file of the same
+/// size put in its place, or bytes written into it, each with the mtime set back, are found
+/// before the upload is completed (by inode, by ctime), never assembled into one image.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_file_replaced_or_rewritten_with_its_mtime_kept_is_not_completed() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("same-mtime");
+    for replace in [true, false] {
+        let path = dir.file("disk.raw", &content(12 * MIB, 13));
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let other = content(12 * MIB, 14);
+        let (target, spare) = (path.clone(), dir.0.join("other.raw"));
+        let changed = Arc::new(AtomicBool::new(false));
+        let once = changed.clone();
+        let outcome = upload(&fake.client(), &path)
+            .image_format(ImageFormat::Raw)
+            .concurrency(1)
+            .on_progress(move |p| {
+                // Part 1 is out: parts 2 and 3 are read after this.
+                if p.bytes_done != 5 * MIB as u64 || once.swap(true, SeqCst) {
+                    return;
+                }
+                if replace {
+                    std::fs::write(&spare, &other).unwrap();
+                    std::fs::File::options().write(true).open(&spare).unwrap().set_modified(mtime).unwrap();
+                    std::fs::rename(&spare, &target).unwrap();
+                } else {
+                    let file = std::fs::File::options().write(true).open(&target).unwrap();
+                    std::os::unix::fs::FileExt::write_all_at(&file, &other[6 * MIB..], 6 * MIB as u64).unwrap();
+                    file.set_modified(mtime).unwrap();
+                }
+            })
+            .send()
+            .await;
+        assert!(changed.load(SeqCst));
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime, "the mtime is the same");
+        let Err(Error::Transfer(failure)) = outcome else { panic!("replace {replace}: completed: {outcome:?}") };
+        assert_eq!(failure.stage, TransferStage::Read, "{failure}");
+        assert!(failure.to_string().contains("changed"), "{failure}");
+        assert!(failure.resume_handle().is_some());
+    }
+    assert_eq!(fake.request_count("CompleteImageMultipartUpload"), 0);
+}
+
+/// An S3 service whose ETags are not the parts' MD5s (as with SSE-KMS): one upload listed,
+/// UploadPart keeping each part's size and such an ETag, ListParts listing them.
+#[derive(Default, Clone)]
+struct KmsS3 {
+    parts: Arc<Mutex<std::collections::BTreeMap<u32, (usize, String)>>>,
+    puts: Arc<AtomicUsize>,
+}
+
+impl Respond for KmsS3 {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let query = |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        let xml = |body: String| ResponseTemplate::new(200).set_body_raw(body, "application/xml");
+        match (request.method.as_str(), query("uploads"), query("partNumber")) {
+            ("GET", Some(_), _) => xml("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>images/kms.raw</Key><UploadId>upload-1</UploadId></Upload></ListMultipartUploadsResult>".into()),
+            ("GET", None, None) => {
+                let parts = self.parts.lock().unwrap();
+                let listed: String = parts
+                    .iter()
+                    .map(|(n, (size, etag))| format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{etag}\"</ETag><Size>{size}</Size></Part>"))
+                    .collect();
+                xml(format!("<ListPartsResult><IsTruncated>false</IsTruncated>{listed}</ListPartsResult>"))
+            }
+            ("PUT", None, Some(number)) => {
+                self.puts.fetch_add(1, SeqCst);
+                let etag = md5_hex(format!("{}kms", md5_hex(&request.body)).as_bytes());
+                self.parts.lock().unwrap().insert(number.parse().unwrap(), (request.body.len(), etag.clone()));
+                ResponseTemplate::new(200).insert_header("etag", format!("\"{etag}\""))
+            }
+            _ => ResponseTemplate::new(400).set_body_raw("<Error><Code>InvalidRequest</Code><Message>unexpected</Message></Error>", "application/xml"),
+        }
+    }
+}
+
+/// A 200 to UploadPart is proof the bytes arrived (the service checked the signed
+/// Content-MD5): an ETag of 32 hex digits that is not their MD5 is logged, not sent again to
+/// failure, and the ListParts before completing takes the ETags answered.
+#[tokio::test]
+async fn etags_that_are_not_md5s_are_accepted_after_a_200() {
+    let s3 = MockServer::start().await;
+    let kms = KmsS3::default();
+    Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(kms.clone()).mount(&s3).await;
+    let (server, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+    let dir = Dir::new("kms");
+    let path = dir.file("web.raw", &content(12 * MIB, 15));
+    let done = upload(&client, &path).image_format(ImageFormat::Raw).send().await.unwrap();
+    assert_eq!(done.bytes_sent, 12 * MIB as u64);
+    assert_eq!(kms.puts.load(SeqCst), 3, "each part sent once");
+    assert!(action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
+}
+
+/// ListParts beyond what S3 can hold is a malformed answer, not parts: a part number outside
+/// 1 to 10,000, or more than 10,000 entries.
+#[tokio::test]
+async fn list_parts_refuses_part_numbers_and_counts_s3_cannot_hold() {
+    let dir = Dir::new("list-bounds");
+    let path = dir.file("web.raw", &content(6 * MIB, 16));
+    let part = |n: u32| {
+        format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{}\"</ETag><Size>5242880</Size></Part>", "0".repeat(32))
+    };
+    let cases = [
+        (part(10_001), "part number 10001"),
+        (part(0), "part number 0"),
+        (part(1).repeat(10_001), "more than 10000 parts"),
+    ];
+    for (parts, want) in cases {
+        let s3 = MockServer::start().await;
+        let body = format!("<ListPartsResult><IsTruncated>false</IsTruncated>{parts}</ListPartsResult>");
+        Mock::given(wiremock::matchers::query_param("uploadId", "upload-1"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/xml"))
+            .mount(&s3)
+            .await;
+        let (_server, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+        let handle = UploadHandle::new(IMAGE, "upload-1").with_object_key("images/web.raw");
+        let err = client.upload_image(&path).resume(handle).send().await.unwrap_err();
+        let Error::Transfer(failure) = err else { panic!("{err}") };
+        assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+        let cause = std::error::Error::source(&failure).unwrap().downcast_ref::<S3Error>();
+        let cause = cause.unwrap_or_else(|| panic!("not an S3 answer refused: {failure}"));
+        assert_eq!(cause.operation, "ListParts");
+        assert!(cause.message.contains(want), "{cause}");
+        let puts = s3.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").count();
+        assert_eq!(puts, 0, "{want}");
+    }
+}
+
+/// ImportImage's `Secret` and `TagKeyValuePairs` go through `upload_image` too; the secret is
+/// never shown.
+#[tokio::test]
+async fn the_secret_and_tags_reach_import_image_and_the_secret_is_not_shown() {
+    let dir = Dir::new("secret-tags");
+    let path = dir.file("web.raw", &content(MIB, 17));
+    let (server, client) = platform(None, "mirror", "upload-1").await;
+    let builder = upload(&client, &path)
+        .image_format(ImageFormat::Raw)
+        .secret("image-secret-never-shown")
+        .tags([("env", "prod"), ("team", "web")]);
+    let shown = format!("{builder:?}");
+    let err = builder.send().await.unwrap_err();
+    let shown = format!("{shown} {err} {err:?}");
+    assert!(!shown.contains("image-secret-never-shown"), "{shown}");
+    let forms = actions(&server).await;
+    assert_eq!(param(&forms[0], "Action"), Some("ImportImage"));
+    assert_eq!(param(&forms[0], "Secret"), Some("image-secret-never-shown"));
+    assert_eq!(param(&forms[0], "TagKeyValuePairs.0"), Some("ZW52:cHJvZA=="));
+    assert_eq!(param(&forms[0], "TagKeyValuePairs.1"), Some("dGVhbQ==:d2Vi"));
 }

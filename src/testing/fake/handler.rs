@@ -36,6 +36,7 @@ pub(super) struct Settings {
     pub s3_credential_ttl: Duration,
     pub s3_session_token: bool,
     pub other_uploads: usize,
+    pub s3_lists_uploads_only_by_key: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +61,7 @@ impl Default for Settings {
             s3_credential_ttl: Duration::from_secs(3600),
             s3_session_token: true,
             other_uploads: 0,
+            s3_lists_uploads_only_by_key: false,
         }
     }
 }
@@ -86,6 +88,7 @@ impl std::fmt::Debug for Settings {
             .field("s3_credential_ttl", &self.s3_credential_ttl)
             .field("s3_session_token", &self.s3_session_token)
             .field("other_uploads", &self.other_uploads)
+            .field("s3_lists_uploads_only_by_key", &self.s3_lists_uploads_only_by_key)
             .finish()
     }
 }

@@ -185,6 +185,14 @@ impl FakeBuilder {
         self
     }
 
+    /// ListMultipartUploads lists in-progress uploads as MinIO does: only those whose key is
+    /// exactly the `prefix` asked for, none without one (MinIO issues 7632, 11686). A client
+    /// that finds an upload's key by listing the bucket finds nothing then.
+    pub fn lists_uploads_only_by_key(mut self) -> Self {
+        self.settings.s3_lists_uploads_only_by_key = true;
+        self
+    }
+
     fn into_shared(self, base_url: &str) -> Arc<Shared> {
         let settings = &self.settings;
         let mut s3 = S3State {
@@ -313,7 +321,9 @@ impl FakeBuilder {
 ///   signature (403 `SignatureDoesNotMatch`, showing the canonical request without the token).
 ///   It answers ListMultipartUploads (`GET ?uploads`: by key, then upload id, paged by
 ///   `max-uploads` up to 1000, `key-marker`, `upload-id-marker`; `prefix`, `encoding-type`;
-///   [`other_uploads`](FakeBuilder::other_uploads) adds unrelated ones), UploadPart (`PUT
+///   [`other_uploads`](FakeBuilder::other_uploads) adds unrelated ones;
+///   [`lists_uploads_only_by_key`](FakeBuilder::lists_uploads_only_by_key) lists as MinIO
+///   does, only the uploads of the key `prefix` names), UploadPart (`PUT
 ///   ?partNumber=N&uploadId=U`: N 1 to 10,000, `Content-Length` required (411) and at most
 ///   5 GiB, the body streamed through MD5 and checked against `Content-MD5` (400 `BadDigest`,
 ///   malformed 400 `InvalidDigest`) and a signed SHA-256 (400 `XAmzContentSHA256Mismatch`);
@@ -538,6 +548,11 @@ impl FakeUCloudStack {
     /// before it, and for any other image.
     pub fn uploaded_file(&self, image_id: &str) -> Option<(u64, String)> {
         self.shared.lock().image(image_id).and_then(|image| image.uploaded.clone())
+    }
+
+    /// The S3 object key of an image's upload (a Local import's), which no action answers.
+    pub fn upload_key(&self, image_id: &str) -> Option<String> {
+        self.shared.lock().s3.upload_of(image_id).map(|upload| upload.key.clone())
     }
 
     /// Records a part of an image's upload as if UploadPart had received `size` zero bytes,

@@ -350,7 +350,8 @@ fn element(name: &str, value: &str) -> String {
     format!("<{name}>{}</{name}>", escape(value))
 }
 
-/// Uploads in order of key, then upload id, after the markers.
+/// Uploads in order of key, then upload id, after the markers; as MinIO, only those of the key
+/// `prefix` names when [`lists_uploads_only_by_key`](super::FakeBuilder::lists_uploads_only_by_key).
 fn list_uploads(shared: &Shared, request: &S3Request<'_>) -> Result<Reply, Failure> {
     let max = max_param(request, "max-uploads")?;
     let encode = url_encoded(request)?;
@@ -361,12 +362,13 @@ fn list_uploads(shared: &Shared, request: &S3Request<'_>) -> Result<Reply, Failu
     let id_marker = request.param("upload-id-marker").filter(|_| !key_marker.is_empty());
     let prefix = request.param("prefix").unwrap_or_default();
     let key = |key: &str| if encode { sigv4::uri_encode(key.as_bytes(), true) } else { key.to_owned() };
+    let by_key = shared.settings.s3_lists_uploads_only_by_key;
     let state = shared.lock();
     let mut listed: Vec<&S3Upload> = state
         .s3
         .uploads
         .iter()
-        .filter(|u| !u.completed && u.key.starts_with(prefix))
+        .filter(|u| !u.completed && if by_key { u.key == prefix } else { u.key.starts_with(prefix) })
         .filter(|u| match id_marker {
             _ if key_marker.is_empty() => true,
             Some(id) => u.key.as_str() > key_marker || (u.key == key_marker && u.upload_id.as_str() > id),
