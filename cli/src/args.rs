@@ -328,6 +328,10 @@ pub struct Upload {
     /// Where to write the handle file if the upload fails (default: FILE.upload.json).
     #[arg(long, value_name = "PATH")]
     pub handle_file: Option<PathBuf>,
+    /// The upload's S3 object key, for a service whose listing does not show uploads (MinIO
+    /// lists them only by key); by default it is found by listing the bucket.
+    #[arg(long, value_name = "KEY", value_parser = non_blank)]
+    pub object_key: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug)]

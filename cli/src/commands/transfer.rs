@@ -69,6 +69,9 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     if let Some(size) = a.size {
         upload = upload.image_size(size);
     }
+    if let Some(key) = &a.object_key {
+        upload = upload.object_key(key);
+    }
     if let Some(mib) = a.part_size {
         let bytes = mib.checked_mul(1 << 20).ok_or_else(|| Failure::usage("--part-size is too large"))?;
         upload = upload.part_size(bytes);
@@ -145,7 +148,13 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         Err(Error::Transfer(failure)) if failure.resume_handle().is_some() => {
             let handle = failure.resume_handle().cloned();
             let saved = handle.map(|handle| Saved { handle, company_id, region });
+            // A listing that does not show the upload needs its key to go on (MinIO).
+            let not_listed = failure.source.downcast_ref::<S3Error>().is_some_and(S3Error::is_upload_not_listed);
             let hint = saved.as_ref().map(|saved| match write_handle(&path, saved) {
+                Ok(()) if not_listed => format!(
+                    "{} --object-key KEY (the upload's S3 object key: this service's listing does not show it)",
+                    resume_hint(&a.file, &path)
+                ),
                 Ok(()) => resume_hint(&a.file, &path),
                 Err(e) => format!("cannot write the handle file {}: {e}", path.display()),
             });

@@ -210,3 +210,28 @@ async fn upload_takes_a_bootloader() {
     let import = fake.requests().into_iter().find(|r| r.action.as_deref() == Some("ImportImage")).expect("ImportImage");
     assert_eq!(import.param("BootloaderType").map(str::to_ascii_lowercase).as_deref(), Some("uefi"));
 }
+
+/// A service that lists uploads only by key (as MinIO does): the tool keeps the handle, says to
+/// give the key, and `--resume` with `--object-key` finishes the upload.
+#[tokio::test]
+async fn an_upload_the_listing_does_not_show_goes_on_with_its_object_key() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder()
+        .credentials(crate::support::PUBLIC_KEY, crate::support::PRIVATE_KEY)
+        .lists_uploads_only_by_key()
+        .start()
+        .await;
+    let dir = Dir::new("minio");
+    raw(&dir, "disk.raw", 3 << 20);
+    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
+    let failed = run(against(&fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(failed.stderr.contains("--resume disk.raw.upload.json --object-key KEY"), "{failed:?}");
+    let handle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("disk.raw.upload.json")).unwrap()).unwrap();
+    let image_id = handle["image_id"].as_str().unwrap().to_owned();
+    let key = fake.upload_key(&image_id).expect("the fake made a key");
+
+    let resume = ["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json", "--object-key", &key];
+    run(against(&fake, dir.path()).args(resume)).ok();
+    assert_eq!(fake.image(&image_id).and_then(|i| i.image_status), Some(ImageStatus::Used));
+}
