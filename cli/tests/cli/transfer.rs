@@ -1,9 +1,24 @@
 //! Upload and download with small files: the fake's, and a failed upload resumed from the
 //! handle file it wrote.
 
-use crate::support::{Dir, against, fake, qcow2, raw, run, start_fake, ucloudstack};
+use crate::support::{Dir, Run, against, fake, qcow2, raw, run, start_fake, ucloudstack};
+use std::path::PathBuf;
 use ucloudstack::image::ImageStatus;
-use ucloudstack::testing::S3Fault;
+use ucloudstack::testing::{FakeUCloudStack, S3Fault};
+
+/// A 3 MiB raw file in a folder of its own, and an upload of it that fails (every part refused)
+/// and leaves its handle file: the failed run, and the handle file's path and JSON.
+async fn failed_upload(fake: &FakeUCloudStack, dir: &Dir) -> (Run, PathBuf, serde_json::Value) {
+    fake.inject_s3_fault(S3Fault::InternalError, 1000);
+    raw(dir, "disk.raw", 3 << 20);
+    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
+    let failed = run(against(fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
+    assert_eq!(failed.code, 1, "{failed:?}");
+    fake.clear_faults();
+    let handle_file = dir.path().join("disk.raw.upload.json");
+    let handle = serde_json::from_slice(&std::fs::read(&handle_file).unwrap()).unwrap();
+    (failed, handle_file, handle)
+}
 
 #[test]
 fn upload_a_qcow2_and_download_an_image() {
@@ -37,15 +52,9 @@ fn a_raw_file_must_say_its_format() {
 #[tokio::test]
 async fn a_failed_upload_writes_its_handle_and_resumes_from_it() {
     let fake = start_fake().await;
-    fake.inject_s3_fault(S3Fault::InternalError, 1000);
     let dir = Dir::new("resume");
-    raw(&dir, "disk.raw", 3 << 20);
-    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
-    let failed = run(against(&fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
-    assert_eq!(failed.code, 1, "{failed:?}");
+    let (failed, _, handle) = failed_upload(&fake, &dir).await;
     assert!(failed.stderr.contains("--resume disk.raw.upload.json"), "{failed:?}");
-    let handle: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("disk.raw.upload.json")).unwrap()).unwrap();
     let image_id = handle["image_id"].as_str().unwrap().to_owned();
     assert_eq!(handle["company_id"], 200001);
 
@@ -125,16 +134,9 @@ fn a_download_into_a_missing_folder_names_it() {
 #[tokio::test]
 async fn an_upload_that_cannot_be_resumed_says_to_start_afresh() {
     let fake = start_fake().await;
-    fake.inject_s3_fault(S3Fault::InternalError, 1000);
     let dir = Dir::new("stale");
-    raw(&dir, "disk.raw", 3 << 20);
-    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
-    let failed = run(against(&fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
-    assert_eq!(failed.code, 1, "{failed:?}");
-    fake.clear_faults();
+    let (_, handle_file, mut handle) = failed_upload(&fake, &dir).await;
     // The multipart upload is gone (as once aborted or completed elsewhere).
-    let handle_file = dir.path().join("disk.raw.upload.json");
-    let mut handle: serde_json::Value = serde_json::from_slice(&std::fs::read(&handle_file).unwrap()).unwrap();
     handle["upload_id"] = "an-upload-long-gone".into();
     std::fs::write(&handle_file, handle.to_string()).unwrap();
 
@@ -151,15 +153,8 @@ async fn an_upload_that_cannot_be_resumed_says_to_start_afresh() {
 #[tokio::test]
 async fn an_upload_whose_image_failed_says_to_start_afresh() {
     let fake = start_fake().await;
-    fake.inject_s3_fault(S3Fault::InternalError, 1000);
     let dir = Dir::new("failed-image");
-    raw(&dir, "disk.raw", 3 << 20);
-    let args = ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw"];
-    let failed = run(against(&fake, dir.path()).args(args).args(["--os-type", "linux", "--distribution", "Ubuntu"]));
-    assert_eq!(failed.code, 1, "{failed:?}");
-    fake.clear_faults();
-    let handle_file = dir.path().join("disk.raw.upload.json");
-    let handle: serde_json::Value = serde_json::from_slice(&std::fs::read(&handle_file).unwrap()).unwrap();
+    let (_, handle_file, handle) = failed_upload(&fake, &dir).await;
     assert!(fake.set_image_status(handle["image_id"].as_str().unwrap(), ImageStatus::Failed));
 
     let resumed =
