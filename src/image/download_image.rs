@@ -348,10 +348,24 @@ impl DownloadImageBuilder {
         let mut early = EarlySync::new(&file, run.have).await.map_err(write)?;
         let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut reported = run.have;
+        // One timer for the whole body, moved on only when it fires: a timer per chunk would
+        // cost more than the chunk's copy on a fast link.
+        let mut last_byte = Instant::now();
+        let mut stall = std::pin::pin!(tokio::time::sleep_until(last_byte + idle));
         let cut = loop {
-            match tokio::time::timeout(idle, response.chunk()).await {
+            let next = match futures_util::future::select(std::pin::pin!(response.chunk()), stall.as_mut()).await {
+                futures_util::future::Either::Left((next, _)) => Ok(next),
+                futures_util::future::Either::Right(_) => Err(()),
+            };
+            match next {
+                Err(()) if last_byte.elapsed() < idle => {
+                    stall.as_mut().reset(last_byte + idle);
+                    continue;
+                }
                 Ok(Ok(Some(bytes))) => {
                     out.write_all(&bytes).await.map_err(write)?;
+                    // Idle from when the next byte is asked for: a slow disk is not a stall.
+                    last_byte = Instant::now();
                     run.have += bytes.len() as u64;
                     if run.have - reported >= WRITE_BUFFER as u64 {
                         reported = run.have;
