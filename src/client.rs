@@ -488,7 +488,7 @@ impl Client {
         let secrets = self.secrets(&signature, pairs);
         if tracing::enabled!(tracing::Level::DEBUG) {
             let id = raw_request_id(&response).map(|id| redact_text(id.to_owned(), &secrets));
-            let id = id.map(|id| crate::response::excerpt_of(id.as_bytes(), crate::response::REQUEST_ID_EXCERPT));
+            let id = id.map(|id| crate::excerpt::excerpt_of(id.as_bytes(), crate::response::REQUEST_ID_EXCERPT));
             if let Some(id) = &id {
                 tracing::Span::current().record("request_id", id.as_str());
             }

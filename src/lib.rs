@@ -58,6 +58,7 @@ pub mod encode;
 #[cfg(not(feature = "__internals"))]
 mod encode;
 mod error;
+mod excerpt;
 pub mod image;
 mod missing;
 mod open_enum;
@@ -80,6 +81,7 @@ pub mod sign;
 #[cfg(not(feature = "__internals"))]
 mod sign;
 mod time;
+mod transfer;
 pub mod transport;
 pub mod vm;
 pub mod wait;
@@ -94,13 +96,15 @@ pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
 pub use error::{Error, ErrorMetadata, WaitFailure};
-pub use image::{CaptureError, CaptureFailure, CaptureStage, TransferError};
-pub use missing::{MissingSetting, SharedFiles};
+pub use image::{CaptureError, CaptureFailure, CaptureStage};
+pub use missing::MissingSetting;
 pub use options::{CallOptions, CallOptionsBuilder};
+pub use profile::SharedFiles;
 pub use response::REQUEST_ID_HEADER;
 pub use ret_code::{ApiErrorKind, Platform};
 pub use retry::{RetryPolicy, THROTTLE_MIN_BACKOFF};
 pub use secret::SecretString;
+pub use transfer::TransferError;
 pub use transport::{
     Delivery, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError, TransportErrorKind,
 };

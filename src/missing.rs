@@ -3,7 +3,7 @@
 //! [`Error::Config`], so a user fixes everything in one go.
 
 use crate::Error;
-use crate::profile::{Outside, ucloud};
+use crate::profile::{Outside, SharedFiles, found, shown, ucloud};
 use std::path::{Path, PathBuf};
 
 /// A required setting that no place held (see [`Error::Config`]'s `missing`): the places that
@@ -27,21 +27,6 @@ pub struct MissingSetting {
     /// The shared file that field is read from (`None` when no file was read: no home folder,
     /// or no shared files at all).
     pub file: Option<PathBuf>,
-}
-
-/// The shared files a builder read (`config.json` and `credential.json`) and the profiles in
-/// them (see [`Error::Config`]'s `shared_files`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SharedFiles {
-    /// The config file looked at (it may not exist); `None` without a home folder.
-    pub config_file: Option<PathBuf>,
-    /// The credential file looked at (it may not exist); `None` without a home folder.
-    pub credential_file: Option<PathBuf>,
-    /// The profile used: the one named, else the active one; `None` when there was none.
-    pub profile: Option<String>,
-    /// Every profile name found in the two files, config file first, each once.
-    pub profiles: Vec<String>,
 }
 
 /// A required setting: its names, and where it may come from.
@@ -87,20 +72,6 @@ pub(crate) const REGION: Wanted = Wanted {
     profile_field: "region",
     in_credential_file: false,
 };
-
-/// A path as messages show it.
-pub(crate) fn shown(path: &Option<PathBuf>) -> String {
-    path.as_ref().map_or_else(|| "~/.ucloud (no home folder)".into(), |p| p.display().to_string())
-}
-
-/// The profiles found, in words.
-pub(crate) fn found(profiles: &[String]) -> String {
-    if profiles.is_empty() {
-        return "no profiles were found".into();
-    }
-    let names: Vec<String> = profiles.iter().map(|p| format!("{p:?}")).collect();
-    format!("the profiles found: {}", names.join(", "))
-}
 
 /// The one error for every required setting missing: `field` names the setters, the message
 /// each setting with every place that would provide it, and why no profile was read.

@@ -70,7 +70,7 @@ macro_rules! string_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 match self {
-                    $name::Unknown(other) => f.write_str(&$crate::response::excerpt_of(other.as_bytes(), $crate::open_enum::SHOWN)),
+                    $name::Unknown(other) => f.write_str(&$crate::excerpt::excerpt_of(other.as_bytes(), $crate::open_enum::SHOWN)),
                     known => f.write_str(known.as_str()),
                 }
             }
@@ -83,7 +83,7 @@ macro_rules! string_enum {
                     $( $name::$variant => f.write_str(stringify!($variant)), )*
                     $name::Unknown(other) => f
                         .debug_tuple("Unknown")
-                        .field(&$crate::response::excerpt_of(other.as_bytes(), $crate::open_enum::SHOWN))
+                        .field(&$crate::excerpt::excerpt_of(other.as_bytes(), $crate::open_enum::SHOWN))
                         .finish(),
                 }
             }

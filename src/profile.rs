@@ -2,7 +2,7 @@
 //! variables, the official SDK's `UCLOUD_*` ones, and the `ucloud` CLI's profiles in
 //! `~/.ucloud/config.json` and `credential.json`.
 
-use crate::{Error, SharedFiles};
+use crate::Error;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -238,9 +238,9 @@ impl Sources {
             let field = if self.profile.is_some() { "profile" } else { ucloud::PROFILE };
             let message = format!(
                 "profile {name:?} is in neither {} nor {}; {}",
-                crate::missing::shown(&seen.config_file),
-                crate::missing::shown(&seen.credential_file),
-                crate::missing::found(&seen.profiles),
+                shown(&seen.config_file),
+                shown(&seen.credential_file),
+                found(&seen.profiles),
             );
             return Err(Error::Config {
                 field: field.into(),
@@ -334,4 +334,33 @@ fn warn_if_readable_by_others(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// The shared files a builder read (`config.json` and `credential.json`) and the profiles in
+/// them (see [`Error::Config`]'s `shared_files`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedFiles {
+    /// The config file looked at (it may not exist); `None` without a home folder.
+    pub config_file: Option<PathBuf>,
+    /// The credential file looked at (it may not exist); `None` without a home folder.
+    pub credential_file: Option<PathBuf>,
+    /// The profile used: the one named, else the active one; `None` when there was none.
+    pub profile: Option<String>,
+    /// Every profile name found in the two files, config file first, each once.
+    pub profiles: Vec<String>,
+}
+
+/// A path as messages show it.
+pub(crate) fn shown(path: &Option<PathBuf>) -> String {
+    path.as_ref().map_or_else(|| "~/.ucloud (no home folder)".into(), |p| p.display().to_string())
+}
+
+/// The profiles found, in words.
+pub(crate) fn found(profiles: &[String]) -> String {
+    if profiles.is_empty() {
+        return "no profiles were found".into();
+    }
+    let names: Vec<String> = profiles.iter().map(|p| format!("{p:?}")).collect();
+    format!("the profiles found: {}", names.join(", "))
 }

@@ -5,73 +5,13 @@
 
 use crate::action::ApiResponse;
 use crate::error::Error;
+use crate::excerpt::{BODY_EXCERPT, excerpt, excerpt_of};
 use crate::transport::HttpResponse;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// How much of a response body an error keeps.
-pub(crate) const BODY_EXCERPT: usize = 512;
-
 /// How much of a request id an error keeps (a UUID is 36).
 pub(crate) const REQUEST_ID_EXCERPT: usize = 128;
-
-/// The start of `body`, lossily decoded, cut at a character boundary, with the values of the
-/// secret fields an answer may carry (S3Login's `SecretKey` and `SessionID`, a download query)
-/// replaced by `***`.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    scrub_secret_fields(excerpt_of(body, BODY_EXCERPT))
-}
-
-/// The JSON fields whose values are secrets.
-const SECRET_FIELDS: [&str; 5] = ["\"SecretKey\"", "\"SessionID\"", "\"Secret\"", "\"DownloadQuery\"", "\"Password\""];
-
-/// `"SecretKey":"abc"` becomes `"SecretKey":"***"`, also when the excerpt cuts the value.
-fn scrub_secret_fields(mut text: String) -> String {
-    for field in SECRET_FIELDS {
-        let mut from = 0;
-        while let Some(at) = text[from..].find(field).map(|i| i + from) {
-            let rest = &text[at + field.len()..];
-            let after_colon = rest.len() - rest.trim_start().len();
-            let Some(value) = rest.trim_start().strip_prefix(':') else {
-                from = at + field.len();
-                continue;
-            };
-            let ws = value.len() - value.trim_start().len();
-            let start = at + field.len() + after_colon + 1 + ws;
-            if !text[start..].starts_with('"') {
-                from = start;
-                continue;
-            }
-            // The closing quote (not an escaped one), or the end of the excerpt.
-            let bytes = text.as_bytes();
-            let mut end = start + 1;
-            while end < bytes.len() && !(bytes[end] == b'"' && bytes[end - 1] != b'\\') {
-                end += 1;
-            }
-            let close = if end < bytes.len() { "\"" } else { "" };
-            text.replace_range(start..(end + close.len()).min(text.len()), &format!("\"***{close}"));
-            from = start + 4;
-        }
-    }
-    text
-}
-
-/// The start of `text`, at most `limit` bytes, lossily decoded, cut at a character boundary,
-/// with `…` when something was cut.
-pub(crate) fn excerpt_of(body: &[u8], limit: usize) -> String {
-    let mut cut = &body[..body.len().min(limit)];
-    // Drop a character cut in half at the end, rather than show it as U+FFFD.
-    if let Err(e) = std::str::from_utf8(cut) {
-        if e.error_len().is_none() {
-            cut = &cut[..e.valid_up_to()];
-        }
-    }
-    let mut text = String::from_utf8_lossy(cut).into_owned();
-    if body.len() > limit {
-        text.push('…');
-    }
-    text
-}
 
 /// The response header that carries the server's id for the request.
 pub const REQUEST_ID_HEADER: &str = "x-ucloud-request-uuid";
@@ -188,19 +128,6 @@ pub fn decode_value(action: &str, response: &HttpResponse) -> Result<serde_json:
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn secret_fields_are_scrubbed_from_excerpts() {
-        let body = br#"{"RetCode":0,"AccessKey":"AK","SecretKey":"s3cr\"et","SessionID" : "tok","Bucket":"mirror"}"#;
-        assert_eq!(
-            super::excerpt(body),
-            r#"{"RetCode":0,"AccessKey":"AK","SecretKey":"***","SessionID" : "***","Bucket":"mirror"}"#
-        );
-        // Cut inside the value: what is left of it goes too.
-        let long = format!(r#"{{"SecretKey":"{}"}}"#, "k".repeat(600));
-        assert_eq!(super::excerpt(long.as_bytes()), r#"{"SecretKey":"***"#);
-        assert_eq!(super::excerpt(br#"{"Secret":5}"#), r#"{"Secret":5}"#);
-    }
-
     use super::*;
 
     #[derive(Deserialize, Debug)]

@@ -220,7 +220,7 @@ impl<T: WaitTarget> Waiter<T> {
                     missing_polls = if resource.is_some() { 0 } else { missing_polls + 1 };
                     let status = resource.as_ref().map_or_else(|| "not listed".to_owned(), T::Watched::status);
                     // A status comes from the server: bounded before it is logged or shown.
-                    let status = crate::response::excerpt_of(status.as_bytes(), crate::open_enum::SHOWN);
+                    let status = crate::excerpt::excerpt_of(status.as_bytes(), crate::open_enum::SHOWN);
                     tracing::debug!(resource = T::Watched::RESOURCE, id = %self.id, %status, "waiter poll");
                     self.report(&status, resource.as_ref().and_then(T::Watched::percent), started, polls);
                     last_status = Some(status);

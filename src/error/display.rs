@@ -1,7 +1,7 @@
 //! The `Display` adapters of the error messages: each shows one part of a message, bounded.
 
 use super::Error;
-use crate::response::excerpt_of;
+use crate::excerpt::excerpt_of;
 use crate::ret_code::Platform;
 use std::fmt;
 

@@ -571,9 +571,9 @@ mod tests {
     fn excerpt_cuts_at_a_char_boundary() {
         // 3 bytes a character: 512 falls inside the 171st.
         let body = "镜".repeat(400);
-        let text = crate::response::excerpt(body.as_bytes());
+        let text = crate::excerpt::excerpt(body.as_bytes());
         assert_eq!(text, format!("{}…", "镜".repeat(170)));
         assert!(!text.contains('\u{FFFD}'));
-        assert_eq!(crate::response::excerpt(b"short"), "short");
+        assert_eq!(crate::excerpt::excerpt(b"short"), "short");
     }
 }

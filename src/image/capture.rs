@@ -485,7 +485,7 @@ impl Run<'_> {
                     let reason = format!(
                         "the create's answer was lost and no new image named {:?} was found{}: the platform may \
                          still be making it, so look for it before capturing again",
-                        crate::response::excerpt_of(self.name.as_bytes(), crate::open_enum::SHOWN),
+                        crate::excerpt::excerpt_of(self.name.as_bytes(), crate::open_enum::SHOWN),
                         if self.config.recover_by_name { " in time" } else { " (recover_by_name is off)" },
                     );
                     return Err(Failed::new(CaptureStage::Create, CaptureFailure::OutcomeUnknown, reason, Some(error)));

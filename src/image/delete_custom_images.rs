@@ -223,7 +223,7 @@ impl DeleteCustomImagesBuilder {
         let mut seen = std::collections::HashMap::with_capacity(self.ids.len());
         for (i, id) in self.ids.iter().enumerate() {
             if let Some(first) = seen.insert(id.as_str(), i) {
-                let id = crate::response::excerpt_of(id.as_bytes(), 128);
+                let id = crate::excerpt::excerpt_of(id.as_bytes(), 128);
                 return Some(("ImageID", format!("{id:?} is given twice (at {first} and {i}): give each image once")));
             }
         }

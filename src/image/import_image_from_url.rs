@@ -84,7 +84,7 @@ macro_rules! forward {
         )*
     };
 }
-pub(super) use forward;
+pub(crate) use forward;
 
 impl ImportImageFromUrlBuilder {
     forward! {

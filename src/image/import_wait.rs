@@ -40,7 +40,7 @@ impl ImportWait {
 /// with an `ImportWait` field named `wait`.
 macro_rules! import_wait_setters {
     ($what:literal) => {
-        #[doc = concat!("The longest ", $what, " may take (default [`DEFAULT_IMPORT_MAX_WAIT`](super::DEFAULT_IMPORT_MAX_WAIT), 2 h; `Duration::MAX` is no limit).")]
+        #[doc = concat!("The longest ", $what, " may take (default [`DEFAULT_IMPORT_MAX_WAIT`](crate::image::DEFAULT_IMPORT_MAX_WAIT), 2 h; `Duration::MAX` is no limit).")]
         pub fn max_wait(mut self, max_wait: std::time::Duration) -> Self {
             self.wait.max_wait = max_wait;
             self
@@ -54,4 +54,4 @@ macro_rules! import_wait_setters {
         }
     };
 }
-pub(super) use import_wait_setters;
+pub(crate) use import_wait_setters;

@@ -1,6 +1,7 @@
 //! Image management (镜像管理): DescribeImage, CreateCustomImage, DeleteCustomImage, their
 //! paginator and waiters, and capturing an image from a VM safely; and the actions newer
-//! platforms add: importing, uploading, base images, OS versions, downloading.
+//! platforms add: importing, base images, OS versions; uploads and downloads (whose bytes move
+//! in `crate::transfer`) are re-exported here.
 //!
 //! One file per action; adding an action is one file here and two lines below (see the
 //! checklist at the top of `src/action.rs`).
@@ -18,22 +19,16 @@ mod delete_custom_images;
 mod describe_base_image;
 mod describe_image;
 mod describe_image_os_versions;
-mod download_image;
 mod get_image_download_url;
-mod import_image;
-mod import_image_from_url;
-mod import_wait;
-mod meter;
-mod model;
-mod part_file;
+pub(crate) mod import_image;
+pub(crate) mod import_image_from_url;
+pub(crate) mod import_wait;
+pub(crate) mod model;
 pub(crate) mod rules;
-mod s3;
-mod s3_login;
+pub(crate) mod s3_login;
 mod settle;
-mod transfer;
 mod update_image;
-mod upload_image;
-mod waiters;
+pub(crate) mod waiters;
 
 pub use abort_custom_image::*;
 pub use abort_image_multipart_upload::*;
@@ -51,7 +46,6 @@ pub use delete_custom_images::{DEFAULT_BULK_CONCURRENCY, DEFAULT_THROTTLE_PATIEN
 pub use describe_base_image::*;
 pub use describe_image::*;
 pub use describe_image_os_versions::*;
-pub use download_image::{DEFAULT_DOWNLOAD_ATTEMPTS, DownloadImageBuilder, DownloadedImage};
 pub use get_image_download_url::*;
 pub use import_image::*;
 pub use import_image_from_url::ImportImageFromUrlBuilder;
@@ -60,12 +54,12 @@ pub use model::{
     BaseImageInfo, BootloaderType, ImageDownloadInfo, ImageFormat, ImageInfo, ImageOsInfo, ImageStatus, ImageTag,
     ImageType, ImportType, OsType,
 };
-pub use s3::S3Error;
 pub use s3_login::*;
-pub use transfer::{TransferError, TransferProgress, TransferStage, UploadHandle};
 pub use update_image::*;
-pub use upload_image::{
-    DEFAULT_S3_REGION, DEFAULT_UPLOAD_CONCURRENCY, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, UploadImageBuilder,
-    UploadedImage,
-};
 pub use waiters::{ImageAvailable, ImageDeleted, ImageWaiter, Images};
+// Uploads and downloads live in `crate::transfer`; they are part of the image API.
+pub use crate::transfer::{
+    DEFAULT_DOWNLOAD_ATTEMPTS, DEFAULT_S3_REGION, DEFAULT_UPLOAD_CONCURRENCY, DownloadImageBuilder, DownloadedImage,
+    MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, S3Error, TransferError, TransferProgress, TransferStage, UploadHandle,
+    UploadImageBuilder, UploadedImage,
+};

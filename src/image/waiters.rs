@@ -71,7 +71,7 @@ impl WaitTarget for ImageAvailable {
             Some(status) if status.is_failed_or_gone() => {
                 Verdict::Failed(WaitFailure::FailureState(match &image.reason {
                     Some(reason) if !reason.trim().is_empty() => {
-                        format!("{status} ({})", crate::response::excerpt_of(reason.as_bytes(), 256))
+                        format!("{status} ({})", crate::excerpt::excerpt_of(reason.as_bytes(), 256))
                     }
                     _ => status.to_string(),
                 }))

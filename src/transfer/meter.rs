@@ -3,7 +3,7 @@
 //! `bytes_done` never holds bytes twice nor more than were sent; reports only ever rise (after a
 //! take-back they pause until the part is sent that far again).
 
-use super::transfer::TransferProgress;
+use super::progress::TransferProgress;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use std::convert::Infallible;

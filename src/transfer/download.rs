@@ -1,8 +1,9 @@
 //! `client.download_image(id, path)`: GetImageDownloadURL, then a streamed GET into
 //! `<path>.part`, continued with `Range` after a cut, renamed to `path` once complete.
 
+use super::error::{TransferError, TransferStage};
 use super::part_file::{EarlySync, Version, put_in_place, read_version, sync, truncate, with_suffix, write_version};
-use super::transfer::{TransferError, TransferProgress, TransferStage};
+use super::progress::TransferProgress;
 use crate::{Client, Error, ErrorMetadata};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -537,7 +538,7 @@ async fn http_error(status: u16, response: &mut reqwest::Response, idle: Duratio
     Error::Http {
         meta: ErrorMetadata::new("download"),
         status,
-        body: crate::response::excerpt(text.as_bytes()),
+        body: crate::excerpt::excerpt(text.as_bytes()),
         retry_after: None,
     }
 }

@@ -1,14 +1,19 @@
 //! The S3 half of an upload: the platform's own S3 service (MinIO, inferred from its upload
 //! ids), path-style (`{Endpoint}/{Bucket}/{Key}`), every request presigned with SigV4 by
-//! rusty-s3's signer with the session token (`SessionID`) among what is signed. The XML answers
-//! go through quick-xml and are read by element name, whatever their namespace.
+//! rusty-s3's signer with the session token (`SessionID`) among what is signed.
+
+mod error;
+mod xml;
+
+use error::Retry;
+pub use error::S3Error;
+use xml::{Doc, field, is_root};
 
 use super::meter::Meter;
 use crate::SecretString;
 use base64::Engine;
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use quick_xml::events::Event;
 use rusty_s3::Method;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -33,93 +38,6 @@ const LIST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What S3 leaves unencoded in a path segment: RFC 3986's unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// A request to the platform's S3 service that failed: which, the HTTP status and S3's error
-/// code when it answered, how many times it was tried. Its text never holds the credentials,
-/// the signature or the presigned address.
-#[derive(Debug, thiserror::Error)]
-#[error("S3 {operation} failed{}: {message}", Tries(*.attempts))]
-#[non_exhaustive]
-pub struct S3Error {
-    /// The request, e.g. `UploadPart 3`, `ListParts`, `ListMultipartUploads`.
-    pub operation: String,
-    /// The HTTP status, when the service answered.
-    pub status: Option<u16>,
-    /// S3's error code (`SlowDown`, `NoSuchUpload`, `SignatureDoesNotMatch`, ...), when it said
-    /// one.
-    pub code: Option<String>,
-    /// What went wrong, S3's own message where it gave one.
-    pub message: String,
-    /// How many times the request was sent.
-    pub attempts: u32,
-    /// The connection's failure, when there was no answer.
-    #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    retry: Retry,
-    /// ListMultipartUploads showed no such upload (which proves nothing on MinIO).
-    not_listed: bool,
-}
-
-struct Tries(u32);
-
-impl fmt::Display for Tries {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            0 | 1 => Ok(()),
-            n => write!(f, " after {n} attempts"),
-        }
-    }
-}
-
-/// Whether a failed request may be sent again, and how soon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    Never,
-    Soon,
-    /// The service asked to slow down.
-    Later,
-}
-
-impl S3Error {
-    fn new(operation: &str, message: impl Into<String>) -> Self {
-        S3Error {
-            operation: operation.to_owned(),
-            status: None,
-            code: None,
-            message: message.into(),
-            attempts: 1,
-            source: None,
-            retry: Retry::Never,
-            not_listed: false,
-        }
-    }
-
-    /// An answer that is not the XML it should be.
-    fn malformed(operation: &str, what: impl fmt::Display) -> Self {
-        S3Error::new(operation, format!("unreadable answer: {what}"))
-    }
-
-    /// The service answered that it does not hold the upload (it was completed or aborted, or
-    /// never made): S3's code `NoSuchUpload`.
-    pub fn is_no_such_upload(&self) -> bool {
-        self.code.as_deref() == Some("NoSuchUpload")
-    }
-
-    /// The bucket's ListMultipartUploads, paged to its end, did not show the upload. That does
-    /// not say it is gone: some S3 services (MinIO) list in-progress uploads only when asked
-    /// with the exact object key as `prefix`. Give the key with
-    /// [`UploadImageBuilder::object_key`](super::UploadImageBuilder::object_key).
-    pub fn is_upload_not_listed(&self) -> bool {
-        self.not_listed
-    }
-
-    /// The credentials were refused as expired (S3 answers 400 `ExpiredToken`; others 403, or
-    /// `TokenRefreshRequired`), or as unknown, as MinIO does once temporary keys are gone.
-    pub(crate) fn is_expired_credentials(&self) -> bool {
-        matches!(self.status, Some(400 | 403))
-            && matches!(self.code.as_deref(), Some("ExpiredToken" | "TokenRefreshRequired" | "InvalidAccessKeyId"))
-    }
-}
 
 /// A part the service holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -541,7 +459,7 @@ pub(crate) fn check_key(key: &str) -> Result<(), String> {
 
 /// `message` without the credentials, should the service echo them, at a readable length.
 fn scrub(keys: &Keys, message: &str) -> String {
-    let mut text = crate::response::excerpt_of(message.as_bytes(), 300);
+    let mut text = crate::excerpt::excerpt_of(message.as_bytes(), 300);
     for secret in [Some(&keys.secret_key), keys.token.as_ref()].into_iter().flatten() {
         if !secret.is_empty() {
             text = text.replace(secret.expose(), "***");
@@ -580,111 +498,6 @@ async fn read_capped(op: &str, mut response: reqwest::Response, cap: usize) -> R
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `<{operation}Result>`, as S3 names the answer, or `<{operation}Response>`, as some
-/// emulators (moto) do.
-fn is_root(root: &str, operation: &str) -> bool {
-    root.strip_prefix(operation).is_some_and(|rest| rest == "Result" || rest == "Response")
-}
-
-fn field<'a>(record: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    record.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-/// An S3 XML answer, read flat: the root's name, its children's texts, and its children named
-/// as records (`Upload`, `Part`) with their own children's texts.
-#[derive(Debug, Default)]
-struct Doc {
-    root: String,
-    fields: Vec<(String, String)>,
-    records: Vec<Vec<(String, String)>>,
-}
-
-impl Doc {
-    fn read(body: &[u8], record: &str) -> Result<Doc, String> {
-        let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-        let mut reader = quick_xml::Reader::from_str(text);
-        let mut doc = Doc::default();
-        let mut stack: Vec<String> = Vec::new();
-        let mut current: Option<Vec<(String, String)>> = None;
-        let mut value = String::new();
-        let name = |raw: &[u8]| String::from_utf8_lossy(raw).into_owned();
-        loop {
-            let event = reader.read_event().map_err(|e| e.to_string())?;
-            let (opened, closed) = match &event {
-                Event::Start(e) => (Some(name(e.local_name().as_ref())), None),
-                Event::Empty(e) => {
-                    let n = name(e.local_name().as_ref());
-                    (Some(n.clone()), Some(n))
-                }
-                Event::End(e) => (None, Some(name(e.local_name().as_ref()))),
-                Event::Text(t) => {
-                    value.push_str(&t.xml10_content().map_err(|e| e.to_string())?);
-                    (None, None)
-                }
-                Event::CData(t) => {
-                    value.push_str(&t.decode().map_err(|e| e.to_string())?);
-                    (None, None)
-                }
-                Event::GeneralRef(r) => {
-                    match r.resolve_char_ref().map_err(|e| e.to_string())? {
-                        Some(c) => value.push(c),
-                        None => {
-                            let entity = r.decode().map_err(|e| e.to_string())?;
-                            let resolved = quick_xml::escape::resolve_predefined_entity(&entity)
-                                .ok_or_else(|| format!("unknown entity &{entity};"))?;
-                            value.push_str(resolved);
-                        }
-                    }
-                    (None, None)
-                }
-                Event::Eof => break,
-                _ => (None, None),
-            };
-            if let Some(opened) = opened {
-                if stack.is_empty() {
-                    if !doc.root.is_empty() {
-                        return Err("more than one root element".into());
-                    }
-                    doc.root = opened.clone();
-                }
-                stack.push(opened);
-                value.clear();
-                if stack.len() == 2 && !record.is_empty() && stack[1] == record {
-                    current = Some(Vec::new());
-                }
-            }
-            if closed.is_some() {
-                let depth = stack.len();
-                let Some(element) = stack.pop() else { return Err("an end tag without a start".into()) };
-                let text = value.trim().to_owned();
-                value.clear();
-                match depth {
-                    2 if current.is_some() && element == record => doc.records.extend(current.take()),
-                    2 => doc.fields.push((element, text)),
-                    3 => {
-                        if let Some(record) = current.as_mut() {
-                            record.push((element, text));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        if doc.root.is_empty() || !stack.is_empty() {
-            return Err("not a complete XML document".into());
-        }
-        Ok(doc)
-    }
-
-    fn field(&self, name: &str) -> Option<&str> {
-        field(&self.fields, name)
-    }
-
-    fn truncated(&self) -> bool {
-        self.field("IsTruncated").is_some_and(|t| t.eq_ignore_ascii_case("true"))
-    }
 }
 
 #[cfg(test)]
@@ -733,28 +546,6 @@ mod tests {
                 .as_str()
                 .ends_with("X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
         );
-    }
-
-    #[test]
-    fn xml_is_read_by_local_name_with_entities_and_records() {
-        let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
-            <ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
-              <Bucket>mirror</Bucket><IsTruncated>true</IsTruncated>
-              <NextKeyMarker>a&amp;b</NextKeyMarker><NextUploadIdMarker/>
-              <Upload><Key>k&#x31;</Key><UploadId>u1</UploadId><Owner><ID>x</ID></Owner></Upload>
-              <Upload><Key><![CDATA[<k2>]]></Key><UploadId>u2</UploadId></Upload>
-            </ListMultipartUploadsResult>"#;
-        let doc = Doc::read(xml, "Upload").unwrap();
-        assert_eq!(doc.root, "ListMultipartUploadsResult");
-        assert!(doc.truncated());
-        assert_eq!(doc.field("NextKeyMarker"), Some("a&b"));
-        assert_eq!(doc.field("NextUploadIdMarker"), Some(""));
-        assert_eq!(doc.records.len(), 2);
-        assert_eq!(field(&doc.records[0], "Key"), Some("k1"));
-        assert_eq!(field(&doc.records[1], "Key"), Some("<k2>"));
-        for bad in [&b"<a><b></a>"[..], b"<a>", b"", b"<a/><b/>", b"<a>&bogus;</a>", b"\xff"] {
-            assert!(Doc::read(bad, "Upload").is_err(), "{}", String::from_utf8_lossy(bad));
-        }
     }
 
     #[test]
