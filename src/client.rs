@@ -106,8 +106,12 @@ impl Client {
     }
 
     /// The HTTP client that moves image files: the one given to
-    /// [`ClientBuilder::http_client`], else one of the crate's own (redirects followed, as a
-    /// download service may send to a storage node), built on first use.
+    /// [`ClientBuilder::http_client`], else one of the crate's own, built on first use. The
+    /// crate's own sends no `Referer` and follows a redirect only within the same origin
+    /// (scheme, host and port: a download service that sends to another path of itself), at
+    /// most [`MAX_SAME_ORIGIN_REDIRECTS`] in a row: a presigned S3 address or a download token
+    /// never reaches another host. An answer from elsewhere is refused by the transfers
+    /// anyway ([`same_origin`]), for a client given by the program too.
     pub(crate) fn files_http(&self) -> Result<&reqwest::Client, Error> {
         if let Some(client) = self.inner.files.get() {
             return Ok(client);
@@ -119,6 +123,18 @@ impl Client {
                 reqwest::Client::builder()
                     .connect_timeout(self.inner.config.connect_timeout)
                     .pool_idle_timeout(Duration::from_secs(60))
+                    .referer(false)
+                    .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                        let first = attempt.previous().first();
+                        if attempt.previous().len() > MAX_SAME_ORIGIN_REDIRECTS {
+                            attempt.error("too many redirects")
+                        } else if first.is_some_and(|first| same_origin(first, attempt.url())) {
+                            attempt.follow()
+                        } else {
+                            // Not followed: the 3xx is the answer, and a transfer fails on it.
+                            attempt.stop()
+                        }
+                    }))
                     .build()
                     .map_err(|e| Error::config("transport", e.to_string()))?
             }
@@ -630,4 +646,13 @@ mod tests {
         fn is<T: Clone + Send + Sync + 'static>() {}
         is::<Client>();
     }
+}
+
+/// Redirects within one origin the files client follows in a row.
+pub(crate) const MAX_SAME_ORIGIN_REDIRECTS: usize = 5;
+
+/// Whether two addresses share scheme, host and port: a redirect or an answer from another
+/// origin is never trusted with a transfer's secrets or bytes.
+pub(crate) fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.origin() == b.origin()
 }
