@@ -208,15 +208,47 @@ impl Client {
             Ok(pairs) => pairs,
             Err(error) => return (Err(error), unknown_before),
         };
+        if let Err(error) = options.validate() {
+            return (Err(error), unknown_before);
+        }
         let started = SystemTime::now();
-        let deadline = options.total_timeout.or(self.inner.config.total_timeout).map(crate::time::from_now);
-        let existing = match request.note_existing(self).await {
-            Ok(existing) => existing,
-            Err(error) => return (Err(error), unknown_before),
+        let total = options.total_timeout.or(self.inner.config.total_timeout);
+        let deadline = total.map(crate::time::from_now);
+        // The look before the request (recover_by_name's listing) is part of the call: it
+        // keeps to the same total timeout, and the request gets what is left of it.
+        let noted = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, request.note_existing(self)).await,
+            None => Ok(request.note_existing(self).await),
+        };
+        let total_timeout = |limit| Error::Timeout {
+            meta: crate::ErrorMetadata { action: A::NAME.to_owned(), attempts: 0, request_id: None },
+            what: "total",
+            limit,
+        };
+        let existing = match noted {
+            Ok(Ok(existing)) => existing,
+            Ok(Err(error)) => return (Err(error), unknown_before),
+            Err(_) => return (Err(total_timeout(total.unwrap_or_default())), unknown_before),
+        };
+        let left;
+        let options = match (total, deadline) {
+            (Some(total), Some(deadline)) => {
+                let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+                if remaining.is_zero() {
+                    return (Err(total_timeout(total)), unknown_before);
+                }
+                left = CallOptions { total_timeout: Some(remaining), ..options.clone() };
+                &left
+            }
+            _ => options,
         };
         let decode = |response: &HttpResponse| response::decode::<A::Output>(A::NAME, response);
-        let (result, earlier_outcome_unknown) =
+        let (mut result, earlier_outcome_unknown) =
             self.execute_noting_unknown(A::NAME, A::IDEMPOTENT, pairs, options, unknown_before, decode).await;
+        // A timeout names the limit the caller set, not what was left of it.
+        if let (Err(Error::Timeout { what: "total", limit, .. }), Some(total)) = (&mut result, total) {
+            *limit = total;
+        }
         let result = match result {
             Ok(output) => Ok(output),
             // A throttled answer did nothing: whoever sends it again decides what it means.
@@ -627,6 +659,15 @@ fn raw_pairs<K: AsRef<str>, V: AsRef<str>>(action: &str, params: &[(K, V)]) -> R
     Ok(pairs)
 }
 
+/// Redirects within one origin the files client follows in a row.
+pub(crate) const MAX_SAME_ORIGIN_REDIRECTS: usize = 5;
+
+/// Whether two addresses share scheme, host and port: a redirect or an answer from another
+/// origin is never trusted with a transfer's secrets or bytes.
+pub(crate) fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.origin() == b.origin()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,13 +687,4 @@ mod tests {
         fn is<T: Clone + Send + Sync + 'static>() {}
         is::<Client>();
     }
-}
-
-/// Redirects within one origin the files client follows in a row.
-pub(crate) const MAX_SAME_ORIGIN_REDIRECTS: usize = 5;
-
-/// Whether two addresses share scheme, host and port: a redirect or an answer from another
-/// origin is never trusted with a transfer's secrets or bytes.
-pub(crate) fn same_origin(a: &url::Url, b: &url::Url) -> bool {
-    a.origin() == b.origin()
 }

@@ -62,6 +62,65 @@ pub(crate) fn excerpt_of(body: &[u8], limit: usize) -> String {
     text
 }
 
+/// How much of one field's `Debug` an error shows: server text (ids, names, messages) can be
+/// megabytes, and a log line that prints `{:?}` must stay readable.
+pub(crate) const DEBUG_FIELD: usize = 2048;
+
+/// `Debug` of a value, cut after [`DEBUG_FIELD`] bytes (with `…`): the value is formatted as
+/// ever, but only the start of it is written.
+pub(crate) struct Capped<'a, T: ?Sized>(pub(crate) &'a T);
+
+impl<T: std::fmt::Debug + ?Sized> std::fmt::Debug for Capped<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = Cap { out: String::new(), cut: false };
+        let written = if f.alternate() {
+            std::fmt::write(&mut out, format_args!("{:#?}", self.0))
+        } else {
+            std::fmt::write(&mut out, format_args!("{:?}", self.0))
+        };
+        written?;
+        f.write_str(&out.out)?;
+        if out.cut { f.write_str("…") } else { Ok(()) }
+    }
+}
+
+/// A writer that keeps the first [`DEBUG_FIELD`] bytes, at a character boundary.
+struct Cap {
+    out: String,
+    cut: bool,
+}
+
+impl std::fmt::Write for Cap {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = DEBUG_FIELD.saturating_sub(self.out.len());
+        if s.len() <= room {
+            self.out.push_str(s);
+        } else {
+            let mut end = room;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.out.push_str(&s[..end]);
+            self.cut = true;
+        }
+        Ok(())
+    }
+}
+
+/// `Debug` for a struct whose fields may hold server text: each field through [`Capped`].
+macro_rules! capped_debug {
+    ($ty:ty { $($field:ident),* $(,)? }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &$crate::excerpt::Capped(&self.$field)))*
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use capped_debug;
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -75,5 +134,17 @@ mod tests {
         let long = format!(r#"{{"SecretKey":"{}"}}"#, "k".repeat(600));
         assert_eq!(super::excerpt(long.as_bytes()), r#"{"SecretKey":"***"#);
         assert_eq!(super::excerpt(br#"{"Secret":5}"#), r#"{"Secret":5}"#);
+    }
+
+    #[test]
+    fn capped_debug_keeps_the_start_of_a_long_value() {
+        let long = vec!["x".repeat(1 << 20); 2];
+        let shown = format!("{:?}", super::Capped(&long));
+        assert!(shown.len() <= super::DEBUG_FIELD + 3 && shown.ends_with('…'), "{}", shown.len());
+        assert!(shown.starts_with("[\"xxx"));
+        assert_eq!(format!("{:?}", super::Capped(&"short")), "\"short\"");
+        // A cut never splits a character.
+        let wide = "镜".repeat(super::DEBUG_FIELD);
+        assert!(format!("{:?}", super::Capped(&wide)).ends_with('…'));
     }
 }

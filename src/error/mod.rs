@@ -1,5 +1,6 @@
 //! The one error type of the crate.
 
+mod debug;
 mod display;
 
 use crate::ret_code::{ApiErrorKind, Platform};
@@ -36,7 +37,7 @@ use std::time::Duration;
 ///     }
 /// }
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a `RetCode` other than 0.
@@ -176,7 +177,7 @@ pub enum Error {
     /// Moving an image file failed: the step, the image, the bytes that made it, and the
     /// cause (see [`TransferError`](crate::TransferError)).
     #[error(transparent)]
-    Transfer(crate::image::TransferError),
+    Transfer(crate::transfer::TransferError),
 
     /// A waiter gave up: the resource reached a failure state, was not listed, or time ran out.
     #[error("waiting for {resource} {id} failed: {reason} (last status: {}){}", .last_status.as_deref().unwrap_or("none seen"), LastError(.source))]
@@ -565,6 +566,32 @@ mod tests {
         let text = err.to_string();
         assert!(text.len() < 1_000, "{}", text.len());
         assert!(text.contains("cn-image-000009 and 99990 more"), "{text}");
+    }
+
+    #[test]
+    fn debug_of_server_text_is_bounded_as_display_is() {
+        let ambiguous = Error::AmbiguousRecovery {
+            action: "CreateCustomImage".into(),
+            name: "golden".into(),
+            image_ids: vec!["a".repeat(2 << 20), "b".repeat(2 << 20)],
+            source: Box::new(api(4, Platform::V2)),
+        };
+        let transfer = Error::Transfer(crate::transfer::TransferError {
+            stage: crate::transfer::TransferStage::Download,
+            image_id: "cn-image-1".into(),
+            bytes_done: 0,
+            source: "x".repeat(4 << 20).into(),
+            handle: None,
+        });
+        for err in [ambiguous, transfer] {
+            for shown in [format!("{err:?}"), format!("{err:#?}")] {
+                assert!(shown.len() < 16 << 10, "{}", shown.len());
+            }
+            assert!(err.to_string().len() < 16 << 10);
+        }
+        // What is short is shown whole, as derived.
+        let short = format!("{:?}", Error::invalid("ImageID", "must not be empty"));
+        assert_eq!(short, r#"InvalidRequest { field: "ImageID", rule: "must not be empty" }"#);
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl fmt::Display for TransferStage {
 
 /// A transfer that failed: the step, the image, the bytes that made it, the cause (as
 /// `source()`), and, for an upload, the handle that resumes it.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[error("{stage} image {image_id} failed after {bytes_done} bytes: {}", crate::error::Chain(&**.source))]
 #[non_exhaustive]
 pub struct TransferError {
@@ -82,3 +82,6 @@ impl TransferError {
         self.source.downcast_ref::<Error>()
     }
 }
+
+// Server text (an S3 message, a download server's body) may be held in `source`: bounded.
+crate::excerpt::capped_debug!(TransferError { stage, image_id, bytes_done, source, handle });

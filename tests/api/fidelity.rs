@@ -408,6 +408,29 @@ async fn recovery_ends_with_its_window_even_inside_a_hanging_listing() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_listing_before_a_recoverable_create_keeps_to_the_total_timeout() {
+    // Every DescribeImage hangs, the first one (made before the create) included.
+    let (fake, client) = recovering(Duration::from_secs(3600));
+    fake.inject_fault("DescribeImage", Fault::Delay(Duration::from_secs(90)), 100);
+    let started = Instant::now();
+    let err = client
+        .create_custom_image()
+        .vm_id("vm-fake-1")
+        .image_name("slow")
+        .recover_by_name(true)
+        .total_timeout(Duration::from_secs(2))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() <= Duration::from_secs(3), "{:?}", started.elapsed());
+    match &err {
+        Error::Timeout { what, limit, .. } => assert_eq!((*what, *limit), ("total", Duration::from_secs(2))),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fake.request_count("CreateCustomImage"), 0, "nothing was created");
+}
+
+#[tokio::test(start_paused = true)]
 async fn without_recover_by_name_or_with_a_definite_answer_nothing_is_looked_up() {
     let (fake, client) = recovering(Duration::ZERO);
     let err = client.create_custom_image().vm_id("vm-fake-1").image_name("x").send().await.unwrap_err();
