@@ -38,8 +38,8 @@
 //!   built (see the README's "Features").
 //! - `native-tls`: the system's TLS library (OpenSSL on Linux).
 //! - none of these (`default-features = false`): no TLS, only `http://` endpoints.
-//! - `testing`: [`testing`], an embedded fake UCloudStack, a mock transport and value
-//!   factories, for the tests of programs built on the crate.
+//! - `testing`: the module `ucloudstack::testing`, an embedded fake UCloudStack, a mock
+//!   transport and value factories, for the tests of programs built on the crate.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
