@@ -100,6 +100,12 @@ impl Client {
         Client { inner: Arc::new(Inner { config, credentials, transport, budget, files }) }
     }
 
+    /// The endpoint and the setting that named it, for an error that could not reach it.
+    fn endpoint_origin(&self) -> Box<crate::EndpointOrigin> {
+        let config = &self.inner.config;
+        Box::new(crate::EndpointOrigin { url: config.endpoint.to_string(), set_by: config.endpoint_set_by.clone() })
+    }
+
     /// The default `Region`, if the client has one.
     pub fn region(&self) -> Option<&str> {
         self.inner.config.region.as_deref()
@@ -518,6 +524,7 @@ impl Client {
                     maybe_sent: false,
                     kind: TransportErrorKind::Connect,
                     source: format!("no connection within the attempt timeout of {limit:?}").into(),
+                    endpoint: Some(self.endpoint_origin()),
                 });
             }
             Err(_) => {
@@ -529,6 +536,7 @@ impl Client {
                     maybe_sent: e.maybe_sent(),
                     kind: e.kind(),
                     source: e.into_source(),
+                    endpoint: Some(self.endpoint_origin()),
                 });
             }
             Ok(Ok(response)) => response,

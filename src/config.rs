@@ -37,6 +37,8 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) endpoint: Url,
+    /// The setting that named the endpoint (see [`crate::EndpointOrigin::set_by`]).
+    pub(crate) endpoint_set_by: String,
     /// Where image files are downloaded from (see [`ClientBuilder::download_endpoint`]).
     pub(crate) download_endpoint: Url,
     /// The user's own HTTP client, which file transfers use too.
@@ -332,7 +334,8 @@ impl ClientBuilder {
         if let (None, Some(half)) = (&self.credentials, &outside.half_pair) {
             return Err(Error::config("credentials", half.clone()));
         }
-        let endpoint = self.endpoint.map(|text| (text, "endpoint".to_owned())).or_else(|| outside.endpoint.clone());
+        let endpoint =
+            self.endpoint.map(|text| (text, "ClientBuilder::endpoint".to_owned())).or_else(|| outside.endpoint.clone());
         let credentials = self.credentials.or_else(|| match (&outside.public_key, &outside.private_key) {
             (Some((public, _)), Some((private, _))) => Some(Credentials::new(public, private)),
             _ => None,
@@ -358,7 +361,7 @@ impl ClientBuilder {
         let (Some((endpoint, place)), Some(credentials), true) = (endpoint, credentials, wanted.is_empty()) else {
             return Err(crate::missing::error(&outside, &wanted));
         };
-        let endpoint = parse_endpoint(&endpoint, &place)?;
+        let endpoint = parse_endpoint(&endpoint, if place == "ClientBuilder::endpoint" { "endpoint" } else { &place })?;
         let download_endpoint = match &self.download_endpoint {
             Some(text) => parse_endpoint(text, "download_endpoint")?,
             None => default_download_endpoint(&endpoint),
@@ -397,6 +400,7 @@ impl ClientBuilder {
         };
         let config = Config {
             endpoint,
+            endpoint_set_by: place,
             download_endpoint,
             http_client,
             connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
@@ -425,9 +429,25 @@ impl CallOptionsBuilder for ClientBuilder {
 fn parse_endpoint(text: &str, field: &str) -> Result<Url, Error> {
     let text = text.trim();
     let shown = masked(text);
-    let url = Url::parse(text).map_err(|e| Error::config(field, format!("{shown:?} is not a valid URL: {e}")))?;
+    // `host/api` or `host:port/api` (no scheme) is read as a relative URL or as a scheme
+    // named after the host: say what to write instead.
+    let with_scheme = || {
+        let bare = text.trim_start_matches('/');
+        format!("write it with its scheme: \"http://{bare}\" or \"https://{bare}\"", bare = masked(bare))
+    };
+    let url = Url::parse(text).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase => {
+            Error::config(field, format!("{shown:?} has no scheme: {}", with_scheme()))
+        }
+        e => Error::config(field, format!("{shown:?} is not a valid URL: {e}")),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::config(field, format!("{shown:?} must be an http:// or https:// URL")));
+        let rule = if url.cannot_be_a_base() || !text.contains("://") {
+            format!("{shown:?} has no http:// or https:// scheme: {}", with_scheme())
+        } else {
+            format!("{shown:?} must be an http:// or https:// URL")
+        };
+        return Err(Error::config(field, rule));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::config(field, format!("{shown:?} has no host")));

@@ -95,7 +95,7 @@ pub use budget::RetryBudget;
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, env};
 pub use credentials::Credentials;
-pub use error::{Error, ErrorMetadata, WaitFailure};
+pub use error::{EndpointOrigin, Error, ErrorMetadata, WaitFailure};
 pub use image::{CaptureError, CaptureFailure, CaptureStage};
 pub use missing::MissingSetting;
 pub use options::{CallOptions, CallOptionsBuilder};

@@ -127,7 +127,13 @@ mod tests {
 
     fn transport(maybe_sent: bool) -> Error {
         let kind = if maybe_sent { crate::TransportErrorKind::Io } else { crate::TransportErrorKind::Connect };
-        Error::Transport { meta: crate::ErrorMetadata::new("A"), maybe_sent, kind, source: "reset".into() }
+        Error::Transport {
+            meta: crate::ErrorMetadata::new("A"),
+            maybe_sent,
+            kind,
+            source: "reset".into(),
+            endpoint: None,
+        }
     }
 
     #[test]

@@ -18,8 +18,8 @@ impl fmt::Debug for Error {
         match self {
             Error::Api { meta, ret_code, message, platform } => fields!(f, "Api", meta, ret_code, message, platform),
             Error::Http { meta, status, body, retry_after } => fields!(f, "Http", meta, status, body, retry_after),
-            Error::Transport { meta, maybe_sent, kind, source } => {
-                fields!(f, "Transport", meta, maybe_sent, kind, source)
+            Error::Transport { meta, maybe_sent, kind, source, endpoint } => {
+                fields!(f, "Transport", meta, maybe_sent, kind, source, endpoint)
             }
             Error::Timeout { meta, what, limit } => fields!(f, "Timeout", meta, what, limit),
             Error::Decode { meta, reason, malformed, body } => fields!(f, "Decode", meta, reason, malformed, body),

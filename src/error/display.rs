@@ -110,3 +110,74 @@ impl fmt::Display for Chain<'_> {
         f.write_str(&excerpt_of(text.as_bytes(), CHAIN_EXCERPT))
     }
 }
+
+/// What to check when a request could not reach the endpoint: the endpoint, the setting that
+/// named it, and what the failure points at (nothing listening, a name that does not resolve,
+/// TLS spoken to a plain-HTTP port, a refused certificate, no answer at all).
+pub(super) struct Advice<'a>(
+    pub(super) crate::TransportErrorKind,
+    pub(super) Option<&'a super::EndpointOrigin>,
+    pub(super) &'a (dyn std::error::Error + 'static),
+);
+
+impl fmt::Display for Advice<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::TransportErrorKind as Kind;
+        let Advice(kind, endpoint, source) = *self;
+        let Some(endpoint) = endpoint else { return Ok(()) };
+        if !matches!(kind, Kind::Connect | Kind::Tls) {
+            return Ok(());
+        }
+        let url = url::Url::parse(&endpoint.url).ok();
+        let host = url.as_ref().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        let port = url.as_ref().and_then(url::Url::port_or_known_default).map_or(String::new(), |p| p.to_string());
+        let https = endpoint.url.starts_with("https:");
+        let text = chain_text(source).to_ascii_lowercase();
+        write!(f, ". The endpoint is {} (set by {})", endpoint.url, endpoint.set_by)?;
+        let advice = if text.contains("invalidcontenttype")
+            || text.contains("corrupt message")
+            || text.contains("wrong version number")
+        {
+            if https {
+                format!(
+                    "the server at {host} port {port} answered in plain HTTP, not TLS: use http:// for this port, or the platform's https port"
+                )
+            } else {
+                "the server did not answer in HTTP: check the port".to_owned()
+            }
+        } else if kind == Kind::Tls || text.contains("certificate") {
+            format!(
+                "the TLS connection to {host} was refused: check the host name matches the certificate, or give the program a reqwest client that trusts the platform's CA (ClientBuilder::http_client)"
+            )
+        } else if text.contains("connection refused") {
+            format!(
+                "nothing accepts connections at {host} port {port}: check the host and port, and that the platform's API runs there"
+            )
+        } else if text.contains("dns error")
+            || text.contains("failed to lookup")
+            || text.contains("name or service not known")
+            || text.contains("no address associated")
+        {
+            format!("the host name {host} does not resolve: check its spelling and this machine's DNS")
+        } else if text.contains("timed out") || text.contains("no connection within") {
+            format!(
+                "{host} port {port} did not answer: check the host and port, a firewall, or a proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)"
+            )
+        } else {
+            format!("check that it is the platform's API address and that this machine can reach {host} port {port}")
+        };
+        write!(f, ": {advice}")
+    }
+}
+
+/// Every message of an error chain, for matching what the cause was.
+fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        text.push_str(&e.to_string());
+        text.push_str(" / ");
+        next = e.source();
+    }
+    text
+}

@@ -5,7 +5,7 @@ mod display;
 
 use crate::ret_code::{ApiErrorKind, Platform};
 pub(crate) use display::Chain;
-use display::{Attempts, BodySuffix, Ids, LastError, Meaning, RequestSuffix, Shown};
+use display::{Advice, Attempts, BodySuffix, Ids, LastError, Meaning, RequestSuffix, Shown};
 use std::fmt;
 use std::time::Duration;
 
@@ -69,7 +69,8 @@ pub enum Error {
     },
 
     /// The request could not be sent or the response could not be read (connect, TLS, I/O).
-    #[error("{} failed{}: transport error: {}", .meta.action, Attempts(.meta.attempts), Chain(&**.source))]
+    /// `Display` names the endpoint, where its setting came from, and what to check.
+    #[error("{} failed{}: transport error: {}{}", .meta.action, Attempts(.meta.attempts), Chain(&**.source), Advice(*.kind, .endpoint.as_deref(), &**.source))]
     #[non_exhaustive]
     Transport {
         /// The action and the attempts (no request id: no answer was read).
@@ -83,6 +84,9 @@ pub enum Error {
         /// What the transport reported.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+        /// The endpoint the request went to, and the setting that named it (boxed: it keeps
+        /// `Error` small).
+        endpoint: Option<Box<EndpointOrigin>>,
     },
 
     /// No complete answer arrived within a time limit, after the request may have reached the
@@ -216,6 +220,18 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+}
+
+/// The endpoint a request went to and where that setting came from, so that a failure to
+/// reach it says where to look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EndpointOrigin {
+    /// The endpoint URL (never with a user name or password: the client refuses those).
+    pub url: String,
+    /// The setting that named it: `ClientBuilder::endpoint`, an environment variable
+    /// (`UCLOUDSTACK_ENDPOINT`, `UCLOUD_API_BASE_URL`), or `base_url of profile "NAME" in FILE`.
+    pub set_by: String,
 }
 
 /// What every error of a call that was sent carries, gathered once (as smithy's
@@ -511,6 +527,7 @@ mod tests {
             maybe_sent: false,
             kind: crate::TransportErrorKind::Connect,
             source: Box::new(Outer(root)),
+            endpoint: None,
         };
         assert_eq!(e.to_string(), "A failed: transport error: error sending request: connection refused");
         let long = Error::Transport {
@@ -518,6 +535,7 @@ mod tests {
             maybe_sent: true,
             kind: crate::TransportErrorKind::Io,
             source: "x".repeat(10_000).into(),
+            endpoint: None,
         };
         assert!(long.to_string().len() < 400, "{}", long.to_string().len());
     }

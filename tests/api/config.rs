@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use ucloudstack::testing::FakeUCloudStack;
-use ucloudstack::{Client, ClientBuilder, Credentials, Error};
+use ucloudstack::{CallOptionsBuilder, Client, ClientBuilder, Credentials, Error};
 
 /// Tells a test started by [`run_alone`] that it is the one asked for.
 const ALONE: &str = "UCLOUDSTACK_TEST_ALONE";
@@ -482,4 +482,62 @@ fn the_documented_shared_files_make_a_client() {
     let staging = format!("{:?}", builder().profile("staging").build().unwrap());
     assert!(staging.contains("192.0.2.20") && staging.contains("staging-public-key"), "{staging}");
     assert!(staging.contains("attempt_timeout: 30s"), "{staging}");
+}
+
+// ---------------------------------------------------------------- errors that say where to look
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn describe_error(client: Client) -> String {
+    let err = client.describe_image().retry_policy(ucloudstack::RetryPolicy::disabled()).send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn a_refused_connection_names_the_endpoint_where_it_was_set_and_what_to_check() {
+    let port = closed_port();
+    let endpoint = format!("http://127.0.0.1:{port}/api");
+    let client = Client::builder().endpoint(&endpoint).credentials(Credentials::new("p", "k")).region("cn");
+    let text = describe_error(client.build().unwrap()).await;
+    assert!(
+        text.contains(&format!(
+            "The endpoint is {endpoint} (set by ClientBuilder::endpoint): nothing accepts connections at 127.0.0.1 \
+             port {port}: check the host and port"
+        )),
+        "{text}"
+    );
+
+    // From a profile: the file and the profile are named.
+    let dir = Dir::new("refused");
+    let config = serde_json::json!([{"profile": "lab", "active": true, "region": "cn", "base_url": endpoint}]);
+    let credential = serde_json::json!([{"profile": "lab", "public_key": "p", "private_key": "k"}]);
+    let config = dir.file("config.json", &config.to_string(), 0o600);
+    let credential = dir.file("credential.json", &credential.to_string(), 0o600);
+    let client = Client::builder().shared_config_file(&config).shared_credential_file(&credential).build().unwrap();
+    let text = describe_error(client).await;
+    let set_by = format!("(set by base_url of profile \"lab\" in {})", config.display());
+    assert!(text.contains(&set_by), "{text}");
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_port_says_to_use_http() {
+    let fake = FakeUCloudStack::start().await;
+    let endpoint = fake.endpoint().replacen("http://", "https://", 1);
+    let client = Client::builder().endpoint(&endpoint).credentials(Credentials::new("p", "k")).region("cn");
+    let text = describe_error(client.build().unwrap()).await;
+    assert!(text.contains("answered in plain HTTP, not TLS: use http:// for this port"), "{text}");
+}
+
+#[test]
+fn an_endpoint_without_a_scheme_suggests_one() {
+    for (given, bare) in [("127.0.0.1:8080/api", "127.0.0.1:8080/api"), ("localhost:8080/api", "localhost:8080/api")] {
+        let built = Client::builder().endpoint(given).credentials(Credentials::new("p", "k")).build();
+        let (field, message) = config_error(built);
+        assert_eq!(field, "endpoint");
+        assert!(message.contains(&format!("\"http://{bare}\" or \"https://{bare}\"")), "{message}");
+    }
 }
