@@ -406,13 +406,25 @@ impl Client {
             .iter()
             .find(|(k, _)| matches!(k.as_str(), "ImageID" | "VMID" | "ResourceID"))
             .map(|(_, v)| v.as_str());
-        let span = tracing::debug_span!(
-            "ucloudstack",
-            action,
-            resource,
-            attempts = Empty,
-            ret_code = Empty,
-            request_id = Empty,
+        // Named and attributed as OpenTelemetry's RPC conventions say, so that a program that
+        // exports traces sees calls, attempts and retries as they are (`otel.*` fields are
+        // read by tracing-opentelemetry).
+        let endpoint = &config.endpoint;
+        let span = tracing::info_span!(
+            "ucloudstack.call",
+            otel.name = %format_args!("UCloudStack/{action}"),
+            otel.kind = "client",
+            otel.status_code = Empty,
+            rpc.system = "ucloudstack",
+            rpc.service = "UCloudStack",
+            rpc.method = action,
+            server.address = endpoint.host_str().unwrap_or_default(),
+            server.port = endpoint.port_or_known_default().unwrap_or_default(),
+            ucloudstack.resource = resource,
+            ucloudstack.attempts = Empty,
+            ucloudstack.ret_code = Empty,
+            ucloudstack.request_id = Empty,
+            error.type = Empty,
             elapsed_ms = Empty
         );
         let budget = &self.inner.budget;
@@ -421,7 +433,25 @@ impl Client {
             let mut last_retry_cost = None;
             loop {
                 let attempt = made.fetch_add(1, Ordering::Relaxed) + 1;
-                let result = self.attempt(action, &pairs, attempt_timeout, &decode).await;
+                let call = tracing::Span::current();
+                let try_span = tracing::debug_span!(
+                    "ucloudstack.attempt",
+                    otel.name = %format_args!("POST UCloudStack/{action}"),
+                    otel.kind = "client",
+                    otel.status_code = Empty,
+                    http.request.method = "POST",
+                    http.request.resend_count = attempt - 1,
+                    http.response.status_code = Empty,
+                    ucloudstack.ret_code = Empty,
+                    ucloudstack.request_id = Empty,
+                    error.type = Empty
+                );
+                let result =
+                    self.attempt(action, &pairs, attempt_timeout, &decode, &call).instrument(try_span.clone()).await;
+                match &result {
+                    Ok(_) => _ = try_span.record("ucloudstack.ret_code", 0),
+                    Err(error) => failed_span(&try_span, error),
+                }
                 let retryable = |error: &Error| {
                     retry.should_retry(error, attempt, idempotent)
                         && (options.throttle_retries || !error.is_throttled())
@@ -430,7 +460,8 @@ impl Client {
                     Ok(value) => {
                         let elapsed_ms = started.elapsed().as_millis() as u64;
                         let span = tracing::Span::current();
-                        span.record("attempts", attempt).record("ret_code", 0).record("elapsed_ms", elapsed_ms);
+                        span.record("ucloudstack.attempts", attempt).record("elapsed_ms", elapsed_ms);
+                        span.record("ucloudstack.ret_code", 0);
                         tracing::debug!(attempt, elapsed_ms, "call succeeded");
                         budget.success(last_retry_cost);
                         return Ok(value);
@@ -454,26 +485,27 @@ impl Client {
                         }
                         let elapsed_ms = started.elapsed().as_millis() as u64;
                         let span = tracing::Span::current();
-                        span.record("attempts", attempt).record("elapsed_ms", elapsed_ms);
-                        if let Some(code) = error.ret_code() {
-                            span.record("ret_code", code);
-                        }
+                        span.record("ucloudstack.attempts", attempt).record("elapsed_ms", elapsed_ms);
+                        failed_span(&span, &error);
                         tracing::debug!(attempt, error = %error, "call failed");
                         return Err(error.with_attempts(attempt));
                     }
                 }
             }
         }
-        .instrument(span);
+        .instrument(span.clone());
         let result = match options.total_timeout.or(config.total_timeout) {
             None => attempts.await,
             Some(limit) => tokio::time::timeout(limit, attempts).await.unwrap_or_else(|_| {
                 let attempts = made.load(Ordering::Relaxed);
-                Err(Error::Timeout {
+                let error = Error::Timeout {
                     meta: crate::ErrorMetadata { action: action.to_owned(), attempts, request_id: None },
                     what: "total",
                     limit,
-                })
+                };
+                span.record("ucloudstack.attempts", attempts);
+                failed_span(&span, &error);
+                Err(error)
             }),
         };
         (result, unknown_before.load(Ordering::Relaxed))
@@ -510,6 +542,7 @@ impl Client {
         pairs: &Pairs,
         limit: Duration,
         decode: &(impl Fn(&HttpResponse) -> Result<T, Error> + Send + Sync),
+        call: &tracing::Span,
     ) -> Result<T, Error> {
         let inner = &*self.inner;
         let (body, signature) = self.body(pairs);
@@ -542,11 +575,14 @@ impl Client {
             Ok(Ok(response)) => response,
         };
         let secrets = self.secrets(&signature, pairs);
-        if tracing::enabled!(tracing::Level::DEBUG) {
+        let attempt_span = tracing::Span::current();
+        attempt_span.record("http.response.status_code", response.status);
+        if !call.is_disabled() || tracing::enabled!(tracing::Level::DEBUG) {
             let id = raw_request_id(&response).map(|id| redact_text(id.to_owned(), &secrets));
             let id = id.map(|id| crate::excerpt::excerpt_of(id.as_bytes(), crate::response::REQUEST_ID_EXCERPT));
             if let Some(id) = &id {
-                tracing::Span::current().record("request_id", id.as_str());
+                attempt_span.record("ucloudstack.request_id", id.as_str());
+                call.record("ucloudstack.request_id", id.as_str());
             }
             tracing::trace!(
                 status = response.status,
@@ -665,6 +701,29 @@ fn raw_pairs<K: AsRef<str>, V: AsRef<str>>(action: &str, params: &[(K, V)]) -> R
         pairs.push((key.to_owned(), value.to_owned()));
     }
     Ok(pairs)
+}
+
+/// Marks a call's or an attempt's span as failed: `otel.status_code`, `error.type` (a low-
+/// cardinality class, as OpenTelemetry asks: the HTTP status, or what kind of failure) and the
+/// RetCode when the platform answered one.
+fn failed_span(span: &tracing::Span, error: &Error) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("otel.status_code", "ERROR");
+    let class = match error {
+        Error::Api { .. } => "ret_code".to_owned(),
+        Error::Http { status, .. } => status.to_string(),
+        Error::Transport { kind, .. } => format!("transport.{kind:?}").to_ascii_lowercase(),
+        Error::Timeout { what, .. } => format!("timeout.{what}"),
+        Error::Decode { .. } => "decode".to_owned(),
+        Error::Throttled { .. } => "throttled".to_owned(),
+        _ => "other".to_owned(),
+    };
+    span.record("error.type", class.as_str());
+    if let Some(code) = error.ret_code() {
+        span.record("ucloudstack.ret_code", code);
+    }
 }
 
 /// Redirects within one origin the files client follows in a row.

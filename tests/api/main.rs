@@ -23,6 +23,7 @@ mod scale;
 mod secrets;
 mod support;
 mod tls;
+mod traces;
 mod transfer_workflows;
 mod upload;
 mod validation;

@@ -1,0 +1,143 @@
+//! Calls as spans shaped by OpenTelemetry's RPC and HTTP conventions: one span a call, one
+//! child span an attempt, with the attributes a trace exporter reads; never a secret.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use ucloudstack::testing::{FakeUCloudStack, Fault};
+use ucloudstack::{CallOptionsBuilder, RetryPolicy};
+
+/// A span as a trace exporter would see it once it closed.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    name: &'static str,
+    parent: Option<&'static str>,
+    fields: BTreeMap<String, String>,
+}
+
+impl Seen {
+    fn get(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).map(String::as_str)
+    }
+}
+
+/// Span ids in the order they opened, and each span as recorded so far.
+type Opened = (Vec<u64>, HashMap<u64, Seen>);
+
+/// Every span opened, in order, with its fields as they were recorded.
+#[derive(Clone, Default)]
+struct Spans(Arc<Mutex<Opened>>);
+
+impl Spans {
+    fn named(&self, name: &str) -> Vec<Seen> {
+        let spans = self.0.lock().unwrap();
+        spans.0.iter().map(|id| spans.1[id].clone()).filter(|s| s.name == name).collect()
+    }
+}
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for Spans {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let parent = ctx.span(id).and_then(|span| span.parent()).map(|parent| parent.name());
+        let mut seen = Seen { name: attrs.metadata().name(), parent, fields: BTreeMap::new() };
+        attrs.record(&mut Fields(&mut seen.fields));
+        let mut spans = self.0.lock().unwrap();
+        spans.0.push(id.into_u64());
+        spans.1.insert(id.into_u64(), seen);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
+        if let Some(seen) = self.0.lock().unwrap().1.get_mut(&id.into_u64()) {
+            values.record(&mut Fields(&mut seen.fields));
+        }
+    }
+}
+
+fn recording() -> (Spans, tracing::subscriber::DefaultGuard) {
+    let spans = Spans::default();
+    let subscriber = tracing_subscriber::registry().with(spans.clone());
+    (spans, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn a_call_is_a_span_with_an_attempt_span_for_each_try() {
+    let fake = FakeUCloudStack::start().await;
+    fake.inject_fault("DescribeImage", Fault::Http(503), 1);
+    let client = fake
+        .client_builder()
+        .retry_policy(
+            RetryPolicy::default()
+                .initial_backoff(std::time::Duration::from_millis(1))
+                .max_backoff(std::time::Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let (spans, _guard) = recording();
+    client.describe_image().send().await.unwrap();
+
+    let calls = spans.named("ucloudstack.call");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let call = &calls[0];
+    let port = url::Url::parse(fake.endpoint()).unwrap().port().unwrap().to_string();
+    for (field, value) in [
+        ("otel.name", "UCloudStack/DescribeImage"),
+        ("otel.kind", "client"),
+        ("rpc.system", "ucloudstack"),
+        ("rpc.service", "UCloudStack"),
+        ("rpc.method", "DescribeImage"),
+        ("server.address", "127.0.0.1"),
+        ("server.port", port.as_str()),
+        ("ucloudstack.attempts", "2"),
+        ("ucloudstack.ret_code", "0"),
+    ] {
+        assert_eq!(call.get(field), Some(value), "{field}: {call:?}");
+    }
+    assert!(call.get("ucloudstack.request_id").is_some_and(|id| !id.is_empty()), "{call:?}");
+    assert_eq!(call.get("error.type"), None);
+
+    let attempts = spans.named("ucloudstack.attempt");
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert!(attempts.iter().all(|a| a.parent == Some("ucloudstack.call")));
+    let (first, second) = (&attempts[0], &attempts[1]);
+    assert_eq!(first.get("http.request.method"), Some("POST"));
+    assert_eq!(first.get("http.request.resend_count"), Some("0"));
+    assert_eq!(first.get("http.response.status_code"), Some("503"));
+    assert_eq!(first.get("error.type"), Some("503"));
+    assert_eq!(first.get("otel.status_code"), Some("ERROR"));
+    assert_eq!(second.get("http.request.resend_count"), Some("1"));
+    assert_eq!(second.get("http.response.status_code"), Some("200"));
+    assert_eq!(second.get("ucloudstack.ret_code"), Some("0"));
+    assert_eq!(second.get("error.type"), None);
+}
+
+#[tokio::test]
+async fn a_refused_call_carries_its_ret_code_and_no_secret() {
+    let fake = FakeUCloudStack::start().await;
+    let client = fake.client();
+    let (spans, _guard) = recording();
+    let err = client.delete_custom_image().image_id("cn-image-missing").send().await.unwrap_err();
+    let code = err.ret_code().expect("an API error").to_string();
+
+    let call = &spans.named("ucloudstack.call")[0];
+    assert_eq!(call.get("rpc.method"), Some("DeleteCustomImage"));
+    assert_eq!(call.get("ucloudstack.resource"), Some("cn-image-missing"));
+    assert_eq!(call.get("error.type"), Some("ret_code"));
+    assert_eq!(call.get("otel.status_code"), Some("ERROR"));
+    assert_eq!(call.get("ucloudstack.ret_code"), Some(code.as_str()));
+    let all = format!("{:?}{:?}", spans.named("ucloudstack.call"), spans.named("ucloudstack.attempt"));
+    assert!(!all.contains("fake-private-key"), "the private key is in a span: {all}");
+    assert!(!all.contains("Signature"), "{all}");
+}
