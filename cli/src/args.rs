@@ -17,7 +17,12 @@ Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing co
 a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
 out: look before trying again); 130 interrupted by Ctrl-C (the message says what the command
 may have done, or how to go on with an upload or download; with --json, outcome_unknown is
-true when it may have acted). With --json, a failure prints one JSON object on stderr.";
+true when it may have acted). With --json, a failure prints one JSON object on stderr.
+
+Paths in messages are quoted so that they can be pasted back into a shell: as they are when
+plain, else in single quotes, else (bytes that are not UTF-8, control characters) as bash/zsh
+$'..\\xNN..'. In JSON, a path that is not UTF-8 comes twice: in \"path\" with U+FFFD for the
+bytes that are not UTF-8, and exactly, as the hex of its bytes, in \"path_hex\".";
 
 /// Manage UCloudStack images, and list VMs and regions.
 #[derive(Parser, Debug)]
@@ -111,6 +116,9 @@ pub enum Images {
     /// Upload a local image file (qcow2, iso, vmdk or raw) and wait until it is ready.
     Upload(Upload),
     /// Download an image to a file (a `.part` left by a failed run is continued).
+    ///
+    /// Prints the file's path (its bytes as they are); with --json, {"path": PATH, "bytes": N},
+    /// and "path_hex" besides when the path is not UTF-8.
     Download {
         image_id: String,
         /// The file to write.

@@ -244,7 +244,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
         places.extend(setting.env_vars.iter().map(|var| (*var).to_owned()));
         if let Some(field) = setting.profile_field {
             match &setting.file {
-                Some(file) => places.push(format!("{field} in a profile of {}", file.display())),
+                Some(file) => places.push(format!("{field} in a profile of {}", crate::output::quoted(file))),
                 None => places.push(format!("{field} in a profile")),
             }
         }
@@ -253,7 +253,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
     }
     if let Some(files) = files {
         let exists = files.config_file.as_ref().is_some_and(|f| f.is_file());
-        let file = files.config_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "~/.ucloud".into());
+        let file = files.config_file.as_ref().map(|f| crate::output::quoted(f)).unwrap_or_else(|| "~/.ucloud".into());
         let profiles = &files.profiles;
         text.push('\n');
         text.push_str(&match (&files.profile, profiles.is_empty()) {

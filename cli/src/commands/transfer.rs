@@ -5,7 +5,7 @@ use crate::args::{Copy, ImportUrl, OsFlags, Upload, known};
 use crate::config::{Session, from_env, start_fake};
 use crate::error::Failure;
 use crate::interrupt::{self, Left};
-use crate::output::Out;
+use crate::output::{Out, put_path, quoted};
 use crate::progress::{Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -30,8 +30,8 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
         return Err(Failure::usage(format!(
             "the handle file {} cannot be written: the folder {} does not exist; nothing was sent",
-            path.display(),
-            folder.display()
+            quoted(&path),
+            quoted(folder)
         )));
     }
     let (min, max) = s.poll_delays();
@@ -83,7 +83,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)",
         )
     });
-    let progress = Progress::spinner(format!("uploading {}", a.file.display()));
+    let progress = Progress::spinner(format!("uploading {}", quoted(&a.file)));
     let bar = progress.handle();
     let (keep_path, keep_region, file) = (path.clone(), region.clone(), a.file.clone());
     // Whether this run wrote the handle file: only then is it this upload's to remove.
@@ -97,7 +97,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
                 resume_hint(&file, &keep_path)
             }
             Err(e) => {
-                let note = format!("the handle file {} cannot be written: {e}", keep_path.display());
+                let note = format!("the handle file {} cannot be written: {e}", quoted(&keep_path));
                 if !out.json {
                     bar.suspend(|| eprintln!("note: {note}; a crash or Ctrl-C now cannot be resumed"));
                 }
@@ -127,7 +127,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             let mut removed: Vec<String> = Vec::new();
             for spent in [ours, a.resume.as_ref()].into_iter().flatten() {
                 if std::fs::remove_file(spent).is_ok() {
-                    removed.push(spent.display().to_string());
+                    removed.push(quoted(spent));
                 }
             }
             let removed = match removed.is_empty() {
@@ -156,7 +156,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
                     resume_hint(&a.file, &path)
                 ),
                 Ok(()) => resume_hint(&a.file, &path),
-                Err(e) => format!("cannot write the handle file {}: {e}", path.display()),
+                Err(e) => format!("cannot write the handle file {}: {e}", quoted(&path)),
             });
             Err(Failure::with_hint(Error::Transfer(failure), hint))
         }
@@ -173,16 +173,16 @@ fn resume_hint(file: &Path, handle_file: &Path) -> String {
     format!(
         "the parts sent stay on the platform; to go on, run (with the same --profile, --region or --endpoint): \
          ucloudstack images upload {} --resume {}",
-        file.display(),
-        handle_file.display()
+        quoted(file),
+        quoted(handle_file)
     )
 }
 
 fn read_handle(path: &Path) -> Result<Saved, Failure> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("--resume: cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("--resume: cannot read {}: {e}", quoted(path))))?;
     serde_json::from_str(&text)
-        .map_err(|e| Failure::usage(format!("--resume: {} is not an upload handle file: {e}", path.display())))
+        .map_err(|e| Failure::usage(format!("--resume: {} is not an upload handle file: {e}", quoted(path))))
 }
 
 fn write_handle(path: &Path, saved: &Saved) -> std::io::Result<()> {
@@ -201,8 +201,8 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
         return Err(Failure::usage(format!(
             "cannot download to {}: the folder {} does not exist",
-            file.display(),
-            folder.display()
+            quoted(file),
+            quoted(folder)
         )));
     }
     let progress = Progress::spinner(format!("downloading {image_id}"));
@@ -211,7 +211,7 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     let part = beside(file, ".part");
     let kept = move || {
         let bytes = std::fs::metadata(&part).ok()?.len();
-        Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", part.display()))
+        Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", quoted(&part)))
     };
     let _saying = interrupt::saying({
         let kept = kept.clone();
@@ -221,11 +221,16 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     drop(progress);
     match result {
         Ok(done) => {
-            out.note(format!("downloaded {image_id}: {} bytes in {}", done.bytes, done.path.display()));
+            out.note(format!("downloaded {image_id}: {} bytes in {}", done.bytes, quoted(&done.path)));
             if out.json {
-                out.json(&serde_json::json!({ "path": done.path, "bytes": done.bytes }));
+                let mut json = serde_json::json!({ "bytes": done.bytes });
+                put_path(&mut json, "path", &done.path);
+                out.json(&json);
             } else {
-                println!("{}", done.path.display());
+                // The path's own bytes, for `$(..)` in scripts; the note above is for pasting.
+                let mut line = done.path.as_os_str().as_encoded_bytes().to_vec();
+                line.push(b'\n');
+                let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &line);
             }
             Ok(())
         }
