@@ -338,7 +338,7 @@ pub struct Upload {
     pub handle_file: Option<PathBuf>,
     /// The upload's S3 object key, for a service whose listing does not show uploads (MinIO
     /// lists them only by key); by default it is found by listing the bucket.
-    #[arg(long, value_name = "KEY", value_parser = non_blank)]
+    #[arg(long, value_name = "KEY", value_parser = object_key)]
     pub object_key: Option<String>,
 }
 
@@ -352,6 +352,17 @@ pub enum Kind {
 fn non_blank(value: &str) -> Result<String, String> {
     if value.trim().is_empty() {
         return Err("must not be empty or blank: it would match every custom image".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// An S3 object key: not blank, at most 1,024 bytes (S3's limit).
+fn object_key(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("must not be empty or blank".into());
+    }
+    if value.len() > 1024 {
+        return Err(format!("is {} bytes long: S3 keys are at most 1024 bytes", value.len()));
     }
     Ok(value.to_owned())
 }

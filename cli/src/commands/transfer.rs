@@ -1,5 +1,6 @@
 //! `images upload|download|import-url|copy`: moving image files, with progress.
 
+use super::handle::{self, Saved};
 use super::os::with_os;
 use crate::args::{Copy, ImportUrl, OsFlags, Upload, known};
 use crate::config::{Session, from_env, start_fake};
@@ -10,18 +11,9 @@ use crate::progress::{Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;
-use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError, UploadHandle};
+use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError};
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::{Client, Error};
-
-/// What a handle file holds: the library's handle, and what a resume needs besides.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Saved {
-    #[serde(flatten)]
-    handle: UploadHandle,
-    company_id: Option<i64>,
-    region: Option<String>,
-}
 
 pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed:
@@ -91,7 +83,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     let wrote = kept.clone();
     upload = upload.on_handle(move |handle| {
         let saved = Saved { handle: handle.clone(), company_id, region: keep_region.clone() };
-        let hint = match write_handle(&keep_path, &saved) {
+        let hint = match handle::write(&keep_path, &saved) {
             Ok(()) => {
                 wrote.store(true, std::sync::atomic::Ordering::Relaxed);
                 resume_hint(&file, &keep_path)
@@ -150,7 +142,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             let saved = handle.map(|handle| Saved { handle, company_id, region });
             // A listing that does not show the upload needs its key to go on (MinIO).
             let not_listed = failure.source.downcast_ref::<S3Error>().is_some_and(S3Error::is_upload_not_listed);
-            let hint = saved.as_ref().map(|saved| match write_handle(&path, saved) {
+            let hint = saved.as_ref().map(|saved| match handle::write(&path, saved) {
                 Ok(()) if not_listed => format!(
                     "{} --object-key KEY (the upload's S3 object key: this service's listing does not show it)",
                     resume_hint(&a.file, &path)
@@ -179,15 +171,11 @@ fn resume_hint(file: &Path, handle_file: &Path) -> String {
 }
 
 fn read_handle(path: &Path) -> Result<Saved, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("--resume: cannot read {}: {e}", quoted(path))))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::usage(format!("--resume: {} is not an upload handle file: {e}", quoted(path))))
-}
-
-fn write_handle(path: &Path, saved: &Saved) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
-    std::fs::write(path, text + "\n")
+    match handle::inspect(path) {
+        Ok(Some(saved)) => Ok(saved),
+        Ok(None) => Err(Failure::usage(format!("--resume: {} does not exist", quoted(path)))),
+        Err(why) => Err(Failure::usage(format!("--resume: {} {why}", quoted(path)))),
+    }
 }
 
 /// `file` with `suffix` appended to its name.

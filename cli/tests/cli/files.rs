@@ -1,12 +1,28 @@
-//! Paths: names that are not UTF-8.
+//! Paths and handle files: names that are not UTF-8, handle files that are pipes, huge or odd.
 
 use crate::support::{Dir, against, raw, run, start_fake, ucloudstack};
+use std::time::{Duration, Instant};
 use ucloudstack::image::ImageStatus;
-use ucloudstack::testing::S3Fault;
+use ucloudstack::testing::{FakeUCloudStack, S3Fault};
 
 const UPLOAD: [&str; 10] =
     ["images", "upload", "disk.raw", "--name", "r", "--company-id", "200001", "--format", "raw", "--os-type"];
 const UPLOAD_REST: [&str; 3] = ["linux", "--distribution", "Ubuntu"];
+
+/// A fresh upload of `disk.raw` in `dir`, with `extra` flags.
+fn upload(fake: &FakeUCloudStack, dir: &Dir, extra: &[&str]) -> crate::support::Run {
+    run(against(fake, dir.path()).args(UPLOAD).args(UPLOAD_REST).args(extra))
+}
+
+/// A failed upload of a 3 MiB `disk.raw`: its handle file `disk.raw.upload.json` stays.
+fn failed_upload(fake: &FakeUCloudStack, dir: &Dir) -> serde_json::Value {
+    raw(dir, "disk.raw", 3 << 20);
+    fake.inject_s3_fault(S3Fault::InternalError, 1000);
+    let failed = upload(fake, dir, &[]);
+    fake.clear_faults();
+    assert_eq!(failed.code, 1, "{failed:?}");
+    serde_json::from_slice(&std::fs::read(dir.path().join("disk.raw.upload.json")).unwrap()).unwrap()
+}
 
 #[cfg(unix)]
 #[test]
@@ -66,4 +82,93 @@ async fn a_resume_hint_for_a_name_that_is_not_utf8_can_be_pasted_into_a_shell() 
     crate::support::pasted_into_bash(&against(&fake, dir.path()), line).ok();
     let image_id = handle["image_id"].as_str().unwrap();
     assert_eq!(fake.image(image_id).and_then(|i| i.image_status), Some(ImageStatus::Used));
+}
+
+/// A handle file is replaced, not written into (another link to it keeps its bytes), and only
+/// its owner can read it; no temporary file is left.
+#[cfg(unix)]
+#[tokio::test]
+async fn handle_files_are_replaced_atomically_and_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = start_fake().await;
+    let dir = Dir::new("handle-atomic");
+    let mut handle = failed_upload(&fake, &dir);
+    let handle_file = dir.path().join("disk.raw.upload.json");
+    assert_eq!(std::fs::metadata(&handle_file).unwrap().permissions().mode() & 0o777, 0o600);
+
+    handle["note"] = "kept by the other link".into();
+    std::fs::write(&handle_file, handle.to_string()).unwrap();
+    std::fs::hard_link(&handle_file, dir.path().join("other.json")).unwrap();
+    fake.inject_s3_fault(S3Fault::InternalError, 1000);
+    let resumed =
+        run(against(&fake, dir.path()).args(["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json"]));
+    assert_eq!(resumed.code, 1, "{resumed:?}");
+    let rewritten = std::fs::read_to_string(&handle_file).unwrap();
+    assert!(!rewritten.contains("kept by the other link"), "the handle was written again: {rewritten}");
+    let other = std::fs::read_to_string(dir.path().join("other.json")).unwrap();
+    assert!(other.contains("kept by the other link"), "written through another link: {other}");
+    assert_eq!(std::fs::metadata(&handle_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["disk.raw", "disk.raw.upload.json", "other.json"]);
+}
+
+/// Handle files that are huge, hold a huge key or an empty upload id, or are a folder or a
+/// pipe: refused at once, before anything is sent.
+#[tokio::test]
+async fn huge_empty_or_odd_handle_files_are_refused_at_once() {
+    let fake = start_fake().await;
+    let dir = Dir::new("odd-handles");
+    raw(&dir, "disk.raw", 1 << 20);
+    std::fs::File::create(dir.path().join("huge.json")).unwrap().set_len(100 << 20).unwrap();
+    let key = "k".repeat(1025);
+    dir.file("key.json", format!(r#"{{"image_id":"i","upload_id":"u","object_key":"{key}"}}"#).as_bytes());
+    dir.file("empty-id.json", br#"{"image_id":"i","upload_id":""}"#);
+    std::fs::create_dir(dir.path().join("folder.json")).unwrap();
+    let before = fake.requests().len();
+    for (file, words) in [
+        ("huge.json", "huge.json is larger than 64 KiB: not an upload handle file"),
+        ("key.json", "key.json holds an object_key of 1025 bytes: S3 keys are at most 1024"),
+        ("empty-id.json", "empty-id.json holds an empty upload_id"),
+        ("folder.json", "folder.json is not a regular file"),
+    ] {
+        let started = Instant::now();
+        let resume = run(against(&fake, dir.path()).args(["images", "upload", "disk.raw", "--resume", file]));
+        assert_eq!(resume.code, 2, "{resume:?}");
+        assert!(resume.stderr.contains(&format!("--resume: {words}")), "{words}: {resume:?}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{file}: {:?}", started.elapsed());
+    }
+    let long_key = upload(&fake, &dir, &["--object-key", &key]);
+    assert_eq!(long_key.code, 2, "{long_key:?}");
+    assert!(long_key.stderr.contains("--object-key") && long_key.stderr.contains("1024"), "{long_key:?}");
+    assert_eq!(fake.requests().len(), before, "nothing was sent");
+}
+
+/// A pipe as the handle file would block the read forever: refused at once.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_pipe_as_the_handle_file_is_refused_without_blocking() {
+    let fake = start_fake().await;
+    let dir = Dir::new("fifo-handle");
+    raw(&dir, "disk.raw", 1 << 20);
+    assert!(std::process::Command::new("mkfifo").arg(dir.path().join("h.json")).status().unwrap().success());
+    let mut child = against(&fake, dir.path())
+        .args(["images", "upload", "disk.raw", "--resume", "h.json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("the tool blocked on a pipe for 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--resume: h.json is not a regular file"), "{stderr}");
 }
