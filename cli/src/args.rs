@@ -333,9 +333,16 @@ pub struct Upload {
     /// Go on with the failed upload this handle file describes.
     #[arg(long, value_name = "HANDLE_FILE")]
     pub resume: Option<PathBuf>,
-    /// Where to write the handle file if the upload fails (default: FILE.upload.json).
+    /// Where to write the handle file if the upload fails (default: FILE.upload.json). A file
+    /// there that is a link, not a regular file, or not a handle is refused; so is the handle
+    /// of an earlier upload, unless --overwrite-handle.
     #[arg(long, value_name = "PATH")]
     pub handle_file: Option<PathBuf>,
+    /// Start afresh even though the handle file holds an earlier upload's handle: that upload
+    /// can no longer be resumed then (its image stays until deleted). A file that is not a
+    /// handle is never replaced.
+    #[arg(long)]
+    pub overwrite_handle: bool,
     /// The upload's S3 object key, for a service whose listing does not show uploads (MinIO
     /// lists them only by key); by default it is found by listing the bucket.
     #[arg(long, value_name = "KEY", value_parser = object_key)]

@@ -26,6 +26,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             quoted(folder)
         )));
     }
+    check_handle_file(&a, &path)?;
     let (min, max) = s.poll_delays();
     let mut upload = s.client.upload_image(&a.file).concurrency(a.concurrency).max_wait(s.max_wait);
     upload = upload.poll_delay(min, max);
@@ -106,8 +107,12 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         Ok(done) => {
             let (sent, reused) = (done.bytes_sent, done.bytes_reused);
             out.note(format!("uploaded {}: {sent} bytes sent, {reused} already on the platform", done.image.id()));
-            // The handle is spent: a later run must not resume a finished upload.
-            let _ = std::fs::remove_file(&path);
+            // The handles are spent: a later run must not resume a finished upload. Only this
+            // upload's: one this run did not write or resume from is not its to remove.
+            let ours = kept.load(Relaxed).then_some(&path);
+            for spent in [ours, a.resume.as_ref()].into_iter().flatten() {
+                let _ = std::fs::remove_file(spent);
+            }
             out.image(&done.image);
             Ok(())
         }
@@ -168,6 +173,46 @@ fn resume_hint(file: &Path, handle_file: &Path) -> String {
         quoted(file),
         quoted(handle_file)
     )
+}
+
+/// The handle file this upload would write, refused before anything is sent when it is a link,
+/// not a regular file, the image file itself, something that is not a handle, or the handle
+/// of an earlier upload (which would be lost) unless --overwrite-handle.
+fn check_handle_file(a: &Upload, path: &Path) -> Result<(), Failure> {
+    let named = match a.handle_file.is_some() {
+        true => format!("--handle-file {}", quoted(path)),
+        false => format!("the handle file {}", quoted(path)),
+    };
+    if handle::same_file(path, &a.file) {
+        return Err(Failure::usage(format!(
+            "{named} is the image file itself: a handle file must be a file of its own; nothing was sent"
+        )));
+    }
+    // --resume's own file is read (and checked) as the handle to go on with.
+    if a.resume.as_deref().is_some_and(|resume| resume == path || handle::same_file(resume, path)) {
+        return Ok(());
+    }
+    let earlier = match handle::inspect(path) {
+        Ok(None) => return Ok(()),
+        Ok(Some(earlier)) => earlier,
+        Err(why) => {
+            return Err(Failure::usage(format!(
+                "{named} {why}; it is not replaced: name another with --handle-file; nothing was sent"
+            )));
+        }
+    };
+    if a.overwrite_handle {
+        return Ok(());
+    }
+    let id = earlier.handle.image_id();
+    let (file, handle_file) = (quoted(&a.file), quoted(path));
+    Err(Failure::usage(format!(
+        "{named} holds the handle of an earlier upload (image {id}), which this upload would replace; \
+         nothing was sent.\n\
+         To go on with that upload: ucloudstack images upload {file} --resume {handle_file}\n\
+         To abandon it: ucloudstack images delete {id}, then rm {handle_file}\n\
+         To start afresh and leave it as it is (it can no longer be resumed then): pass --overwrite-handle"
+    )))
 }
 
 fn read_handle(path: &Path) -> Result<Saved, Failure> {

@@ -1,4 +1,5 @@
-//! Paths and handle files: names that are not UTF-8, handle files that are pipes, huge or odd.
+//! Paths and handle files: names that are not UTF-8, handle files planted as links, pipes,
+//! huge or odd files, and an earlier upload's handle.
 
 use crate::support::{Dir, against, raw, run, start_fake, ucloudstack};
 use std::time::{Duration, Instant};
@@ -84,6 +85,39 @@ async fn a_resume_hint_for_a_name_that_is_not_utf8_can_be_pasted_into_a_shell() 
     assert_eq!(fake.image(image_id).and_then(|i| i.image_status), Some(ImageStatus::Used));
 }
 
+/// A handle file planted as a symlink (to a file, or dangling) is refused before anything is
+/// sent, and nothing is written where it points; so is one given to --resume.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_handle_file_that_is_a_symlink_is_refused_and_what_it_points_to_is_untouched() {
+    let fake = start_fake().await;
+    let dir = Dir::new("handle-symlink");
+    raw(&dir, "disk.raw", 3 << 20);
+    let victim = dir.file("victim.txt", b"precious\n");
+    let link = dir.path().join("disk.raw.upload.json");
+    std::os::unix::fs::symlink("victim.txt", &link).unwrap();
+    // Were the upload to go on, it would fail and write its handle.
+    fake.inject_s3_fault(S3Fault::InternalError, 1000);
+    let before = fake.requests().len();
+    let refused = upload(&fake, &dir, &[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("disk.raw.upload.json is a symbolic link"), "{refused:?}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious\n");
+    assert_eq!(fake.requests().len(), before, "nothing was sent");
+
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("made.txt", &link).unwrap();
+    let refused = upload(&fake, &dir, &[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(!dir.path().join("made.txt").exists(), "a dangling link made a file");
+
+    let resume =
+        run(against(&fake, dir.path()).args(["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json"]));
+    assert_eq!(resume.code, 2, "{resume:?}");
+    assert!(resume.stderr.contains("--resume: disk.raw.upload.json is a symbolic link"), "{resume:?}");
+    assert_eq!(fake.requests().len(), before, "nothing was sent");
+}
+
 /// A handle file is replaced, not written into (another link to it keeps its bytes), and only
 /// its owner can read it; no temporary file is left.
 #[cfg(unix)]
@@ -114,6 +148,58 @@ async fn handle_files_are_replaced_atomically_and_readable_by_the_owner_only() {
     assert_eq!(names, ["disk.raw", "disk.raw.upload.json", "other.json"]);
 }
 
+/// A fresh upload of a file whose earlier upload left its handle: refused, saying how to resume
+/// or abandon it, unless --overwrite-handle.
+#[tokio::test]
+async fn a_fresh_upload_keeps_an_earlier_uploads_handle_unless_told() {
+    let fake = start_fake().await;
+    let dir = Dir::new("earlier-handle");
+    let handle = failed_upload(&fake, &dir);
+    let image_id = handle["image_id"].as_str().unwrap();
+    let handle_file = dir.path().join("disk.raw.upload.json");
+    let kept = std::fs::read(&handle_file).unwrap();
+    let imports = fake.request_count("ImportImage");
+
+    let refused = upload(&fake, &dir, &[]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    for words in [
+        "ucloudstack images upload disk.raw --resume disk.raw.upload.json".to_owned(),
+        format!("ucloudstack images delete {image_id}"),
+        "rm disk.raw.upload.json".to_owned(),
+        "--overwrite-handle".to_owned(),
+    ] {
+        assert!(refused.stderr.contains(&words), "{words}: {refused:?}");
+    }
+    assert_eq!(std::fs::read(&handle_file).unwrap(), kept);
+    assert_eq!(fake.request_count("ImportImage"), imports, "nothing was sent");
+
+    upload(&fake, &dir, &["--overwrite-handle", "--poll-delay", "0.2"]).ok();
+    assert_eq!(fake.request_count("ImportImage"), imports + 1);
+    assert!(!handle_file.exists(), "the new upload's spent handle is removed");
+}
+
+/// A file that is not a handle (the image itself, notes) is never overwritten, even with
+/// --overwrite-handle.
+#[tokio::test]
+async fn a_file_that_is_not_a_handle_is_never_overwritten() {
+    let fake = start_fake().await;
+    let dir = Dir::new("not-a-handle");
+    let image = raw(&dir, "disk.raw", 3 << 20);
+    let bytes = std::fs::read(&image).unwrap();
+    let notes = dir.file("notes.txt", b"my notes\n");
+    for extra in [&["--handle-file", "disk.raw"][..], &["--handle-file", "disk.raw", "--overwrite-handle"]] {
+        let refused = upload(&fake, &dir, &[extra, &["--poll-delay", "0.2"]].concat());
+        assert_eq!(refused.code, 2, "{refused:?}");
+        assert!(refused.stderr.contains("--handle-file disk.raw is the image file itself"), "{refused:?}");
+        assert!(std::fs::read(&image).unwrap() == bytes, "the image was overwritten");
+    }
+    let refused = upload(&fake, &dir, &["--handle-file", "notes.txt", "--overwrite-handle"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("notes.txt is not an upload handle file"), "{refused:?}");
+    assert_eq!(std::fs::read(&notes).unwrap(), b"my notes\n");
+    assert_eq!(fake.request_count("ImportImage"), 0, "nothing was sent");
+}
+
 /// Handle files that are huge, hold a huge key or an empty upload id, or are a folder or a
 /// pipe: refused at once, before anything is sent.
 #[tokio::test]
@@ -139,6 +225,9 @@ async fn huge_empty_or_odd_handle_files_are_refused_at_once() {
         assert!(resume.stderr.contains(&format!("--resume: {words}")), "{words}: {resume:?}");
         assert!(started.elapsed() < Duration::from_secs(5), "{file}: {:?}", started.elapsed());
     }
+    let refused = upload(&fake, &dir, &["--handle-file", "folder.json"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("folder.json is not a regular file"), "{refused:?}");
     let long_key = upload(&fake, &dir, &["--object-key", &key]);
     assert_eq!(long_key.code, 2, "{long_key:?}");
     assert!(long_key.stderr.contains("--object-key") && long_key.stderr.contains("1024"), "{long_key:?}");
