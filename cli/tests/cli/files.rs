@@ -1,5 +1,5 @@
 //! Paths and handle files: names that are not UTF-8, handle files planted as links, pipes,
-//! huge or odd files, and an earlier upload's handle.
+//! huge or odd files, an earlier upload's handle, and a full disk (`ulimit -f`).
 
 use crate::support::{Dir, against, raw, run, start_fake, ucloudstack};
 use std::time::{Duration, Instant};
@@ -260,4 +260,20 @@ async fn a_pipe_as_the_handle_file_is_refused_without_blocking() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--resume: h.json is not a regular file"), "{stderr}");
+}
+
+/// Under `ulimit -f` a write past the limit fails (EFBIG) instead of the signal ending the tool:
+/// one JSON object and exit 1.
+#[cfg(unix)]
+#[test]
+fn a_download_past_the_file_size_limit_fails_with_one_json_object() {
+    let dir = Dir::new("ulimit-f");
+    let mut command = ucloudstack(dir.path());
+    command.args(["--fake", "--json", "images", "download", "cn-image-custom-000001", "web.img"]);
+    let limited = run(&mut crate::support::under_sh(&command, "ulimit -f 64"));
+    assert_eq!(limited.code, 1, "{limited:?}");
+    let error = limited.error_json();
+    assert_eq!(error["exit_code"], 1, "{error}");
+    assert!(error["message"].as_str().unwrap().contains("File too large"), "{error}");
+    assert!(!dir.path().join("web.img").exists());
 }

@@ -247,6 +247,17 @@ fn copy_setting(from: &Command, to: &mut Command) {
     }
 }
 
+/// Runs `command`'s program under `sh -c "<prelude>; exec program args"` (e.g. a `ulimit`).
+#[cfg(unix)]
+pub fn under_sh(command: &Command, prelude: &str) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(format!("{prelude}; exec \"$0\" \"$@\""));
+    sh.arg(command.get_program()).args(command.get_args());
+    copy_setting(command, &mut sh);
+    sh.stdin(Stdio::null());
+    sh
+}
+
 /// Runs `line`, as pasted into bash, with `ucloudstack` there meaning `command`'s program (in
 /// its environment and folder).
 #[cfg(unix)]
