@@ -222,6 +222,36 @@ pub fn on_terminal(command: &Command, prompt: &str, keys: &str, stderr_file: Opt
     Some(terminal_run(output))
 }
 
+/// As [`on_terminal`], and runs `at_prompt` once `prompt` shows, before the keys are typed
+/// (what someone else does while the question waits).
+pub async fn on_terminal_at_prompt(
+    command: &Command,
+    prompt: &str,
+    keys: &str,
+    at_prompt: impl std::future::Future<Output = ()>,
+) -> Option<TerminalRun> {
+    let sync = Dir::new("pty-sync");
+    let mut python = driver(command, prompt, keys, None, Some(sync.path()));
+    let mut child = match python.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("python3: {e}"),
+    };
+    let waited = std::time::Instant::now();
+    while !sync.path().join("prompted").exists() {
+        let ended = child.try_wait().unwrap().is_some();
+        if ended || waited.elapsed() > std::time::Duration::from_secs(25) {
+            let output = child.wait_with_output().unwrap();
+            panic!("the prompt never showed: {:?}", terminal_run(output));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    at_prompt.await;
+    std::fs::write(sync.path().join("go"), b"").unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    Some(terminal_run(output))
+}
+
 /// The python driver of `command` on a pseudo-terminal.
 fn driver(command: &Command, prompt: &str, keys: &str, stderr_file: Option<&Path>, sync: Option<&Path>) -> Command {
     let mut python = Command::new("python3");
