@@ -19,6 +19,8 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed:
     // a folder that is not there is refused before anything is sent.
     let path = a.handle_file.clone().or_else(|| a.resume.clone()).unwrap_or_else(|| beside(&a.file, ".upload.json"));
+    let named: Vec<&Path> = [Some(a.file.as_path()), Some(&path), a.resume.as_deref()].into_iter().flatten().collect();
+    crate::error::quote_in_messages(&named);
     if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
         return Err(Failure::usage(format!(
             "the handle file {} cannot be written: the folder {} does not exist; nothing was sent",
@@ -231,6 +233,8 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
 }
 
 pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwrite: bool) -> Result<(), Failure> {
+    let part = beside(file, ".part");
+    crate::error::quote_in_messages(&[file, &part]);
     if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
         return Err(Failure::usage(format!(
             "cannot download to {}: the folder {} does not exist",
@@ -241,7 +245,6 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     let progress = Progress::spinner(format!("downloading {image_id}"));
     let bar = progress.handle();
     let download = s.client.download_image(image_id, file).overwrite(overwrite);
-    let part = beside(file, ".part");
     let kept = move || {
         let bytes = std::fs::metadata(&part).ok()?.len();
         Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", quoted(&part)))

@@ -85,6 +85,21 @@ async fn a_resume_hint_for_a_name_that_is_not_utf8_can_be_pasted_into_a_shell() 
     assert_eq!(fake.image(image_id).and_then(|i| i.image_status), Some(ImageStatus::Used));
 }
 
+/// The library's own messages name paths too: the tool quotes them there as well.
+#[cfg(unix)]
+#[test]
+fn the_librarys_messages_quote_paths_that_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new("non-utf8-message");
+    let mut command = ucloudstack(dir.path());
+    command.args(["--fake", "--json", "images", "upload"]).arg(OsStr::from_bytes(b"no \xffne.raw"));
+    let missing = run(command.args(&UPLOAD[3..]).args(UPLOAD_REST));
+    assert_eq!(missing.code, 2, "{missing:?}");
+    let message = missing.error_json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains(r"$'no \xffne.raw' does not exist"), "{message}");
+}
+
 /// A handle file planted as a symlink (to a file, or dangling) is refused before anything is
 /// sent, and nothing is written where it points; so is one given to --resume.
 #[cfg(unix)]
