@@ -28,7 +28,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             quoted(folder)
         )));
     }
-    check_handle_file(&a, &path)?;
+    check_handle_file(out, &a, &path)?;
     let (min, max) = s.poll_delays();
     let mut upload = s.client.upload_image(&a.file).concurrency(a.concurrency).max_wait(s.max_wait);
     upload = upload.poll_delay(min, max);
@@ -180,7 +180,7 @@ fn resume_hint(file: &Path, handle_file: &Path) -> String {
 /// The handle file this upload would write, refused before anything is sent when it is a link,
 /// not a regular file, the image file itself, something that is not a handle, or the handle
 /// of an earlier upload (which would be lost) unless --overwrite-handle.
-fn check_handle_file(a: &Upload, path: &Path) -> Result<(), Failure> {
+fn check_handle_file(out: Out, a: &Upload, path: &Path) -> Result<(), Failure> {
     let named = match a.handle_file.is_some() {
         true => format!("--handle-file {}", quoted(path)),
         false => format!("the handle file {}", quoted(path)),
@@ -203,10 +203,15 @@ fn check_handle_file(a: &Upload, path: &Path) -> Result<(), Failure> {
             )));
         }
     };
+    let id = earlier.handle.image_id();
     if a.overwrite_handle {
+        out.note(format!(
+            "--overwrite-handle: the earlier upload of image {id} can no longer be resumed once its handle in {} is \
+             replaced; its image stays until deleted: ucloudstack images delete {id}",
+            quoted(path)
+        ));
         return Ok(());
     }
-    let id = earlier.handle.image_id();
     let (file, handle_file) = (quoted(&a.file), quoted(path));
     Err(Failure::usage(format!(
         "{named} holds the handle of an earlier upload (image {id}), which this upload would replace; \

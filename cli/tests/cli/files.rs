@@ -188,7 +188,8 @@ async fn a_fresh_upload_keeps_an_earlier_uploads_handle_unless_told() {
     assert_eq!(std::fs::read(&handle_file).unwrap(), kept);
     assert_eq!(fake.request_count("ImportImage"), imports, "nothing was sent");
 
-    upload(&fake, &dir, &["--overwrite-handle", "--poll-delay", "0.2"]).ok();
+    let afresh = upload(&fake, &dir, &["--overwrite-handle", "--poll-delay", "0.2"]).ok();
+    assert!(afresh.stderr.contains(&format!("ucloudstack images delete {image_id}")), "{afresh:?}");
     assert_eq!(fake.request_count("ImportImage"), imports + 1);
     assert!(!handle_file.exists(), "the new upload's spent handle is removed");
 }
