@@ -17,7 +17,12 @@ Exit status: 0 success; 1 failure; 2 usage (bad flags, refused input, missing co
 a confirmation refused or --yes missing); 3 outcome unknown (the request may have been carried
 out: look before trying again); 130 interrupted by Ctrl-C (the message says what the command
 may have done, or how to go on with an upload or download; with --json, outcome_unknown is
-true when it may have acted). With --json, a failure prints one JSON object on stderr.";
+true when it may have acted). With --json, a failure prints one JSON object on stderr.
+
+Paths in messages are quoted so that they can be pasted back into a shell: as they are when
+plain, else in single quotes, else (bytes that are not UTF-8, control characters) as bash/zsh
+$'..\\xNN..'. In JSON, a path that is not UTF-8 comes twice: in \"path\" with U+FFFD for the
+bytes that are not UTF-8, and exactly, as the hex of its bytes, in \"path_hex\".";
 
 /// Manage UCloudStack images, and list VMs and regions.
 #[derive(Parser, Debug)]
@@ -105,12 +110,21 @@ pub enum Images {
     },
     /// Delete custom images: shows them and asks to confirm (--yes to skip, required unless
     /// stdin and stderr are terminals).
+    ///
+    /// Once the question is answered, each image shown is looked up again: one deleted
+    /// meanwhile is already gone (not a failure), and one found by --name-prefix whose name no
+    /// longer starts with it is not deleted. Prints the ids deleted; with --json,
+    /// {"deleted": [ID..], "already_gone": [ID..], "renamed_away": [ID..]}, and with --dry-run,
+    /// {"dry_run": true, "would_delete": [IMAGE..]} (empty when nothing matches).
     Delete(Delete),
     /// Import an image the platform fetches from a URL, and wait until it is ready.
     ImportUrl(ImportUrl),
     /// Upload a local image file (qcow2, iso, vmdk or raw) and wait until it is ready.
     Upload(Upload),
     /// Download an image to a file (a `.part` left by a failed run is continued).
+    ///
+    /// Prints the file's path (its bytes as they are); with --json, {"path": PATH, "bytes": N},
+    /// and "path_hex" besides when the path is not UTF-8.
     Download {
         image_id: String,
         /// The file to write.
@@ -325,12 +339,19 @@ pub struct Upload {
     /// Go on with the failed upload this handle file describes.
     #[arg(long, value_name = "HANDLE_FILE")]
     pub resume: Option<PathBuf>,
-    /// Where to write the handle file if the upload fails (default: FILE.upload.json).
+    /// Where to write the handle file if the upload fails (default: FILE.upload.json). A file
+    /// there that is a link, not a regular file, or not a handle is refused; so is the handle
+    /// of an earlier upload, unless --overwrite-handle.
     #[arg(long, value_name = "PATH")]
     pub handle_file: Option<PathBuf>,
+    /// Start afresh even though the handle file holds an earlier upload's handle: that upload
+    /// can no longer be resumed then (its image stays until deleted). A file that is not a
+    /// handle is never replaced.
+    #[arg(long)]
+    pub overwrite_handle: bool,
     /// The upload's S3 object key, for a service whose listing does not show uploads (MinIO
     /// lists them only by key); by default it is found by listing the bucket.
-    #[arg(long, value_name = "KEY", value_parser = non_blank)]
+    #[arg(long, value_name = "KEY", value_parser = object_key)]
     pub object_key: Option<String>,
 }
 
@@ -344,6 +365,17 @@ pub enum Kind {
 fn non_blank(value: &str) -> Result<String, String> {
     if value.trim().is_empty() {
         return Err("must not be empty or blank: it would match every custom image".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// An S3 object key: not blank, at most 1,024 bytes (S3's limit).
+fn object_key(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("must not be empty or blank".into());
+    }
+    if value.len() > 1024 {
+        return Err(format!("is {} bytes long: S3 keys are at most 1024 bytes", value.len()));
     }
     Ok(value.to_owned())
 }

@@ -205,8 +205,54 @@ fn try_fake() -> &'static str {
     if FAKE_IN_USE.load(std::sync::atomic::Ordering::Relaxed) { "" } else { TRY_FAKE }
 }
 
-/// The library's message, with its advice to Rust programmers said as the tool's flags.
+/// The paths of the command, as `Path::display` shows them (what the library's messages say)
+/// and as quoted for a shell, for those that differ: display loses bytes that are not UTF-8.
+static PATHS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Messages from now on name `paths` quoted for a shell (see [`crate::output::quoted`]).
+pub fn quote_in_messages(paths: &[&std::path::Path]) {
+    let mut known = PATHS.lock().unwrap_or_else(|e| e.into_inner());
+    for path in paths {
+        let (shown, quoted) = (path.display().to_string(), crate::output::quoted(path));
+        if !shown.is_empty() && shown != quoted && !known.iter().any(|(s, _)| *s == shown) {
+            known.push((shown, quoted));
+        }
+    }
+    // Longest first: a path that starts with another (FILE and FILE.upload.json) wins.
+    known.sort_by_key(|(shown, _)| std::cmp::Reverse(shown.len()));
+}
+
+/// `text` with each path of [`quote_in_messages`] quoted, in one pass (a path quoted is not
+/// looked at again).
+fn quote_paths(text: &str) -> String {
+    let known = PATHS.lock().unwrap_or_else(|e| e.into_inner());
+    if known.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match known.iter().find(|(shown, _)| rest.starts_with(shown.as_str())) {
+            Some((shown, quoted)) => {
+                out.push_str(quoted);
+                rest = &rest[shown.len()..];
+            }
+            None => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
+/// The library's message, with its advice to Rust programmers said as the tool's flags, and
+/// the command's paths quoted for a shell.
 pub fn message(error: &Error) -> String {
+    quote_paths(&unquoted_message(error))
+}
+
+fn unquoted_message(error: &Error) -> String {
     let text = match error {
         Error::InvalidRequest { field, rule, .. } => format!("invalid {}: {rule}", flag_of(field)),
         Error::Config { missing, shared_files, .. } if !missing.is_empty() => {
@@ -244,7 +290,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
         places.extend(setting.env_vars.iter().map(|var| (*var).to_owned()));
         if let Some(field) = setting.profile_field {
             match &setting.file {
-                Some(file) => places.push(format!("{field} in a profile of {}", file.display())),
+                Some(file) => places.push(format!("{field} in a profile of {}", crate::output::quoted(file))),
                 None => places.push(format!("{field} in a profile")),
             }
         }
@@ -253,7 +299,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
     }
     if let Some(files) = files {
         let exists = files.config_file.as_ref().is_some_and(|f| f.is_file());
-        let file = files.config_file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "~/.ucloud".into());
+        let file = files.config_file.as_ref().map(|f| crate::output::quoted(f)).unwrap_or_else(|| "~/.ucloud".into());
         let profiles = &files.profiles;
         text.push('\n');
         text.push_str(&match (&files.profile, profiles.is_empty()) {
@@ -328,6 +374,15 @@ mod tests {
         for text in REWRITES.iter().map(|(_, to)| to) {
             assert!(!text.contains('(') || text.contains("--"), "{text}");
         }
+    }
+
+    #[test]
+    fn paths_in_messages_are_quoted_once_the_longest_first() {
+        let file = std::path::Path::new("my disk.raw");
+        let handle = std::path::Path::new("my disk.raw.upload.json");
+        quote_in_messages(&[file, handle, std::path::Path::new("plain.raw")]);
+        let text = quote_paths("my disk.raw and my disk.raw.upload.json, not plain.raw");
+        assert_eq!(text, "'my disk.raw' and 'my disk.raw.upload.json', not plain.raw");
     }
 
     #[tokio::test]

@@ -25,6 +25,8 @@ fn main() -> ExitCode {
     let outcome = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => {
             let outcome = runtime.block_on(async {
+                #[cfg(unix)]
+                let _file_size_limit = ignore_file_size_limit_signal();
                 // The message is made while the command still runs: what it left is said then.
                 let interrupted = async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -50,6 +52,15 @@ fn main() -> ExitCode {
             ExitCode::from(failure.exit_code())
         }
     }
+}
+
+/// A write past `ulimit -f` sends SIGXFSZ, whose default action ends the tool with no word:
+/// with a listener registered instead (the default action is then replaced for good), the
+/// write fails with EFBIG and is reported like any other failure.
+#[cfg(unix)]
+fn ignore_file_size_limit_signal() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::from_raw(libc::SIGXFSZ)).ok()
 }
 
 /// `--help` and `--version` print and succeed; any other parse error is a usage failure, as

@@ -99,6 +99,57 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]], noun: &st
     out
 }
 
+/// A path as a POSIX shell reads it back, for messages people paste: as it is when every byte
+/// is plainly safe, else in single quotes, else (bytes that are not UTF-8, control characters)
+/// in bash/zsh `$'..'` with `\xNN` escapes. `Path::display` would print such bytes as U+FFFD,
+/// which names another file.
+pub fn quoted(path: &std::path::Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let safe = |b: &u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(b);
+    if !bytes.is_empty() && bytes.iter().all(safe) {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.chars().any(char::is_control) => format!("'{}'", text.replace('\'', r"'\''")),
+        _ => {
+            let mut out = String::from("$'");
+            for chunk in bytes.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '\'' | '\\' => {
+                            out.push('\\');
+                            out.push(c);
+                        }
+                        c if c.is_control() => {
+                            let mut buf = [0; 4];
+                            for b in c.encode_utf8(&mut buf).bytes() {
+                                out.push_str(&format!("\\x{b:02x}"));
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            out.push('\'');
+            out
+        }
+    }
+}
+
+/// Sets `key` to a path in JSON without losing it: the path as a string, and when it is not
+/// UTF-8 (the string then has U+FFFD in place of some bytes), `<key>_hex` with its exact bytes
+/// in hex as well.
+pub fn put_path(object: &mut serde_json::Value, key: &str, path: &std::path::Path) {
+    object[key] = path.to_string_lossy().into_owned().into();
+    if path.to_str().is_none() {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        object[format!("{key}_hex")] = bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into();
+    }
+}
+
 /// A Unix timestamp as `YYYY-MM-DD HH:MM` UTC (the raw number when out of range).
 pub fn date(timestamp: i64) -> String {
     match jiff::Timestamp::from_second(timestamp) {
@@ -118,6 +169,36 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         // "镜像" is 4 columns wide, as "NAME" is: the second column starts at the same column.
         assert_eq!(lines, ["NAME  X", "镜像  a", "ab    b", "2 rows"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_are_quoted_as_a_shell_reads_them_back() {
+        use std::os::unix::ffi::OsStrExt;
+        let cases: [(&[u8], &str); 8] = [
+            (b"web.img", "web.img"),
+            (b"dir/a-b_c+1@x:y,z=2%.img", "dir/a-b_c+1@x:y,z=2%.img"),
+            (b"", "''"),
+            (b"two words.img", "'two words.img'"),
+            (b"it's", r"'it'\''s'"),
+            ("镜像.img".as_bytes(), "'镜像.img'"),
+            (b"web\xff.img", r"$'web\xff.img'"),
+            (b"a\n'\\\xfe", r"$'a\x0a\'\\\xfe'"),
+        ];
+        for (bytes, shown) in cases {
+            assert_eq!(quoted(std::path::Path::new(std::ffi::OsStr::from_bytes(bytes))), shown, "{bytes:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_that_is_not_utf8_keeps_its_bytes_in_json() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut object = serde_json::json!({});
+        put_path(&mut object, "path", std::path::Path::new("web.img"));
+        assert_eq!(object, serde_json::json!({ "path": "web.img" }));
+        put_path(&mut object, "path", std::path::Path::new(std::ffi::OsStr::from_bytes(b"a\xff")));
+        assert_eq!(object, serde_json::json!({ "path": "a\u{fffd}", "path_hex": "61ff" }));
     }
 
     #[test]

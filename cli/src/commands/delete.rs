@@ -22,14 +22,17 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
         return Err(Failure::usage("--name-prefix must not be empty or blank: it would match every custom image"));
     }
     let images = chosen(s, out, &args).await?;
-    if images.is_empty() {
+    if images.is_empty() && !args.dry_run {
         out.note("no custom image matches: nothing to delete");
-        deleted(out, &[]);
+        deleted(out, &Outcome::default());
         return Ok(());
     }
     let count = plural(images.len(), "custom image");
     if args.dry_run {
-        out.note(format!("--dry-run: would delete {count}; nothing was deleted"));
+        out.note(match images.is_empty() {
+            true => "--dry-run: no custom image matches; nothing was deleted".to_owned(),
+            false => format!("--dry-run: would delete {count}; nothing was deleted"),
+        });
         if out.json {
             out.json(&serde_json::json!({ "dry_run": true, "would_delete": images }));
         } else {
@@ -42,6 +45,13 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
         eprint!("{}", render(["ID", "NAME", "STATUS"], &rows(&images), "image"));
     }
     confirm(&format!("Delete these {count}"), args.confirm.yes).await?;
+    let mut outcome = Outcome::default();
+    // The question may have waited long: what was shown is looked at again.
+    let images = if args.confirm.yes { images } else { still_chosen(s, out, &args, images, &mut outcome).await? };
+    if images.is_empty() {
+        deleted(out, &outcome);
+        return Ok(());
+    }
     let ids: Vec<String> = images.iter().filter_map(|i| i.image_id.clone()).collect();
     let progress = Progress::count("deleting", ids.len());
     let tally = Arc::new(Tally::new(progress.handle(), "deleting", "accepted"));
@@ -57,6 +67,11 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     for (id, result) in ids.into_iter().zip(results) {
         match result {
             Ok(_) => done.push(id),
+            // Gone already, as asked: deleted by someone else since it was listed.
+            Err(e) if e.is_not_found() => {
+                out.note(format!("{id} was already deleted (no such image any more): nothing to do"));
+                outcome.already_gone.push(id);
+            }
             Err(e) => failures.push((id, e)),
         }
     }
@@ -67,7 +82,9 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
         failures.append(&mut not_gone);
         done = gone;
     }
-    deleted(out, &done);
+    outcome.deleted = done;
+    deleted(out, &outcome);
+    let done = outcome.deleted;
     if failures.is_empty() {
         return Ok(());
     }
@@ -75,12 +92,73 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     Err(Failure::Bulk { summary, failures })
 }
 
+/// What a delete did besides failing: the ids deleted, those already gone when looked at
+/// again, and those renamed away from --name-prefix while the question waited (not deleted).
+#[derive(Default)]
+struct Outcome {
+    deleted: Vec<String>,
+    already_gone: Vec<String>,
+    renamed_away: Vec<String>,
+}
+
+/// The images shown that are still to be deleted once the question is answered: each looked
+/// up again; one gone (or going) since is already deleted, and one found by --name-prefix
+/// whose name no longer starts with it is left alone.
+async fn still_chosen(
+    s: &Session,
+    out: Out,
+    args: &Delete,
+    listed: Vec<ImageInfo>,
+    outcome: &mut Outcome,
+) -> Result<Vec<ImageInfo>, Failure> {
+    let ids: Vec<String> = listed.iter().filter_map(|i| i.image_id.clone()).collect();
+    let now: Vec<ImageInfo> = s.client.describe_image().image_ids(ids).into_paginator().items().try_collect().await?;
+    let mut images = Vec::new();
+    for image in listed {
+        let id = text(&image.image_id);
+        let current = now.iter().find(|i| i.image_id == image.image_id);
+        match current {
+            None => {
+                out.note(format!(
+                    "{id} was already deleted (by someone else while the question waited): nothing to do"
+                ));
+                outcome.already_gone.push(id);
+            }
+            Some(current) if going(current) => {
+                out.note(format!(
+                    "{id} was already deleted (it is {} now, since the question was asked): nothing to do",
+                    shown(&current.image_status)
+                ));
+                outcome.already_gone.push(id);
+            }
+            Some(current) if !args.image_ids.contains(&id) && !matches_prefix(current, args) => {
+                out.note(format!(
+                    "{id} is now named {:?}, which does not start with --name-prefix {:?}: not deleted",
+                    text(&current.name),
+                    args.name_prefix.as_deref().unwrap_or_default()
+                ));
+                outcome.renamed_away.push(id);
+            }
+            Some(current) => images.push(current.clone()),
+        }
+    }
+    Ok(images)
+}
+
+/// An image already going away.
+fn going(image: &ImageInfo) -> bool {
+    matches!(image.image_status, Some(ImageStatus::Deleting | ImageStatus::Deleted | ImageStatus::Terminating))
+}
+
+/// Whether the image's name starts with --name-prefix.
+fn matches_prefix(image: &ImageInfo, args: &Delete) -> bool {
+    let prefix = args.name_prefix.as_deref();
+    prefix.is_some_and(|prefix| image.name.as_deref().is_some_and(|name| name.starts_with(prefix)))
+}
+
 /// The images named on the command line (each must be listed, and custom) and those whose
 /// name starts with the prefix, each once, none already going away.
 async fn chosen(s: &Session, out: Out, args: &Delete) -> Result<Vec<ImageInfo>, Failure> {
-    let going = |i: &ImageInfo| {
-        matches!(i.image_status, Some(ImageStatus::Deleting | ImageStatus::Deleted | ImageStatus::Terminating))
-    };
     let mut images: Vec<ImageInfo> = Vec::new();
     if !args.image_ids.is_empty() {
         let listed: Vec<ImageInfo> =
@@ -196,12 +274,17 @@ async fn wait_gone(s: &Session, ids: &[String]) -> (Vec<String>, Vec<(String, Er
     (gone, failed)
 }
 
-/// The ids deleted, on stdout.
-fn deleted(out: Out, ids: &[String]) {
+/// The ids deleted, on stdout; with --json, also those found already gone and those renamed
+/// away (the notes say them in text).
+fn deleted(out: Out, outcome: &Outcome) {
     if out.json {
-        out.json(&serde_json::json!({ "deleted": ids }));
+        out.json(&serde_json::json!({
+            "deleted": outcome.deleted,
+            "already_gone": outcome.already_gone,
+            "renamed_away": outcome.renamed_away,
+        }));
     } else {
-        for id in ids {
+        for id in &outcome.deleted {
             println!("{id}");
         }
     }

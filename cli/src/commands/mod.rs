@@ -1,6 +1,7 @@
 //! One module per group of commands; `run` picks the command.
 
 mod delete;
+mod handle;
 mod images;
 mod make;
 mod os;

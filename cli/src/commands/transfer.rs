@@ -1,39 +1,34 @@
 //! `images upload|download|import-url|copy`: moving image files, with progress.
 
+use super::handle::{self, Saved};
 use super::os::with_os;
 use crate::args::{Copy, ImportUrl, OsFlags, Upload, known};
 use crate::config::{Session, from_env, start_fake};
 use crate::error::Failure;
 use crate::interrupt::{self, Left};
-use crate::output::Out;
+use crate::output::{Out, put_path, quoted};
 use crate::progress::{Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;
-use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError, UploadHandle};
+use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError};
 use ucloudstack::testing::FakeUCloudStack;
 use ucloudstack::{Client, Error};
-
-/// What a handle file holds: the library's handle, and what a resume needs besides.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Saved {
-    #[serde(flatten)]
-    handle: UploadHandle,
-    company_id: Option<i64>,
-    region: Option<String>,
-}
 
 pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed:
     // a folder that is not there is refused before anything is sent.
     let path = a.handle_file.clone().or_else(|| a.resume.clone()).unwrap_or_else(|| beside(&a.file, ".upload.json"));
+    let named: Vec<&Path> = [Some(a.file.as_path()), Some(&path), a.resume.as_deref()].into_iter().flatten().collect();
+    crate::error::quote_in_messages(&named);
     if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
         return Err(Failure::usage(format!(
             "the handle file {} cannot be written: the folder {} does not exist; nothing was sent",
-            path.display(),
-            folder.display()
+            quoted(&path),
+            quoted(folder)
         )));
     }
+    check_handle_file(out, &a, &path)?;
     let (min, max) = s.poll_delays();
     let mut upload = s.client.upload_image(&a.file).concurrency(a.concurrency).max_wait(s.max_wait);
     upload = upload.poll_delay(min, max);
@@ -83,7 +78,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             "no byte was sent; an image may have been imported: look for it by name (images list --keyword NAME)",
         )
     });
-    let progress = Progress::spinner(format!("uploading {}", a.file.display()));
+    let progress = Progress::spinner(format!("uploading {}", quoted(&a.file)));
     let bar = progress.handle();
     let (keep_path, keep_region, file) = (path.clone(), region.clone(), a.file.clone());
     // Whether this run wrote the handle file: only then is it this upload's to remove.
@@ -91,13 +86,13 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     let wrote = kept.clone();
     upload = upload.on_handle(move |handle| {
         let saved = Saved { handle: handle.clone(), company_id, region: keep_region.clone() };
-        let hint = match write_handle(&keep_path, &saved) {
+        let hint = match handle::write(&keep_path, &saved) {
             Ok(()) => {
                 wrote.store(true, std::sync::atomic::Ordering::Relaxed);
                 resume_hint(&file, &keep_path)
             }
             Err(e) => {
-                let note = format!("the handle file {} cannot be written: {e}", keep_path.display());
+                let note = format!("the handle file {} cannot be written: {e}", quoted(&keep_path));
                 if !out.json {
                     bar.suspend(|| eprintln!("note: {note}; a crash or Ctrl-C now cannot be resumed"));
                 }
@@ -114,8 +109,12 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         Ok(done) => {
             let (sent, reused) = (done.bytes_sent, done.bytes_reused);
             out.note(format!("uploaded {}: {sent} bytes sent, {reused} already on the platform", done.image.id()));
-            // The handle is spent: a later run must not resume a finished upload.
-            let _ = std::fs::remove_file(&path);
+            // The handles are spent: a later run must not resume a finished upload. Only this
+            // upload's: one this run did not write or resume from is not its to remove.
+            let ours = kept.load(Relaxed).then_some(&path);
+            for spent in [ours, a.resume.as_ref()].into_iter().flatten() {
+                let _ = std::fs::remove_file(spent);
+            }
             out.image(&done.image);
             Ok(())
         }
@@ -127,7 +126,7 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             let mut removed: Vec<String> = Vec::new();
             for spent in [ours, a.resume.as_ref()].into_iter().flatten() {
                 if std::fs::remove_file(spent).is_ok() {
-                    removed.push(spent.display().to_string());
+                    removed.push(quoted(spent));
                 }
             }
             let removed = match removed.is_empty() {
@@ -150,13 +149,13 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
             let saved = handle.map(|handle| Saved { handle, company_id, region });
             // A listing that does not show the upload needs its key to go on (MinIO).
             let not_listed = failure.source.downcast_ref::<S3Error>().is_some_and(S3Error::is_upload_not_listed);
-            let hint = saved.as_ref().map(|saved| match write_handle(&path, saved) {
+            let hint = saved.as_ref().map(|saved| match handle::write(&path, saved) {
                 Ok(()) if not_listed => format!(
                     "{} --object-key KEY (the upload's S3 object key: this service's listing does not show it)",
                     resume_hint(&a.file, &path)
                 ),
                 Ok(()) => resume_hint(&a.file, &path),
-                Err(e) => format!("cannot write the handle file {}: {e}", path.display()),
+                Err(e) => format!("cannot write the handle file {}: {e}", quoted(&path)),
             });
             Err(Failure::with_hint(Error::Transfer(failure), hint))
         }
@@ -173,21 +172,62 @@ fn resume_hint(file: &Path, handle_file: &Path) -> String {
     format!(
         "the parts sent stay on the platform; to go on, run (with the same --profile, --region or --endpoint): \
          ucloudstack images upload {} --resume {}",
-        file.display(),
-        handle_file.display()
+        quoted(file),
+        quoted(handle_file)
     )
 }
 
-fn read_handle(path: &Path) -> Result<Saved, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("--resume: cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::usage(format!("--resume: {} is not an upload handle file: {e}", path.display())))
+/// The handle file this upload would write, refused before anything is sent when it is a link,
+/// not a regular file, the image file itself, something that is not a handle, or the handle
+/// of an earlier upload (which would be lost) unless --overwrite-handle.
+fn check_handle_file(out: Out, a: &Upload, path: &Path) -> Result<(), Failure> {
+    let named = match a.handle_file.is_some() {
+        true => format!("--handle-file {}", quoted(path)),
+        false => format!("the handle file {}", quoted(path)),
+    };
+    if handle::same_file(path, &a.file) {
+        return Err(Failure::usage(format!(
+            "{named} is the image file itself: a handle file must be a file of its own; nothing was sent"
+        )));
+    }
+    // --resume's own file is read (and checked) as the handle to go on with.
+    if a.resume.as_deref().is_some_and(|resume| resume == path || handle::same_file(resume, path)) {
+        return Ok(());
+    }
+    let earlier = match handle::inspect(path) {
+        Ok(None) => return Ok(()),
+        Ok(Some(earlier)) => earlier,
+        Err(why) => {
+            return Err(Failure::usage(format!(
+                "{named} {why}; it is not replaced: name another with --handle-file; nothing was sent"
+            )));
+        }
+    };
+    let id = earlier.handle.image_id();
+    if a.overwrite_handle {
+        out.note(format!(
+            "--overwrite-handle: the earlier upload of image {id} can no longer be resumed once its handle in {} is \
+             replaced; its image stays until deleted: ucloudstack images delete {id}",
+            quoted(path)
+        ));
+        return Ok(());
+    }
+    let (file, handle_file) = (quoted(&a.file), quoted(path));
+    Err(Failure::usage(format!(
+        "{named} holds the handle of an earlier upload (image {id}), which this upload would replace; \
+         nothing was sent.\n\
+         To go on with that upload: ucloudstack images upload {file} --resume {handle_file}\n\
+         To abandon it: ucloudstack images delete {id}, then rm {handle_file}\n\
+         To start afresh and leave it as it is (it can no longer be resumed then): pass --overwrite-handle"
+    )))
 }
 
-fn write_handle(path: &Path, saved: &Saved) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
-    std::fs::write(path, text + "\n")
+fn read_handle(path: &Path) -> Result<Saved, Failure> {
+    match handle::inspect(path) {
+        Ok(Some(saved)) => Ok(saved),
+        Ok(None) => Err(Failure::usage(format!("--resume: {} does not exist", quoted(path)))),
+        Err(why) => Err(Failure::usage(format!("--resume: {} {why}", quoted(path)))),
+    }
 }
 
 /// `file` with `suffix` appended to its name.
@@ -198,20 +238,21 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
 }
 
 pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwrite: bool) -> Result<(), Failure> {
+    let part = beside(file, ".part");
+    crate::error::quote_in_messages(&[file, &part]);
     if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty() && !f.is_dir()) {
         return Err(Failure::usage(format!(
             "cannot download to {}: the folder {} does not exist",
-            file.display(),
-            folder.display()
+            quoted(file),
+            quoted(folder)
         )));
     }
     let progress = Progress::spinner(format!("downloading {image_id}"));
     let bar = progress.handle();
     let download = s.client.download_image(image_id, file).overwrite(overwrite);
-    let part = beside(file, ".part");
     let kept = move || {
         let bytes = std::fs::metadata(&part).ok()?.len();
-        Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", part.display()))
+        Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", quoted(&part)))
     };
     let _saying = interrupt::saying({
         let kept = kept.clone();
@@ -221,11 +262,16 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     drop(progress);
     match result {
         Ok(done) => {
-            out.note(format!("downloaded {image_id}: {} bytes in {}", done.bytes, done.path.display()));
+            out.note(format!("downloaded {image_id}: {} bytes in {}", done.bytes, quoted(&done.path)));
             if out.json {
-                out.json(&serde_json::json!({ "path": done.path, "bytes": done.bytes }));
+                let mut json = serde_json::json!({ "bytes": done.bytes });
+                put_path(&mut json, "path", &done.path);
+                out.json(&json);
             } else {
-                println!("{}", done.path.display());
+                // The path's own bytes, for `$(..)` in scripts; the note above is for pasting.
+                let mut line = done.path.as_os_str().as_encoded_bytes().to_vec();
+                line.push(b'\n');
+                let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &line);
             }
             Ok(())
         }

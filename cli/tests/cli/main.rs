@@ -3,6 +3,7 @@
 
 mod commands;
 mod config;
+mod files;
 mod safety;
 mod support;
 mod transfer;

@@ -3,7 +3,7 @@
 
 use crate::support::{Dir, against, custom_names, run, start_fake};
 #[cfg(unix)]
-use crate::support::{interrupt_when, on_terminal};
+use crate::support::{interrupt_when, on_terminal, on_terminal_at_prompt};
 use std::time::Duration;
 use ucloudstack::image::ImageStatus;
 use ucloudstack::testing::Fault;
@@ -243,4 +243,75 @@ async fn capture_never_stops_a_vm_it_did_not_ask_about() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(fake.request_count("StopVMInstance"), 0, "{stderr}");
     assert_eq!(fake.vm_state("vm-fake-2"), Some(VmState::Running));
+}
+
+#[tokio::test]
+async fn dry_run_json_with_no_match_keeps_the_dry_run_shape() {
+    let fake = start_fake().await;
+    let dir = Dir::new("dry-run-none");
+    let args = ["--json", "images", "delete", "--name-prefix", "nothing-", "--dry-run"];
+    let run = run(against(&fake, dir.path()).args(args)).ok();
+    assert_eq!(run.stdout_json(), serde_json::json!({ "dry_run": true, "would_delete": [] }));
+}
+
+/// An image someone else deleted while the question waited is gone, as asked: said so, not
+/// counted as a failure.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_image_deleted_while_the_question_waits_is_reported_gone() {
+    let fake = start_fake().await;
+    let dir = Dir::new("gone-while-asked");
+    let mut command = against(&fake, dir.path());
+    command.args(["images", "delete", "cn-image-custom-000002", "cn-image-custom-000003"]);
+    let elsewhere = async {
+        fake.client().delete_custom_image().image_id("cn-image-custom-000002").send().await.unwrap();
+    };
+    let Some(run) = on_terminal_at_prompt(&command, "[y/N]", "y\n", elsewhere).await else {
+        return eprintln!("skipped: no python3 to drive a terminal");
+    };
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.output.contains("cn-image-custom-000002 was already deleted"), "{run:?}");
+    assert!(!run.output.contains("1 failed") && !run.output.contains("deletes failed"), "{run:?}");
+    // Ours, and the one sent elsewhere.
+    assert_eq!(fake.request_count("DeleteCustomImage"), 2);
+}
+
+/// An image renamed away from --name-prefix while the question waited no longer matches: it is
+/// not deleted, and that is said.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_image_renamed_away_while_the_question_waits_is_not_deleted() {
+    let fake = start_fake().await;
+    let dir = Dir::new("renamed-while-asked");
+    let mut command = against(&fake, dir.path());
+    command.args(["images", "delete", "--name-prefix", "tmp-"]);
+    let elsewhere = async {
+        let rename = fake.client().modify_name_and_remark().resource_id("cn-image-custom-000002").name("keep-me");
+        rename.send().await.unwrap();
+    };
+    let Some(run) = on_terminal_at_prompt(&command, "[y/N]", "y\n", elsewhere).await else {
+        return eprintln!("skipped: no python3 to drive a terminal");
+    };
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.output.contains("cn-image-custom-000002 is now named \"keep-me\""), "{run:?}");
+    assert_eq!(fake.image("cn-image-custom-000002").and_then(|i| i.image_status), Some(ImageStatus::Used));
+    let status = fake.image("cn-image-custom-000003").and_then(|i| i.image_status);
+    assert!(matches!(status, None | Some(ImageStatus::Deleting)), "{status:?}");
+}
+
+/// A delete answered "no such image" (deleted elsewhere since it was listed): gone, as asked,
+/// not a failure.
+#[tokio::test]
+async fn a_delete_answered_not_found_counts_the_image_as_gone() {
+    let fake = start_fake().await;
+    let dir = Dir::new("not-found");
+    fake.inject_fault("DeleteCustomImage", Fault::RetCode(1000), 1);
+    let args = ["--json", "images", "delete", "cn-image-custom-000002", "cn-image-custom-000003", "--yes"];
+    let run = run(against(&fake, dir.path()).args(args).args(["--concurrency", "1"])).ok();
+    let expected = serde_json::json!({
+        "deleted": ["cn-image-custom-000003"],
+        "already_gone": ["cn-image-custom-000002"],
+        "renamed_away": [],
+    });
+    assert_eq!(run.stdout_json(), expected);
 }

@@ -164,7 +164,7 @@ pub async fn interrupt_when(command: &mut Command, ready: impl Fn() -> bool) -> 
 /// the seconds from the keys to the end.
 const PTY: &str = r#"
 import json, os, pty, select, sys, time
-prompt, keys, stderr_file, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3], sys.argv[4:]
+prompt, keys, stderr_file, sync, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3], sys.argv[4], sys.argv[5:]
 pid, fd = pty.fork()
 if pid == 0:
     if stderr_file:
@@ -181,6 +181,11 @@ out, sent, code, deadline = b"", None, None, time.time() + 20
 while time.time() < deadline:
     out += read(0.05) or b""
     if sent is None and keys and prompt in out:
+        # With a sync folder: say the prompt showed, and type only once told to.
+        if sync:
+            open(os.path.join(sync, "prompted"), "w").close()
+            while not os.path.exists(os.path.join(sync, "go")) and time.time() < deadline:
+                out += read(0.05) or b""
         time.sleep(0.3)
         os.write(fd, keys)
         sent = time.time()
@@ -209,29 +214,96 @@ pub struct TerminalRun {
 /// Runs `command` (its program, arguments, environment and folder) on a pseudo-terminal, with
 /// stderr to `stderr_file` if given; types `keys` once `prompt` shows. `None` without python3.
 pub fn on_terminal(command: &Command, prompt: &str, keys: &str, stderr_file: Option<&Path>) -> Option<TerminalRun> {
-    let mut python = Command::new("python3");
-    python.arg("-c").arg(PTY).args([prompt, keys]);
-    python.arg(stderr_file.map_or(std::ffi::OsStr::new(""), |p| p.as_os_str()));
-    python.arg(command.get_program()).args(command.get_args());
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => python.env(key, value),
-            None => python.env_remove(key),
-        };
-    }
-    if let Some(dir) = command.get_current_dir() {
-        python.current_dir(dir);
-    }
-    let output = match python.stdin(Stdio::null()).output() {
+    let output = match driver(command, prompt, keys, stderr_file, None).output() {
         Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => panic!("python3: {e}"),
     };
+    Some(terminal_run(output))
+}
+
+/// As [`on_terminal`], and runs `at_prompt` once `prompt` shows, before the keys are typed
+/// (what someone else does while the question waits).
+pub async fn on_terminal_at_prompt(
+    command: &Command,
+    prompt: &str,
+    keys: &str,
+    at_prompt: impl std::future::Future<Output = ()>,
+) -> Option<TerminalRun> {
+    let sync = Dir::new("pty-sync");
+    let mut python = driver(command, prompt, keys, None, Some(sync.path()));
+    let mut child = match python.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => panic!("python3: {e}"),
+    };
+    let waited = std::time::Instant::now();
+    while !sync.path().join("prompted").exists() {
+        let ended = child.try_wait().unwrap().is_some();
+        if ended || waited.elapsed() > std::time::Duration::from_secs(25) {
+            let output = child.wait_with_output().unwrap();
+            panic!("the prompt never showed: {:?}", terminal_run(output));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    at_prompt.await;
+    std::fs::write(sync.path().join("go"), b"").unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    Some(terminal_run(output))
+}
+
+/// The python driver of `command` on a pseudo-terminal.
+fn driver(command: &Command, prompt: &str, keys: &str, stderr_file: Option<&Path>, sync: Option<&Path>) -> Command {
+    let mut python = Command::new("python3");
+    python.arg("-c").arg(PTY).args([prompt, keys]);
+    python.arg(stderr_file.map_or(std::ffi::OsStr::new(""), |p| p.as_os_str()));
+    python.arg(sync.map_or(std::ffi::OsStr::new(""), |p| p.as_os_str()));
+    python.arg(command.get_program()).args(command.get_args());
+    copy_setting(command, &mut python);
+    python.stdin(Stdio::null());
+    python
+}
+
+/// `to` gets the environment and folder `from` has.
+fn copy_setting(from: &Command, to: &mut Command) {
+    for (key, value) in from.get_envs() {
+        match value {
+            Some(value) => to.env(key, value),
+            None => to.env_remove(key),
+        };
+    }
+    if let Some(dir) = from.get_current_dir() {
+        to.current_dir(dir);
+    }
+}
+
+/// Runs `command`'s program under `sh -c "<prelude>; exec program args"` (e.g. a `ulimit`).
+#[cfg(unix)]
+pub fn under_sh(command: &Command, prelude: &str) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(format!("{prelude}; exec \"$0\" \"$@\""));
+    sh.arg(command.get_program()).args(command.get_args());
+    copy_setting(command, &mut sh);
+    sh.stdin(Stdio::null());
+    sh
+}
+
+/// Runs `line`, as pasted into bash, with `ucloudstack` there meaning `command`'s program (in
+/// its environment and folder).
+#[cfg(unix)]
+pub fn pasted_into_bash(command: &Command, line: &str) -> Run {
+    let mut bash = Command::new("bash");
+    bash.arg("-c").arg(format!("ucloudstack() {{ \"$0\" \"$@\"; }}\n{line}")).arg(command.get_program());
+    copy_setting(command, &mut bash);
+    run(bash.stdin(Stdio::null()))
+}
+
+fn terminal_run(output: std::process::Output) -> TerminalRun {
     assert!(output.status.success(), "the driver failed: {}", String::from_utf8_lossy(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the driver's report");
-    Some(TerminalRun {
+    TerminalRun {
         code: report["code"].as_i64().map(|c| c as i32),
         output: report["output"].as_str().unwrap_or_default().to_owned(),
         after_keys: report["after_keys"].as_f64(),
-    })
+    }
 }
