@@ -318,6 +318,7 @@ fn missing_settings(missing: &[ucloudstack::MissingSetting], files: Option<&uclo
 /// Library phrases that speak to Rust programmers, and the tool's words for them.
 const REWRITES: &[(&str, &str)] = &[
     ("set stop_vm(true)", "pass --stop"),
+    ("(set by ClientBuilder::endpoint)", "(set by --endpoint)"),
     ("set overwrite(true)", "pass --overwrite"),
     // The config errors go on ", or <the other places looked>".
     ("set .endpoint(\"http://192.0.2.10/api\"), or ", "pass --endpoint http://192.0.2.10/api, or set "),

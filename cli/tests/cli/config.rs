@@ -143,3 +143,19 @@ async fn copy_to_a_profile_goes_to_the_profiles_platform() {
     assert_eq!(env.requests().len(), before, "nothing to the environment's endpoint");
     assert!(profile.images().iter().any(|i| i.name.as_deref() == Some("web-copy")), "the copy is on the profile's");
 }
+
+#[test]
+fn a_refused_connection_names_the_flag_that_set_the_endpoint_and_what_to_check() {
+    let home = Dir::new("refused");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let endpoint = format!("http://127.0.0.1:{port}/api");
+    let run = run(ucloudstack(home.path())
+        .args(["--endpoint", &endpoint, "--region", "cn"])
+        .env("UCLOUDSTACK_PUBLIC_KEY", PUBLIC_KEY)
+        .env("UCLOUDSTACK_PRIVATE_KEY", PRIVATE_KEY)
+        .args(["images", "list"]));
+    assert_ne!(run.code, 0, "{run:?}");
+    let expected =
+        format!("The endpoint is {endpoint} (set by --endpoint): nothing accepts connections at 127.0.0.1 port {port}");
+    assert!(run.stderr.contains(&expected), "{run:?}");
+}
