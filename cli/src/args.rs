@@ -34,8 +34,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command takes.
+/// Flags every command takes (listed apart from a command's own in its --help).
 #[derive(Args, Debug)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Print JSON on stdout (and a failure as one JSON object on stderr).
     #[arg(long, global = true)]
@@ -87,7 +88,10 @@ pub enum Images {
     /// List images, every page.
     List(List),
     /// Show one image.
-    Show { image_id: String },
+    Show {
+        /// The image.
+        image_id: String,
+    },
     /// Make a custom image from a stopped VM.
     Create {
         /// The virtual machine.
@@ -104,6 +108,7 @@ pub enum Images {
     Capture(Capture),
     /// Rename an image, or change its description.
     Rename {
+        /// The image.
         image_id: String,
         #[command(flatten)]
         naming: Naming,
@@ -126,6 +131,7 @@ pub enum Images {
     /// Prints the file's path (its bytes as they are); with --json, {"path": PATH, "bytes": N},
     /// and "path_hex" besides when the path is not UTF-8.
     Download {
+        /// The image.
         image_id: String,
         /// The file to write.
         file: PathBuf,
@@ -139,6 +145,7 @@ pub enum Images {
     OsVersions,
     /// Publish a custom image as a base image, optionally for some tenants only.
     Publish {
+        /// The custom image to publish.
         image_id: String,
         /// The base image's name.
         #[arg(long)]
@@ -150,8 +157,11 @@ pub enum Images {
         #[arg(long = "deny", value_name = "COMPANY_ID")]
         deny: Vec<i64>,
     },
-    /// Set an image's OS attributes.
+    /// Set an image's OS attributes (the platform wants them all: --os-type, --distribution,
+    /// --os-version, --arch).
+    #[command(mut_arg("os_version", |a| a.required(true)), mut_arg("arch", |a| a.required(true)))]
     Update {
+        /// The image.
         image_id: String,
         /// The tenant the image belongs to.
         #[arg(long)]
@@ -163,8 +173,8 @@ pub enum Images {
 
 #[derive(Args, Debug)]
 pub struct List {
-    /// Only Base (platform) or Custom images.
-    #[arg(long = "type", value_enum)]
+    /// Only Base (platform) or Custom images (any case).
+    #[arg(long = "type", value_enum, ignore_case = true)]
     pub image_type: Option<Kind>,
     /// Search keyword.
     #[arg(long)]
@@ -198,6 +208,7 @@ pub struct ImportUrl {
 
 #[derive(Args, Debug)]
 pub struct Copy {
+    /// The image to copy.
     pub image_id: String,
     /// Copy to the platform of this ~/.ucloud profile (every setting from it, none from the
     /// environment).

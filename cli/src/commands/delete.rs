@@ -44,7 +44,11 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     if (!args.confirm.yes && can_ask()) || !out.json {
         eprint!("{}", render(["ID", "NAME", "STATUS"], &rows(&images), "image"));
     }
-    confirm(&format!("Delete these {count}"), args.confirm.yes).await?;
+    let question = match images.len() {
+        1 => "Delete this custom image".to_owned(),
+        _ => format!("Delete these {count}"),
+    };
+    confirm(&question, args.confirm.yes).await?;
     let mut outcome = Outcome::default();
     // The question may have waited long: what was shown is looked at again.
     let images = if args.confirm.yes { images } else { still_chosen(s, out, &args, images, &mut outcome).await? };

@@ -284,3 +284,22 @@ fn dry_run_json_says_it_is_one() {
     assert_eq!(value["dry_run"], true, "{value}");
     assert_eq!(value["would_delete"].as_array().map(Vec::len), Some(2), "{value}");
 }
+
+#[test]
+fn images_update_names_every_missing_flag_at_once() {
+    let run = fake(&["images", "update", "cn-image-custom-000001", "--company-id", "1"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    for flag in ["--os-type", "--distribution", "--os-version", "--arch"] {
+        assert!(run.stderr.contains(flag), "{flag} not named: {}", run.stderr);
+    }
+}
+
+#[test]
+fn enum_flags_take_any_case_and_global_options_are_listed_apart() {
+    let listed = fake(&["images", "list", "--type", "Custom"]).ok();
+    assert!(listed.stdout.contains("Custom") && !listed.stdout.contains(" Base "), "{listed:?}");
+    let help = fake(&["images", "copy", "--help"]).ok();
+    let (own, global) = help.stdout.split_once("Global options:").expect("a heading of their own");
+    assert!(own.contains("<IMAGE_ID>  The image to copy") && own.contains("--to-profile"), "{}", help.stdout);
+    assert!(global.contains("--endpoint") && !own.contains("--endpoint"), "{}", help.stdout);
+}

@@ -151,6 +151,7 @@ async fn ctrl_c_at_the_question_ends_the_tool_at_once() {
     };
     assert_eq!(run.code, Some(130), "{run:?}");
     assert!(run.after_keys.is_some_and(|s| s < 5.0) && run.output.contains("interrupted"), "{run:?}");
+    assert!(run.output.contains("Delete this custom image?"), "one image, one noun: {run:?}");
     assert_eq!(fake.request_count("DeleteCustomImage"), 0);
 }
 
