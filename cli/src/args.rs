@@ -41,6 +41,11 @@ pub struct Global {
     /// Print JSON on stdout (and a failure as one JSON object on stderr).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log more on stderr: -v what the library does (calls, retries), -vv its details, -vvv
+    /// everything. Warnings show without it (with --json, only with -v); RUST_LOG, when set,
+    /// wins (e.g. RUST_LOG=ucloudstack=debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Take every setting from this ~/.ucloud profile, none from the environment (default:
     /// UCLOUD_PROFILE, else the active one, under the environment's settings).
     #[arg(long, global = true, value_name = "NAME")]

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Err(e) => return parse_failure(e),
     };
     let json = cli.global.json;
+    logs(cli.global.verbose, json);
     let outcome = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => {
             let outcome = runtime.block_on(async {
@@ -52,6 +53,30 @@ fn main() -> ExitCode {
             ExitCode::from(failure.exit_code())
         }
     }
+}
+
+/// The library's log on stderr: its warnings (a credential file others can read, a setting
+/// found twice) by default, more with each -v; RUST_LOG, when set, says instead. With --json,
+/// stderr is kept for the one failure object unless -v or RUST_LOG asks for more.
+fn logs(verbose: u8, json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ => EnvFilter::new(match (verbose, json) {
+            (0, true) => return,
+            (0, false) => "ucloudstack=warn",
+            (1, _) => "ucloudstack=info",
+            (2, _) => "ucloudstack=debug",
+            _ => "trace",
+        }),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
 }
 
 /// A write past `ulimit -f` sends SIGXFSZ, whose default action ends the tool with no word:

@@ -159,3 +159,26 @@ fn a_refused_connection_names_the_flag_that_set_the_endpoint_and_what_to_check()
         format!("The endpoint is {endpoint} (set by --endpoint): nothing accepts connections at 127.0.0.1 port {port}");
     assert!(run.stderr.contains(&expected), "{run:?}");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_librarys_warnings_show_on_stderr_and_v_shows_more() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = start_fake().await;
+    let home = Dir::new("warnings");
+    profiles(&home, fake.endpoint(), "cn");
+    let credential = home.path().join(".ucloud/credential.json");
+    std::fs::set_permissions(&credential, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let list = |extra: &[&str]| run(ucloudstack(home.path()).args(extra).args(["images", "list"]));
+
+    let plain = list(&[]).ok();
+    assert!(plain.stderr.contains("WARN") && plain.stderr.contains("chmod 600"), "{plain:?}");
+    assert!(!plain.stderr.contains("DescribeImage"), "calls only with -v: {plain:?}");
+    // --json keeps stderr for its one failure object, unless asked.
+    assert!(!list(&["--json"]).ok().stderr.contains("WARN"));
+    let verbose = list(&["--json", "-vv"]).ok();
+    assert!(verbose.stderr.contains("chmod 600") && verbose.stderr.contains("DescribeImage"), "{verbose:?}");
+    // RUST_LOG wins.
+    let quiet = run(ucloudstack(home.path()).env("RUST_LOG", "off").args(["images", "list"])).ok();
+    assert!(!quiet.stderr.contains("WARN"), "{quiet:?}");
+}
