@@ -57,6 +57,15 @@ impl Out {
     pub fn image(&self, image: &ImageInfo) {
         if self.json { self.json(image) } else { self.images(std::slice::from_ref(image)) }
     }
+
+    /// Every field the platform said of an image, one `Name: value` a line in the API's own
+    /// names (times as UTC dates, tags and lists on one line), or the JSON object.
+    pub fn image_details(&self, image: &ImageInfo) {
+        if self.json {
+            return self.json(image);
+        }
+        print!("{}", details(&serde_json::to_value(image).unwrap_or_default()));
+    }
 }
 
 /// A text field, `-` when absent.
@@ -151,6 +160,28 @@ pub fn put_path(object: &mut serde_json::Value, key: &str, path: &std::path::Pat
 }
 
 /// A Unix timestamp as `YYYY-MM-DD HH:MM` UTC (the raw number when out of range).
+/// `Name: value` lines of a JSON object's fields that hold something, names aligned.
+fn details(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn shown(key: &str, value: &Value) -> String {
+        match value {
+            Value::String(text) => text.clone(),
+            Value::Number(n) if key.ends_with("Time") => {
+                n.as_i64().map_or_else(|| n.to_string(), |t| format!("{} UTC", date(t)))
+            }
+            Value::Array(items) => items.iter().map(|item| shown("", item)).collect::<Vec<_>>().join(", "),
+            Value::Object(fields) => {
+                fields.iter().map(|(k, v)| format!("{k}={}", shown(k, v))).collect::<Vec<_>>().join(" ")
+            }
+            other => other.to_string(),
+        }
+    }
+    let Some(fields) = value.as_object() else { return format!("{value}\n") };
+    let present: Vec<_> = fields.iter().filter(|(_, v)| !v.is_null()).collect();
+    let width = present.iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0);
+    present.iter().map(|(k, v)| format!("{:width$} {}\n", format!("{k}:"), shown(k, v))).collect()
+}
+
 pub fn date(timestamp: i64) -> String {
     match jiff::Timestamp::from_second(timestamp) {
         Ok(time) => time.strftime("%Y-%m-%d %H:%M").to_string(),
@@ -199,6 +230,19 @@ mod tests {
         assert_eq!(object, serde_json::json!({ "path": "web.img" }));
         put_path(&mut object, "path", std::path::Path::new(std::ffi::OsStr::from_bytes(b"a\xff")));
         assert_eq!(object, serde_json::json!({ "path": "a\u{fffd}", "path_hex": "61ff" }));
+    }
+
+    #[test]
+    fn details_show_every_field_that_holds_something() {
+        let image = serde_json::json!({
+            "ImageID": "cn-image-1", "Name": null, "ImageSize": 40, "CreateTime": 0,
+            "Tags": [{"Key": "sha256", "Value": "ab"}], "Encrypted": false
+        });
+        let text = details(&image);
+        assert!(text.contains("ImageID:    cn-image-1\n"), "{text}");
+        assert!(text.contains("CreateTime: 1970-01-01 00:00 UTC\n"), "{text}");
+        assert!(text.contains("Tags:       Key=sha256 Value=ab\n"), "{text}");
+        assert!(text.contains("Encrypted:  false\n") && !text.contains("Name:"), "{text}");
     }
 
     #[test]

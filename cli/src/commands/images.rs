@@ -36,7 +36,7 @@ pub async fn find(s: &Session, image_id: &str) -> Result<ImageInfo, Failure> {
 }
 
 pub async fn show(s: &Session, out: Out, image_id: &str) -> Result<(), Failure> {
-    out.image(&find(s, image_id).await?);
+    out.image_details(&find(s, image_id).await?);
     Ok(())
 }
 

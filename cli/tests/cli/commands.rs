@@ -303,3 +303,13 @@ fn enum_flags_take_any_case_and_global_options_are_listed_apart() {
     assert!(own.contains("<IMAGE_ID>  The image to copy") && own.contains("--to-profile"), "{}", help.stdout);
     assert!(global.contains("--endpoint") && !own.contains("--endpoint"), "{}", help.stdout);
 }
+
+#[test]
+fn images_show_prints_every_field_one_a_line() {
+    let shown = fake(&["images", "show", "cn-image-custom-000001"]).ok();
+    for line in ["ImageID:        cn-image-custom-000001", "ImageStatus:    Used", "ImageFormat:    qcow2", "SetArch:"]
+    {
+        assert!(shown.stdout.lines().any(|l| l.starts_with(line)), "{line}: {}", shown.stdout);
+    }
+    assert!(shown.stdout.contains(" UTC"), "times as dates: {}", shown.stdout);
+}
