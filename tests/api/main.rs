@@ -25,6 +25,7 @@ mod support;
 mod tls;
 mod transfer_workflows;
 mod upload;
+mod upload_hostile;
 mod validation;
 mod wait;
 mod wire;

@@ -14,25 +14,25 @@ use ucloudstack::image::{ImageFormat, OsType, S3Error, TransferProgress, Transfe
 use ucloudstack::{Client, Error};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const MIB: usize = 1 << 20;
-const IMAGE: &str = "cn-image-up";
+pub(crate) const MIB: usize = 1 << 20;
+pub(crate) const IMAGE: &str = "cn-image-up";
 const SECRET: &str = "s3-secret-key-never-shown";
 const TOKEN: &str = "session-token-never-shown";
 
 // ---------------------------------------------------------------- files
 
 /// A folder of its own under the system's temp folder, removed on drop.
-struct Dir(PathBuf);
+pub(crate) struct Dir(PathBuf);
 
 impl Dir {
-    fn new(name: &str) -> Dir {
+    pub(crate) fn new(name: &str) -> Dir {
         let dir = std::env::temp_dir().join(format!("ucloudstack-upload-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Dir(dir)
     }
 
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+    pub(crate) fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, bytes).unwrap();
         path
@@ -46,7 +46,7 @@ impl Drop for Dir {
 }
 
 /// `len` bytes, each MiB unlike the others.
-fn content(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn content(len: usize, seed: u64) -> Vec<u8> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let block: Vec<u8> = (0..MIB).map(|_| rng.u8(..)).collect();
     let mut bytes = Vec::with_capacity(len + MIB);
@@ -58,7 +58,7 @@ fn content(len: usize, seed: u64) -> Vec<u8> {
     bytes
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
     Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -226,7 +226,7 @@ impl Respond for Platform {
     }
 }
 
-async fn platform(endpoint: Option<&str>, bucket: &str, upload_id: &str) -> (MockServer, Client) {
+pub(crate) async fn platform(endpoint: Option<&str>, bucket: &str, upload_id: &str) -> (MockServer, Client) {
     let server = MockServer::start().await;
     let answer = Platform {
         endpoint: endpoint.map(str::to_owned),
@@ -240,15 +240,15 @@ async fn platform(endpoint: Option<&str>, bucket: &str, upload_id: &str) -> (Moc
 }
 
 /// The forms the platform received, for each action in order.
-async fn actions(server: &MockServer) -> Vec<Vec<(String, String)>> {
+pub(crate) async fn actions(server: &MockServer) -> Vec<Vec<(String, String)>> {
     server.received_requests().await.unwrap().iter().map(form).collect()
 }
 
-fn action_names(forms: &[Vec<(String, String)>]) -> Vec<String> {
+pub(crate) fn action_names(forms: &[Vec<(String, String)>]) -> Vec<String> {
     forms.iter().map(|f| param(f, "Action").unwrap_or("").to_owned()).collect()
 }
 
-fn upload(client: &Client, path: &Path) -> ucloudstack::image::UploadImageBuilder {
+pub(crate) fn upload(client: &Client, path: &Path) -> ucloudstack::image::UploadImageBuilder {
     client
         .upload_image(path)
         .company_id(200001)

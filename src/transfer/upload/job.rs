@@ -12,7 +12,7 @@ use crate::transfer::error::TransferStage;
 use crate::transfer::handle::UploadHandle;
 use crate::transfer::meter::Meter;
 use crate::transfer::progress::TransferProgress;
-use crate::transfer::s3::{Keys, Login, S3, S3Error};
+use crate::transfer::s3::{Keys, Login, RemotePart, S3, S3Error};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use tokio::time::Instant;
@@ -72,6 +72,30 @@ pub(super) struct Unconfirmed {
     pub(super) upload_id: String,
     #[source]
     pub(super) source: S3Error,
+}
+
+/// What the platform holds of the parts `differ`, which it was sent [`RESEND_ROUNDS`] + 1
+/// times: said as it is (nothing at all, parts missing, parts other than sent).
+fn not_held(held: &BTreeMap<u32, RemotePart>, differ: &[u32]) -> String {
+    let tries = RESEND_ROUNDS + 1;
+    if held.is_empty() {
+        return format!(
+            "the platform holds nothing of the upload (ListParts lists no part) after parts {differ:?} were each \
+             sent {tries} times and answered 200: resume the upload"
+        );
+    }
+    let (other, missing): (Vec<u32>, Vec<u32>) = differ.iter().partition(|n| held.contains_key(n));
+    let mut said = Vec::new();
+    if !missing.is_empty() {
+        said.push(format!("nothing for parts {missing:?}"));
+    }
+    if !other.is_empty() {
+        said.push(format!("other bytes (size or ETag) than were sent for parts {other:?}"));
+    }
+    format!(
+        "after parts {differ:?} were each sent {tries} times, the platform holds {}: resume the upload",
+        said.join(" and ")
+    )
 }
 
 /// Where the object key came from.
@@ -241,15 +265,14 @@ impl Job<'_> {
                 return Ok(());
             }
             if round == RESEND_ROUNDS {
-                let rule = format!(
-                    "the platform still holds other bytes than were sent for parts {differ:?} after sending them \
-                     again: resume the upload"
-                );
-                return Err((TransferStage::Upload, rule.into()));
+                return Err((TransferStage::Upload, not_held(&held, &differ).into()));
             }
             tracing::warn!(parts = ?differ, "S3 holds other parts than were sent (an earlier attempt's?): sending them again");
-            for number in differ {
-                let (_, part) = resend.send(number).await?;
+            // As many at once as the first sending: a large file is not sent again part by part.
+            let mut resending =
+                futures_util::stream::iter(differ).map(|n| resend.send(n)).buffer_unordered(self.builder.concurrency);
+            while let Some(sent) = resending.next().await {
+                let (number, part) = sent?;
                 self.sent += part.size;
                 if landed.insert(number, part).is_some_and(|was| was.reused) {
                     self.reused = self.reused.saturating_sub(landed.get(&number).map_or(0, |p| p.size));

@@ -1,0 +1,238 @@
+//! `upload_image` against hostile S3 answers: redirects to another host, listings that would
+//! set the memory used or page forever, 200s that hold an error, handles that are not.
+
+use crate::support::{PRIVATE, PUBLIC};
+use crate::upload::{Dir, IMAGE, MIB, content, platform, upload};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ucloudstack::image::{ImageFormat, S3Error, TransferError, TransferStage, UploadHandle};
+use ucloudstack::{CallOptionsBuilder, Client, Credentials, Error, RetryPolicy};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// An S3 service scripted by a closure.
+struct Script<F>(F);
+
+impl<F: Fn(&Request) -> ResponseTemplate + Send + Sync + 'static> Respond for Script<F> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        (self.0)(request)
+    }
+}
+
+fn xml(body: impl Into<String>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body.into(), "application/xml")
+}
+
+const NO_PARTS: &str = "<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>";
+
+/// A hostile S3 service at `/s3/mirror`, and a platform (wiremock) whose S3Login points to it.
+async fn hostile_s3<F>(script: F) -> (MockServer, MockServer, Client)
+where
+    F: Fn(&Request) -> ResponseTemplate + Send + Sync + 'static,
+{
+    let s3 = MockServer::start().await;
+    Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(Script(script)).mount(&s3).await;
+    let (server, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+    (s3, server, client)
+}
+
+async fn puts(s3: &MockServer) -> usize {
+    s3.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").count()
+}
+
+fn transfer_failure(err: Error) -> TransferError {
+    match err {
+        Error::Transfer(failure) => failure,
+        other => panic!("not a transfer failure: {other}"),
+    }
+}
+
+fn s3_cause(failure: &TransferError) -> &S3Error {
+    let cause = std::error::Error::source(failure).and_then(|c| c.downcast_ref::<S3Error>());
+    cause.unwrap_or_else(|| panic!("not an S3 failure: {failure}"))
+}
+
+// ---------------------------------------------------------------- redirects
+
+/// A second host that records every connection it accepts and answers each request a listing
+/// that would be taken if it were trusted: no parts, or the upload under another key.
+struct Recorder {
+    uri: String,
+    connections: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+async fn recorder() -> Recorder {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    let (connections, seen) = (Arc::new(AtomicUsize::new(0)), Arc::new(Mutex::new(Vec::new())));
+    let (count, log) = (connections.clone(), seen.clone());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, SeqCst);
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 << 10 {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let body = if head.lines().next().is_some_and(|l| l.contains("uploads")) {
+                    "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>elsewhere.raw</Key>\
+                     <UploadId>upload-1</UploadId></Upload></ListMultipartUploadsResult>"
+                } else {
+                    NO_PARTS
+                };
+                log.lock().unwrap().push(head);
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    Recorder { uri, connections, seen }
+}
+
+/// An S3 listing (ListParts on a resume, or ListMultipartUploads to find the key) answered
+/// 302 or 307 to another host: nothing reaches that host, nothing is sent, and the upload
+/// fails for good at once, naming the host (never the presigned query), keeping its handle.
+#[tokio::test]
+async fn an_s3_listing_redirected_to_another_host_is_not_followed() {
+    let dir = Dir::new("redirect-listing");
+    let path = dir.file("web.raw", &content(6 * MIB, 21));
+    for status in [302, 307] {
+        for keyed in [true, false] {
+            let other = recorder().await;
+            let to = other.uri.clone();
+            let (s3, _server, client) = hostile_s3(move |r: &Request| match r.method.as_str() {
+                "GET" => ResponseTemplate::new(status)
+                    .insert_header("location", format!("{to}{}?{}", r.url.path(), r.url.query().unwrap_or(""))),
+                _ => ResponseTemplate::new(200),
+            })
+            .await;
+            let mut handle = UploadHandle::new(IMAGE, "upload-1");
+            if keyed {
+                handle = handle.with_object_key("images/web.raw");
+            }
+            let err = client.upload_image(&path).resume(handle).send().await.unwrap_err();
+            let failure = transfer_failure(err);
+            let text = format!("{failure} {:?}", s3_cause(&failure));
+            assert_eq!(failure.stage, TransferStage::Locate, "{text}");
+            assert!(failure.resume_handle().is_some(), "the handle is kept: {text}");
+            let host = other.uri.trim_start_matches("http://");
+            assert!(text.contains("redirect") && text.contains(host), "{status} {keyed}: {text}");
+            assert!(text.contains("not followed"), "{text}");
+            for secret in ["X-Amz-", "Signature", "Credential", "Security-Token", "session-token"] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+            let cause = s3_cause(&failure);
+            assert_eq!(cause.attempts, 1, "not tried again: {text}");
+            assert_eq!(cause.operation, if keyed { "ListParts" } else { "ListMultipartUploads" });
+            assert_eq!(other.connections.load(SeqCst), 0, "{:?}", other.seen.lock().unwrap());
+            assert_eq!(puts(&s3).await, 0);
+        }
+    }
+}
+
+/// A program's own HTTP client (`ClientBuilder::http_client`) may follow redirects: the
+/// answer of another host is then refused, not taken as the listing.
+#[tokio::test]
+async fn an_s3_answer_from_another_host_through_a_programs_own_client_is_refused() {
+    let dir = Dir::new("redirect-own-client");
+    let path = dir.file("web.raw", &content(6 * MIB, 22));
+    for keyed in [true, false] {
+        let other = recorder().await;
+        let to = other.uri.clone();
+        let s3 = MockServer::start().await;
+        let script = Script(move |r: &Request| match r.method.as_str() {
+            "GET" => ResponseTemplate::new(307)
+                .insert_header("location", format!("{to}{}?{}", r.url.path(), r.url.query().unwrap_or(""))),
+            _ => ResponseTemplate::new(200),
+        });
+        Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(script).mount(&s3).await;
+        let (server, _) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+        let client = Client::builder()
+            .endpoint(format!("{}/api", server.uri()))
+            .credentials(Credentials::new(PUBLIC, PRIVATE))
+            .region("cn")
+            .retry_policy(RetryPolicy::disabled())
+            .http_client(reqwest::Client::new())
+            .build()
+            .unwrap();
+        let mut handle = UploadHandle::new(IMAGE, "upload-1");
+        if keyed {
+            handle = handle.with_object_key("images/web.raw");
+        }
+        let err = client.upload_image(&path).resume(handle).send().await.unwrap_err();
+        let failure = transfer_failure(err);
+        let text = format!("{failure}");
+        assert_eq!(failure.stage, TransferStage::Locate, "{text}");
+        assert!(failure.resume_handle().is_some(), "{text}");
+        assert!(text.contains("another host") && text.contains(other.uri.trim_start_matches("http://")), "{text}");
+        assert!(!text.contains("X-Amz-"), "{text}");
+        assert_eq!(puts(&s3).await, 0, "the other host's listing was not taken: {text}");
+    }
+}
+
+// ---------------------------------------------------------------- resending
+
+/// UploadPart answered 200 with an S3 `<Error>` document is a failure: refused for good here
+/// (`AccessDenied`), no part is sent twice (it was 9 PUTs for 3 parts).
+#[tokio::test]
+async fn an_upload_part_200_holding_an_error_document_is_a_failure() {
+    let dir = Dir::new("error-200");
+    let path = dir.file("web.raw", &content(12 * MIB, 23));
+    let (s3, _server, client) = hostile_s3(|r: &Request| match r.method.as_str() {
+        "GET" => xml(NO_PARTS),
+        _ => xml("<Error><Code>AccessDenied</Code><Message>not stored</Message></Error>"),
+    })
+    .await;
+    let err = upload(&client, &path).image_format(ImageFormat::Raw).object_key("images/web.raw").send().await;
+    let failure = transfer_failure(err.unwrap_err());
+    assert_eq!(failure.stage, TransferStage::Upload, "{failure}");
+    let cause = s3_cause(&failure);
+    assert_eq!(cause.code.as_deref(), Some("AccessDenied"), "{failure}");
+    assert_eq!(cause.status, Some(200), "{failure}");
+    assert!(failure.resume_handle().is_some());
+    let puts = puts(&s3).await;
+    assert!((1..=3).contains(&puts), "each part at most once, none sent again: {puts} PUTs");
+}
+
+/// A service that answers 200 to every UploadPart and stores nothing: the parts the final
+/// ListParts misses are sent again in parallel (as many at once as the upload sends), and the
+/// failure says the platform holds nothing.
+#[tokio::test]
+async fn parts_the_listing_misses_are_sent_again_in_parallel_and_the_failure_says_what_is_held() {
+    let dir = Dir::new("resend-parallel");
+    let path = dir.file("web.raw", &content(12 * MIB, 24));
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let seen = arrivals.clone();
+    // Each PUT is answered 400 ms after it arrived: one at a time, they arrive that far apart.
+    let (s3, _server, client) = hostile_s3(move |r: &Request| match r.method.as_str() {
+        "GET" => xml(NO_PARTS),
+        _ => {
+            seen.lock().unwrap().push(Instant::now());
+            ResponseTemplate::new(200).set_delay(Duration::from_millis(400))
+        }
+    })
+    .await;
+    let err = upload(&client, &path).image_format(ImageFormat::Raw).object_key("images/web.raw").send().await;
+    let failure = transfer_failure(err.unwrap_err());
+    assert_eq!(failure.stage, TransferStage::Upload, "{failure}");
+    assert!(failure.to_string().contains("holds nothing"), "{failure}");
+    assert!(failure.resume_handle().is_some());
+    assert_eq!(puts(&s3).await, 9, "3 parts, sent again twice");
+    let arrivals = arrivals.lock().unwrap().clone();
+    for round in arrivals[3..].chunks(3) {
+        let spread = round[2].duration_since(round[0]);
+        assert!(spread < Duration::from_millis(350), "a round's parts went one at a time: {spread:?}");
+    }
+}
