@@ -323,7 +323,8 @@ async fn the_header_names_the_format_and_a_qcow2_its_virtual_size() {
         let Err(Error::Transfer(failure)) = upload(&client, path).send().await else { panic!("no transfer error") };
         assert_eq!(failure.stage, TransferStage::Login);
         assert_eq!(failure.image_id, IMAGE);
-        assert_eq!(failure.resume_handle(), Some(&UploadHandle::new(IMAGE, "upload-1")));
+        let handle = UploadHandle::new(IMAGE, "upload-1").with_part_size(5 << 20);
+        assert_eq!(failure.resume_handle(), Some(&handle), "with the part size chosen");
         let forms = actions(&server).await;
         assert_eq!(action_names(&forms), ["ImportImage", "S3Login"]);
         assert_eq!(param(&forms[0], "ImportType"), Some("Local"));
@@ -568,7 +569,8 @@ async fn a_refused_part_fails_with_a_resume_handle_and_resuming_finishes() {
     assert_eq!(spoiled.load(SeqCst), 1);
     assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
     let handle = failure.resume_handle().cloned().expect("a handle");
-    assert_eq!(handle, UploadHandle::new(IMAGE, &upload_id).with_object_key(key), "the key found is kept");
+    let want = UploadHandle::new(IMAGE, &upload_id).with_object_key(key).with_part_size(5 << 20);
+    assert_eq!(handle, want, "the key found and the part size are kept");
 
     let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(handle).send().await.unwrap();

@@ -236,3 +236,141 @@ async fn parts_the_listing_misses_are_sent_again_in_parallel_and_the_failure_say
         assert!(spread < Duration::from_millis(350), "a round's parts went one at a time: {spread:?}");
     }
 }
+
+// ---------------------------------------------------------------- the part size
+
+/// A ListParts of `parts` (number, size), with ETags no file has.
+fn listing(parts: &[(u32, u64)]) -> String {
+    let parts: String = parts
+        .iter()
+        .map(|(n, size)| {
+            format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{}\"</ETag><Size>{size}</Size></Part>", "e".repeat(32))
+        })
+        .collect();
+    format!("<ListPartsResult><IsTruncated>false</IsTruncated>{parts}</ListPartsResult>")
+}
+
+/// A handle kept by an older version names no part size: a listing claiming parts larger
+/// than it is trusted to set (64 MiB here) would set the memory a part takes, so it is refused
+/// before any part is read, saying to set part_size.
+#[tokio::test]
+async fn an_old_handle_and_a_listing_claiming_huge_parts_is_refused_before_reading() {
+    let dir = Dir::new("huge-listed-parts");
+    let path = dir.file("web.raw", b"");
+    std::fs::File::options().write(true).open(&path).unwrap().set_len(160 << 20).unwrap();
+    let claimed = 80u64 << 20;
+    let body = listing(&[(1, claimed)]);
+    let (s3, _server, client) = hostile_s3(move |r: &Request| match r.method.as_str() {
+        "GET" => xml(body.clone()),
+        _ => ResponseTemplate::new(500),
+    })
+    .await;
+    let handle = UploadHandle::new(IMAGE, "upload-1").with_object_key("images/web.raw");
+    let err = client.upload_image(&path).resume(handle).concurrency(1).send().await.unwrap_err();
+    let failure = transfer_failure(err);
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let text = failure.to_string();
+    assert!(text.contains("part_size") && text.contains(&claimed.to_string()), "{text}");
+    assert!(failure.resume_handle().is_some());
+    assert_eq!(puts(&s3).await, 0);
+}
+
+/// The handle carries the part size from before the first byte; on a resume it (or the
+/// caller's part_size) is the part size, and a listing whose parts (but the last) are of
+/// another size is refused before any part is sent.
+#[tokio::test]
+async fn the_handle_keeps_the_part_size_and_a_listing_that_disagrees_is_refused() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("handle-part-size");
+    let path = dir.file("web.raw", &content(20 * MIB, 25));
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let keep = told.clone();
+    fake.inject_s3_fault(ucloudstack::testing::S3Fault::InternalError, 1000);
+    let err = upload(&fake.client(), &path)
+        .image_format(ImageFormat::Raw)
+        .part_size(6 << 20)
+        .on_handle(move |h| keep.lock().unwrap().push(h.clone()))
+        .send()
+        .await
+        .unwrap_err();
+    fake.clear_faults();
+    let failure = transfer_failure(err);
+    let told = told.lock().unwrap().clone();
+    assert!(told.iter().all(|h| h.part_size() == Some(6 << 20)), "{told:?}");
+    let handle = failure.resume_handle().unwrap().clone();
+    assert_eq!(handle.part_size(), Some(6 << 20));
+    let text = serde_json::to_string(&handle).unwrap();
+    assert!(text.contains(r#""part_size":6291456"#), "{text}");
+    assert_eq!(serde_json::from_str::<UploadHandle>(&text).unwrap(), handle);
+    // Resumed without a part size, the handle's is used.
+    let done = upload(&fake.client(), &path).resume(handle).send().await.unwrap();
+    assert_eq!(done.part_size, 6 << 20);
+
+    // Parts of 6 MiB listed for a handle of 5 MiB parts: refused; with part_size(6 MiB), taken.
+    let body = listing(&[(1, 6 << 20), (2, 6 << 20)]);
+    let (s3, _server, client) = hostile_s3(move |r: &Request| match r.method.as_str() {
+        "GET" => xml(body.clone()),
+        _ => ResponseTemplate::new(200),
+    })
+    .await;
+    let handle = UploadHandle::new(IMAGE, "upload-1").with_object_key("images/web.raw").with_part_size(5 << 20);
+    let err = client.upload_image(&path).resume(handle.clone()).send().await.unwrap_err();
+    let failure = transfer_failure(err);
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let text = failure.to_string();
+    assert!(text.contains("part 1") && text.contains("6291456") && text.contains("part_size"), "{text}");
+    assert_eq!(puts(&s3).await, 0);
+    let err = client.upload_image(&path).resume(handle).part_size(6 << 20).send().await.unwrap_err();
+    assert!(!transfer_failure(err).to_string().contains("part_size"));
+    assert!(puts(&s3).await > 0, "the caller's part size agrees with the listing");
+}
+
+// ---------------------------------------------------------------- handles
+
+/// A handle with a blank id, an object key over S3's 1,024 bytes or a part size S3 refuses is
+/// refused when read, and on resume before anything is sent, naming the field.
+#[tokio::test]
+async fn handles_with_blank_ids_long_keys_or_bad_part_sizes_are_refused() {
+    let long = "k".repeat(1025);
+    let cases = [
+        (r#"{"image_id":"","upload_id":"u"}"#.to_owned(), "image_id"),
+        (r#"{"image_id":"i","upload_id":"  "}"#.to_owned(), "upload_id"),
+        (format!(r#"{{"image_id":"i","upload_id":"u","object_key":"{long}"}}"#), "object_key"),
+        (r#"{"image_id":"i","upload_id":"u","object_key":""}"#.to_owned(), "object_key"),
+        (r#"{"image_id":"i","upload_id":"u","part_size":1}"#.to_owned(), "part_size"),
+        (format!(r#"{{"image_id":"{}","upload_id":"u"}}"#, "i".repeat(1025)), "image_id"),
+    ];
+    for (json, field) in &cases {
+        let err = serde_json::from_str::<UploadHandle>(json).unwrap_err().to_string();
+        assert!(err.contains(field), "{field}: {err}");
+        assert!(err.len() < 300, "the value is not echoed: {} bytes", err.len());
+    }
+    assert!(serde_json::from_str::<UploadHandle>(r#"{"image_id":"i","upload_id":"u"}"#).is_ok());
+    assert!(
+        serde_json::from_str::<UploadHandle>(&format!(
+            r#"{{"image_id":"i","upload_id":"u","object_key":"{}"}}"#,
+            "k".repeat(1024)
+        ))
+        .is_ok()
+    );
+
+    let dir = Dir::new("bad-handles");
+    let path = dir.file("web.raw", &content(MIB, 26));
+    let (server, client) = platform(None, "mirror", "upload-1").await;
+    let handles = [
+        (UploadHandle::new("", "u"), "image_id"),
+        (UploadHandle::new("i", " "), "upload_id"),
+        (UploadHandle::new("i", "u").with_object_key(long.clone()), "object_key"),
+        (UploadHandle::new("i", "u").with_part_size(1), "part_size"),
+    ];
+    for (handle, want) in handles {
+        let err = client.upload_image(&path).resume(handle).send().await.unwrap_err();
+        let Error::InvalidRequest { field, rule, .. } = &err else { panic!("{want}: {err}") };
+        assert_eq!(field, want, "{rule}");
+        assert!(rule.len() < 300, "{rule}");
+    }
+    let err = client.upload_image(&path).resume(UploadHandle::new("i", "u")).object_key(long).send().await;
+    let Err(Error::InvalidRequest { field, .. }) = err else { panic!("{err:?}") };
+    assert_eq!(field, "object_key");
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing sent");
+}

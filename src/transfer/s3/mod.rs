@@ -23,6 +23,8 @@ use url::Url;
 
 /// How long a presigned request stays valid: each attempt is signed afresh.
 const PRESIGN_SECONDS: u64 = 15 * 60;
+/// The longest object key S3 takes, in bytes.
+pub(crate) const MAX_KEY: usize = 1024;
 /// How many times one S3 request is tried before it fails.
 pub(crate) const S3_TRIES: u32 = 5;
 
@@ -299,8 +301,12 @@ impl S3 {
 }
 
 /// Whether a request can name `key` path-style: a `.` or `..` segment would be folded away by
-/// any URL parser, a leading `/` would leave the bucket.
+/// any URL parser, a leading `/` would leave the bucket. S3 keys are 1 to 1,024 bytes.
 pub(crate) fn check_key(key: &str) -> Result<(), String> {
+    if key.len() > MAX_KEY {
+        // Not echoed: it may be huge.
+        return Err(format!("must be at most {MAX_KEY} bytes (S3's limit), got {}", key.len()));
+    }
     if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s == "." || s == "..") {
         return Err(format!("the object key {key:?} cannot be addressed path-style"));
     }

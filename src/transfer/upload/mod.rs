@@ -249,8 +249,12 @@ impl UploadImageBuilder {
     }
 
     /// The size of each part but the last: 5 MiB ([`MIN_PART_SIZE`]) to 5 GiB, and large
-    /// enough for at most 10,000 parts. By default the smallest such size in whole MiB (when
-    /// resuming, the size of the parts already sent).
+    /// enough for at most 10,000 parts. By default the smallest such size in whole MiB. It is
+    /// kept in the handle ([`UploadHandle::part_size`]) before the first byte is sent; when
+    /// resuming, by default the handle's. A resume refuses a listing whose parts (but the
+    /// last) are of another size. A handle kept by an older version names none: the size of
+    /// the parts listed is taken then, up to 64 MiB (or the file's default part size, if
+    /// larger); past that, set it here.
     pub fn part_size(mut self, bytes: u64) -> Self {
         self.part_size = Some(bytes);
         self
@@ -332,7 +336,10 @@ impl UploadImageBuilder {
         if let Some(key) = &self.object_key {
             s3::check_key(key).map_err(|rule| Error::invalid("object_key", rule))?;
         }
-        if let Some(size) = self.part_size {
+        if let Some(handle) = &self.resume {
+            handle.check().map_err(|(field, rule)| Error::invalid(field, rule))?;
+        }
+        if let Some(size) = self.part_size.or(self.resume.as_ref().and_then(UploadHandle::part_size)) {
             check_part_size(size, file.len)?;
         } else {
             check_part_size(default_part_size(file.len), file.len)
@@ -362,7 +369,10 @@ impl UploadImageBuilder {
             (None, Some(request)) => {
                 let imported = self.client.send_with(request, &options).await?;
                 match imported.upload_id.filter(|u| !u.trim().is_empty()) {
-                    Some(upload_id) => (UploadHandle::new(imported.image_id, upload_id), false),
+                    Some(upload_id) => {
+                        let part_size = self.part_size.unwrap_or_else(|| default_part_size(file.len));
+                        (UploadHandle::new(imported.image_id, upload_id).with_part_size(part_size), false)
+                    }
                     None => {
                         return Err(Error::Transfer(TransferError {
                             stage: TransferStage::Locate,
