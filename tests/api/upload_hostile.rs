@@ -374,3 +374,85 @@ async fn handles_with_blank_ids_long_keys_or_bad_part_sizes_are_refused() {
     assert_eq!(field, "object_key");
     assert!(server.received_requests().await.unwrap().is_empty(), "nothing sent");
 }
+
+// ---------------------------------------------------------------- listings
+
+fn query(request: &Request, name: &str) -> Option<String> {
+    request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+async fn gets(s3: &MockServer) -> usize {
+    s3.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "GET").count()
+}
+
+/// Listings marked truncated forever, each page with a new marker, stop at a cap named in
+/// the failure (ListParts: 20 pages, as 10,000 parts fill 10; ListMultipartUploads: 100)
+/// instead of 10,000 pages.
+#[tokio::test]
+async fn listings_truncated_forever_stop_at_a_named_cap() {
+    let dir = Dir::new("endless-listing");
+    let path = dir.file("web.raw", &content(6 * MIB, 27));
+    for (keyed, cap, op) in [(true, 20, "ListParts"), (false, 100, "ListMultipartUploads")] {
+        let (s3, _server, client) = hostile_s3(|r: &Request| {
+            let next = |marker: &str| {
+                query(r, marker).map_or(1, |m| m.trim_start_matches('k').parse::<u64>().unwrap_or(0) + 1)
+            };
+            match query(r, "uploads") {
+                Some(_) => xml(format!(
+                    "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k{}</NextKeyMarker>\
+                     <NextUploadIdMarker>u</NextUploadIdMarker></ListMultipartUploadsResult>",
+                    next("key-marker")
+                )),
+                None => xml(format!(
+                    "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>{}</NextPartNumberMarker>\
+                     </ListPartsResult>",
+                    next("part-number-marker")
+                )),
+            }
+        })
+        .await;
+        let mut handle = UploadHandle::new(IMAGE, "upload-1");
+        if keyed {
+            handle = handle.with_object_key("images/web.raw");
+        }
+        let sent = client.upload_image(&path).resume(handle).send();
+        let err = tokio::time::timeout(Duration::from_secs(60), sent).await.expect("stopped at a cap").unwrap_err();
+        let failure = transfer_failure(err);
+        assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+        let cause = s3_cause(&failure);
+        assert_eq!(cause.operation, op);
+        assert!(cause.message.contains(&format!("{cap} pages")), "{cause}");
+        assert!(failure.resume_handle().is_some());
+        assert_eq!(gets(&s3).await, cap, "{op}");
+    }
+}
+
+/// ListMultipartUploads showing the upload id under two keys is ambiguous: refused, naming
+/// both keys and object_key, whichever page each is on.
+#[tokio::test]
+async fn an_upload_id_listed_under_two_keys_is_refused() {
+    let dir = Dir::new("two-keys");
+    let path = dir.file("web.raw", &content(6 * MIB, 28));
+    let (s3, _server, client) = hostile_s3(|r: &Request| {
+        let upload = |key: &str| format!("<Upload><Key>{key}</Key><UploadId>upload-1</UploadId></Upload>");
+        match query(r, "key-marker") {
+            None => xml(format!(
+                "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>images/a.raw</NextKeyMarker>\
+                 <NextUploadIdMarker>upload-1</NextUploadIdMarker>{}</ListMultipartUploadsResult>",
+                upload("images/a.raw")
+            )),
+            Some(_) => xml(format!(
+                "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>{}</ListMultipartUploadsResult>",
+                upload("images/b.raw")
+            )),
+        }
+    })
+    .await;
+    let err = client.upload_image(&path).resume(UploadHandle::new(IMAGE, "upload-1")).send().await.unwrap_err();
+    let failure = transfer_failure(err);
+    assert_eq!(failure.stage, TransferStage::Locate, "{failure}");
+    let text = failure.to_string();
+    assert!(text.contains("images/a.raw") && text.contains("images/b.raw") && text.contains("object_key"), "{text}");
+    assert!(failure.resume_handle().is_some_and(|h| h.object_key().is_none()), "{text}");
+    assert_eq!(puts(&s3).await, 0);
+}

@@ -12,8 +12,12 @@ use url::Url;
 
 /// Items asked for per page of a listing.
 const PAGE: &str = "1000";
-/// Pages a listing may take before it is taken to be going round in circles.
-const MAX_PAGES: usize = 10_000;
+/// Pages of ListParts read at most: 10,000 parts fill 10 pages of 1000; the rest is slack for
+/// a service that pages shorter. More is a listing going round in circles.
+pub(super) const MAX_PARTS_PAGES: usize = 20;
+/// Pages of ListMultipartUploads read at most (100,000 uploads in progress in the bucket):
+/// past that, the key is better given than sought.
+pub(super) const MAX_UPLOADS_PAGES: usize = 100;
 /// The highest part number, and the most parts one upload holds.
 const MAX_PART_NUMBER: u32 = 10_000;
 /// The longest XML answer read (a page of 1000 uploads is about 500 KiB).
@@ -21,15 +25,23 @@ const MAX_XML: usize = 16 << 20;
 /// The time a listing request may take.
 const LIST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A key from a listing, quoted and cut to a readable length.
+fn shown(key: &str) -> String {
+    format!("{:?}", crate::excerpt::excerpt_of(key.as_bytes(), 200))
+}
+
 impl S3 {
     /// The key of the upload `upload_id`: pages through the bucket's ListMultipartUploads
-    /// (without `prefix`: the key is what is sought) until an entry has that `UploadId` (the
-    /// platform names the upload, not its object). Not listed is its own failure
-    /// ([`S3Error::is_upload_not_listed`]), not `NoSuchUpload`: MinIO lists nothing here.
+    /// (without `prefix`: the key is what is sought) to its end, for the entries with that
+    /// `UploadId` (the platform names the upload, not its object). Not listed is its own
+    /// failure ([`S3Error::is_upload_not_listed`]), not `NoSuchUpload`: MinIO lists nothing
+    /// here. Listed under two keys, or past [`MAX_UPLOADS_PAGES`] pages, is a failure that says
+    /// to give the key.
     pub(crate) async fn find_key(&self, upload_id: &str) -> Result<String, S3Error> {
         const OP: &str = "ListMultipartUploads";
         let (mut key_marker, mut id_marker) = (String::new(), String::new());
-        for _ in 0..MAX_PAGES {
+        let mut found: Option<String> = None;
+        for _ in 0..MAX_UPLOADS_PAGES {
             let mut query = vec![("uploads", ""), ("max-uploads", PAGE)];
             if !key_marker.is_empty() {
                 query.push(("key-marker", &key_marker));
@@ -43,13 +55,29 @@ impl S3 {
             if !is_root(&doc.root, "ListMultipartUploads") {
                 return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
             }
-            if let Some(upload) = doc.records.iter().find(|u| field(u, "UploadId") == Some(upload_id)) {
-                return match field(upload, "Key") {
-                    Some(key) if !key.is_empty() => Ok(key.to_owned()),
-                    _ => Err(S3Error::malformed(OP, "the upload is listed without a Key")),
+            // Paged to the end: the same upload under two keys is not settled by which comes first.
+            for upload in doc.records.iter().filter(|u| field(u, "UploadId") == Some(upload_id)) {
+                let key = match field(upload, "Key") {
+                    Some(key) if !key.is_empty() => key,
+                    _ => return Err(S3Error::malformed(OP, "the upload is listed without a Key")),
                 };
+                match &found {
+                    Some(first) if first != key => {
+                        let (first, key) = (shown(first), shown(key));
+                        let message = format!(
+                            "the bucket's listing shows the multipart upload {upload_id} under two keys, {first} and \
+                             {key}: give the upload's key with object_key(..)"
+                        );
+                        return Err(S3Error::new(OP, message));
+                    }
+                    Some(_) => {}
+                    None => found = Some(key.to_owned()),
+                }
             }
             if !doc.truncated() {
+                if let Some(key) = found {
+                    return Ok(key);
+                }
                 let message = format!(
                     "the bucket's listing did not show the multipart upload {upload_id}; some S3 services (MinIO) \
                      list uploads only by their object key: give it with object_key(..)"
@@ -62,11 +90,16 @@ impl S3 {
             }
             (key_marker, id_marker) = (next.0.to_owned(), next.1.to_owned());
         }
-        Err(S3Error::malformed(OP, format!("more than {MAX_PAGES} pages")))
+        let message = format!(
+            "the bucket's listing runs past {MAX_UPLOADS_PAGES} pages (still truncated): give the upload's key with \
+             object_key(..)"
+        );
+        Err(S3Error::new(OP, message))
     }
 
     /// The parts the service holds for the upload, by number: pages through ListParts. A part
-    /// numbered outside 1 to 10,000, or more than 10,000 entries, is a malformed answer.
+    /// numbered outside 1 to 10,000, more than 10,000 entries, or more than
+    /// [`MAX_PARTS_PAGES`] pages, is a malformed answer.
     pub(crate) async fn list_parts(&self, key: &str, upload_id: &str) -> Result<BTreeMap<u32, RemotePart>, S3Error> {
         const OP: &str = "ListParts";
         let url = self.object_url(key).map_err(|e| S3Error::new(OP, e))?;
@@ -74,7 +107,7 @@ impl S3 {
         let mut marker = String::new();
         // S3 numbers parts 1 to 10,000: a listing past that is not of an upload.
         let mut entries = 0;
-        for _ in 0..MAX_PAGES {
+        for _ in 0..MAX_PARTS_PAGES {
             let mut query = vec![("uploadId", upload_id), ("max-parts", PAGE)];
             if !marker.is_empty() {
                 query.push(("part-number-marker", &marker));
@@ -109,7 +142,10 @@ impl S3 {
             }
             marker = next.to_owned();
         }
-        Err(S3Error::malformed(OP, format!("more than {MAX_PAGES} pages")))
+        Err(S3Error::malformed(
+            OP,
+            format!("still truncated after {MAX_PARTS_PAGES} pages (an upload holds at most {MAX_PART_NUMBER} parts)"),
+        ))
     }
 
     /// One GET of a listing: its body.
