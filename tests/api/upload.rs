@@ -284,7 +284,6 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
         ("part_size", upload(&client, &huge).image_format(ImageFormat::Raw).part_size(5 * MIB as u64)),
         ("ImageFormat", upload(&client, &raw)),
         ("ImageFormat", upload(&client, &qcow2).image_format(ImageFormat::Iso)),
-        ("ImageFormat", upload(&client, &qcow2).image_format(ImageFormat::Raw)),
         ("ImageFormat", upload(&client, &raw).image_format(ImageFormat::Qcow2)),
         ("concurrency", upload(&client, &raw).image_format(ImageFormat::Raw).concurrency(0)),
         ("s3_region", upload(&client, &raw).image_format(ImageFormat::Raw).s3_region(" ")),

@@ -456,3 +456,74 @@ async fn an_upload_id_listed_under_two_keys_is_refused() {
     assert!(failure.resume_handle().is_some_and(|h| h.object_key().is_none()), "{text}");
     assert_eq!(puts(&s3).await, 0);
 }
+
+// ---------------------------------------------------------------- messages
+
+/// A qcow2 header claiming a size past ImportImage's 2000 GiB, with no image_size set: the
+/// refusal says the size was read from the header and how to set it.
+#[tokio::test]
+async fn a_header_size_past_the_limit_says_it_came_from_the_header() {
+    let dir = Dir::new("huge-header");
+    let mut head = vec![0u8; 64 << 10];
+    head[..8].copy_from_slice(b"QFI\xfb\0\0\0\x03");
+    head[24..32].copy_from_slice(&u64::MAX.to_be_bytes());
+    let path = dir.file("huge.qcow2", &head);
+    let (server, client) = platform(None, "mirror", "upload-1").await;
+    let err = upload(&client, &path).send().await.unwrap_err();
+    let Error::InvalidRequest { field, rule, .. } = &err else { panic!("{err}") };
+    assert_eq!(field, "ImageSize");
+    assert!(rule.contains("header") && rule.contains("image_size"), "{rule}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // With image_size set, the header's size does not matter.
+    let err = upload(&client, &path).image_size(20).send().await.unwrap_err();
+    assert!(matches!(err, Error::Transfer(_)), "{err}");
+}
+
+/// A file cut short while its parts are read: the failure says the file changed (shrank), not
+/// "failed to fill whole buffer".
+#[tokio::test]
+async fn a_file_that_shrinks_while_it_is_read_says_it_changed() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(50)).start().await;
+    let dir = Dir::new("shrinks");
+    let path = dir.file("web.raw", &content(20 * MIB, 29));
+    let cut = path.clone();
+    let err = upload(&fake.client(), &path)
+        .image_format(ImageFormat::Raw)
+        .concurrency(1)
+        .on_progress(move |p| {
+            if p.bytes_done > 0 {
+                let _ = std::fs::File::options().write(true).open(&cut).and_then(|f| f.set_len(6 << 20));
+            }
+        })
+        .send()
+        .await
+        .unwrap_err();
+    let failure = transfer_failure(err);
+    assert_eq!(failure.stage, TransferStage::Read, "{failure}");
+    let text =
+        format!("{failure}: {}", std::error::Error::source(&failure).map(ToString::to_string).unwrap_or_default());
+    assert!(text.contains("changed") && text.contains("shrank"), "{text}");
+    assert!(!text.contains("fill whole buffer"), "{text}");
+    assert!(failure.resume_handle().is_some());
+}
+
+/// A raw disk whose bytes happen to hold an ISO 9660 mark at 32769 or start with `QFI\xfb`
+/// uploads as raw when raw is named; the header decides only when no format is named.
+#[tokio::test]
+async fn an_explicit_raw_format_wins_over_a_header_the_disk_happens_to_hold() {
+    let dir = Dir::new("raw-wins");
+    let mut iso_like = content(MIB, 30);
+    iso_like[32_769..32_774].copy_from_slice(b"CD001");
+    let mut qcow2_like = content(MIB, 31);
+    qcow2_like[..4].copy_from_slice(b"QFI\xfb");
+    for (name, bytes) in [("iso-like.raw", iso_like), ("qcow2-like.raw", qcow2_like)] {
+        let path = dir.file(name, &bytes);
+        let (server, client) = platform(None, "mirror", "upload-1").await;
+        let err = upload(&client, &path).image_format(ImageFormat::Raw).send().await.unwrap_err();
+        let failure = transfer_failure(err);
+        assert_eq!(failure.stage, TransferStage::Login, "{name}: {failure}");
+        let forms = crate::upload::actions(&server).await;
+        assert_eq!(crate::support::param(&forms[0], "ImageFormat"), Some("raw"), "{name}");
+        assert_eq!(crate::support::param(&forms[0], "ImageSize"), Some("1"), "{name}");
+    }
+}

@@ -11,7 +11,7 @@ use super::handle::UploadHandle;
 use super::meter::ProgressHook;
 use super::progress::TransferProgress;
 use super::s3;
-use crate::image::import_image::{ImportImageFluentBuilder, ImportImageRequestBuilder};
+use crate::image::import_image::{ImportImageFluentBuilder, ImportImageRequestBuilder, MAX_IMPORT_IMAGE_SIZE};
 use crate::image::import_image_from_url::forward;
 use crate::image::import_wait::{ImportWait, import_wait_setters};
 use crate::image::model::{BootloaderType, ImageFormat, ImageInfo, ImageTag, ImportType, OsType};
@@ -123,8 +123,9 @@ impl Client {
     /// disk's or an ISO's length, rounded up to GiB), the part size (at least 5 MiB, large
     /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`), the object key (from
     /// the listing). Bad input (no file, a
-    /// directory, an empty file, a part size S3 refuses, a format the header contradicts, an
-    /// ImportImage field) is [`Error::InvalidRequest`] before anything is sent.
+    /// directory, an empty file, a part size S3 refuses, a format other than raw the header
+    /// contradicts, a size read from the header past 2000 GiB with no `image_size` set, an
+    /// ImportImage field, a resume handle that breaks [`UploadHandle`]'s rules) is [`Error::InvalidRequest`] before anything is sent.
     ///
     /// **Expired credentials:** S3Login names no expiry, so its credentials are taken to last
     /// until the S3 service refuses them as expired (`ExpiredToken`, `TokenRefreshRequired`, or
@@ -227,7 +228,9 @@ impl UploadImageBuilder {
     }
 
     /// `ImageFormat`; by default the file's header says (a raw disk must be named). A format
-    /// the header contradicts is refused.
+    /// the header contradicts is refused, but for raw: a raw disk holds any bytes (an ISO 9660
+    /// filesystem at byte 32769, a qcow2 magic at its start), so raw named wins over the header,
+    /// with a warning logged.
     pub fn image_format(mut self, format: ImageFormat) -> Self {
         self.image_format = Some(format);
         self
@@ -354,6 +357,19 @@ impl UploadImageBuilder {
         let request = match (&self.resume, format) {
             (None, Some(format)) => {
                 let size = self.image_size.or_else(|| virtual_gib(&format, &file));
+                if let Some(gib) = size.filter(|g| self.image_size.is_none() && *g > MAX_IMPORT_IMAGE_SIZE) {
+                    let from = match format {
+                        ImageFormat::Raw | ImageFormat::Iso => "the file's length".to_owned(),
+                        _ => format!("the file's {format} header"),
+                    };
+                    return Err(Error::invalid(
+                        "ImageSize",
+                        format!(
+                            "{from} gives {gib} GiB (no image_size was set), but the platform takes 1 to \
+                             {MAX_IMPORT_IMAGE_SIZE} GiB: set image_size(..) to the image's size in GiB"
+                        ),
+                    ));
+                }
                 let mut import = self.import.as_input().clone().image_format(format);
                 if let Some(size) = size {
                     import = import.image_size(size);

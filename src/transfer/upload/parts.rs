@@ -1,7 +1,7 @@
 //! An upload's parts: their size and count, and sending one (unless the platform holds the same
 //! bytes already).
 
-use super::source::read_part;
+use super::source::{read_part, shrank};
 use super::step::{Step, at};
 use super::{MAX_PART_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE};
 use crate::Error;
@@ -113,7 +113,8 @@ impl Parts<'_> {
     pub(super) async fn send(&self, number: u32) -> Step<(u32, Landed)> {
         let offset = u64::from(number - 1) * self.part_size;
         let len = (self.len - offset).min(self.part_size);
-        let (bytes, md5) = read_part(self.file, offset, len).await.map_err(at(TransferStage::Read))?;
+        let read = read_part(self.file, offset, len).await.map_err(|e| shrank(e, number, offset, len));
+        let (bytes, md5) = read.map_err(at(TransferStage::Read))?;
         if let Some(held) = self.remote.get(&number).filter(|p| p.size == len && p.etag == s3::hex(&md5)) {
             self.meter.add(len);
             return Ok((number, Landed { size: len, md5, etag: Some(held.etag.clone()), reused: true }));
