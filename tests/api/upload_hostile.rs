@@ -527,3 +527,39 @@ async fn an_explicit_raw_format_wins_over_a_header_the_disk_happens_to_hold() {
         assert_eq!(crate::support::param(&forms[0], "ImageSize"), Some("1"), "{name}");
     }
 }
+
+/// UploadPart answered 200 with a retryable S3 error (`InternalError`) is sent again, and the
+/// upload finishes: the error's code decides, as for any other status.
+#[tokio::test]
+async fn an_upload_part_200_holding_a_retryable_error_is_sent_again() {
+    let dir = Dir::new("error-200-retry");
+    let path = dir.file("web.raw", &content(12 * MIB, 32));
+    // Part number -> (size, MD5) of what was stored.
+    let stored = Arc::new(Mutex::new(std::collections::BTreeMap::<u32, (usize, String)>::new()));
+    let failed_once = Arc::new(AtomicUsize::new(0));
+    let (s3, _server, client) = hostile_s3(move |r: &Request| match r.method.as_str() {
+        "GET" => {
+            let parts: String = stored
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(n, (size, md5))| {
+                    format!("<Part><PartNumber>{n}</PartNumber><ETag>\"{md5}\"</ETag><Size>{size}</Size></Part>")
+                })
+                .collect();
+            xml(format!("<ListPartsResult><IsTruncated>false</IsTruncated>{parts}</ListPartsResult>"))
+        }
+        _ if query(r, "partNumber").as_deref() == Some("2") && failed_once.fetch_add(1, SeqCst) == 0 => {
+            xml("<Error><Code>InternalError</Code><Message>try again</Message></Error>")
+        }
+        _ => {
+            let n: u32 = query(r, "partNumber").unwrap().parse().unwrap();
+            stored.lock().unwrap().insert(n, (r.body.len(), crate::upload::md5_hex(&r.body)));
+            ResponseTemplate::new(200)
+        }
+    })
+    .await;
+    let done = upload(&client, &path).image_format(ImageFormat::Raw).object_key("images/web.raw").send().await.unwrap();
+    assert_eq!(puts(&s3).await, 4, "part 2 twice");
+    assert_eq!(done.bytes_sent, 12 * MIB as u64);
+}

@@ -111,10 +111,12 @@ impl Client {
     ///    S3 UploadPart presigned with SigV4, the session token among what is signed, and
     ///    carrying its `Content-MD5`, which the service checks: its 200 is taken as proof, an
     ///    ETag that is not the MD5 (SSE-KMS) is logged; a part that fails is sent again (up to
-    ///    5 tries, longer pauses after `SlowDown` or HTTP 503);
+    ///    5 tries, longer pauses after `SlowDown` or HTTP 503); a 200 whose body is an S3
+    ///    `<Error>` document is that error, sent again or not by its code;
     /// 5. S3 ListParts, to check the service holds exactly the parts sent (each by size and
     ///    ETag, none beyond; a part an earlier attempt stored late would win otherwise): any
-    ///    other is sent again, twice at most, a part beyond the file's stops the upload;
+    ///    other is sent again (as many at once as in step 4), twice at most, then the failure
+    ///    says what the platform holds; a part beyond the file's stops the upload;
     /// 6. CompleteImageMultipartUpload, then DescribeImage until `Used`
     ///    ([`on_progress`](UploadImageBuilder::on_progress) then gets `PreparePrecent`).
     ///
@@ -127,13 +129,22 @@ impl Client {
     /// contradicts, a size read from the header past 2000 GiB with no `image_size` set, an
     /// ImportImage field, a resume handle that breaks [`UploadHandle`]'s rules) is [`Error::InvalidRequest`] before anything is sent.
     ///
+    /// **Redirects:** no S3 request follows a redirect to another host: a 3xx is a failure
+    /// naming only the host it pointed to (never the presigned address), and an answer that
+    /// came from another origin (through an HTTP client given with
+    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) that follows
+    /// redirects) is refused. The upload keeps its resume handle. The listings are bounded:
+    /// ListParts to 20 pages, ListMultipartUploads to 100 (then give the key), and an upload
+    /// listed under two keys is refused, naming both.
+    ///
     /// **Expired credentials:** S3Login names no expiry, so its credentials are taken to last
     /// until the S3 service refuses them as expired (`ExpiredToken`, `TokenRefreshRequired`, or
     /// `InvalidAccessKeyId` once it has forgotten them: inferred). Then one more S3Login renews
     /// them for all the parts, and the refused request is sent again, once.
     ///
     /// Memory stays under `concurrency × part_size` plus a little: each part is read from the
-    /// file as it is sent. The file is opened once, and every part read at its offset from
+    /// file as it is sent. The part size is the caller's or the handle's, never set by what
+    /// the S3 service lists (but, for a handle kept by an older version, up to 64 MiB). The file is opened once, and every part read at its offset from
     /// that one handle; before completing, the file must be unchanged (length and mtime, and
     /// on Unix device, inode and ctime, of the handle and of the path), else the upload stops
     /// at [`TransferStage::Read`] with its handle.
@@ -147,7 +158,8 @@ impl Client {
     /// elsewhere) skips ImportImage, logs in again, lists the parts the platform holds (S3
     /// ListParts) and sends only those missing or whose size or MD5 differ from the file's (a
     /// service whose ETags are not MD5s, as with SSE-KMS, gets them all again), then
-    /// completes. A file that changed since is either uploaded right or refused, never
+    /// completes. A listed part (but the last) of another size than the upload's part size is
+    /// refused before any part is sent. A handle is checked first (see [`UploadHandle`]). A file that changed since is either uploaded right or refused, never
     /// assembled from parts of two files. A resume after CompleteImageMultipartUpload (the
     /// image `Used`, or `WaitMaking`, `Making`, `Initializing`) cannot check the file, as S3
     /// holds no parts any more: it waits for the image, reads nothing, and says so
@@ -284,8 +296,9 @@ impl UploadImageBuilder {
     }
 
     /// Calls `keep` with the upload's handle once it is known, before any byte is sent: right
-    /// after ImportImage answered, or at once when resuming; and again, before any byte too,
-    /// when the handle gains the upload's object key ([`UploadHandle::object_key`]). A tool
+    /// after ImportImage answered (with the part size, [`UploadHandle::part_size`]), or at once
+    /// when resuming; and again, before any byte too, when the handle gains the upload's object
+    /// key ([`UploadHandle::object_key`]) or, resuming, its part size. A tool
     /// that keeps the latest (in a file, say) can go on after the program itself was stopped
     /// (Ctrl-C, a crash, a reboot), which no error value survives.
     pub fn on_handle(mut self, keep: impl Fn(&UploadHandle) + Send + Sync + 'static) -> Self {
