@@ -138,4 +138,34 @@ mod tests {
         assert_eq!(text, r#"{"image_id":"i","upload_id":"u","object_key":"images/i/a.raw"}"#);
         assert_eq!(serde_json::from_str::<UploadHandle>(&text).unwrap().object_key(), Some("images/i/a.raw"));
     }
+
+    #[test]
+    fn a_handle_with_its_part_size_writes_it_and_reads_back_and_an_older_one_still_reads() {
+        let handle = UploadHandle::new("i", "u").with_part_size(8 << 20);
+        let text = serde_json::to_string(&handle).unwrap();
+        assert_eq!(text, r#"{"image_id":"i","upload_id":"u","part_size":8388608}"#);
+        assert_eq!(serde_json::from_str::<UploadHandle>(&text).unwrap().part_size(), Some(8 << 20));
+        let old: UploadHandle = serde_json::from_str(r#"{"image_id":"i","upload_id":"u"}"#).unwrap();
+        assert_eq!(old.part_size(), None);
+    }
+
+    #[test]
+    fn handles_breaking_a_rule_name_the_field_and_not_the_value() {
+        let long = "x".repeat(5000);
+        let cases = [
+            (UploadHandle::new(" ", "u"), "image_id"),
+            (UploadHandle::new(long.clone(), "u"), "image_id"),
+            (UploadHandle::new("i", ""), "upload_id"),
+            (UploadHandle::new("i", long.clone()), "upload_id"),
+            (UploadHandle::new("i", "u").with_object_key(long.clone()), "object_key"),
+            (UploadHandle::new("i", "u").with_object_key("a/../b"), "object_key"),
+            (UploadHandle::new("i", "u").with_part_size((5 << 30) + 1), "part_size"),
+        ];
+        for (handle, want) in cases {
+            let (field, rule) = handle.check().unwrap_err();
+            assert_eq!(field, want, "{rule}");
+            assert!(!rule.contains(&long), "{field}: the value is not echoed");
+        }
+        assert!(UploadHandle::new("i", "u").with_object_key("k".repeat(1024)).with_part_size(5 << 20).check().is_ok());
+    }
 }

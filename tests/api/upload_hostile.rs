@@ -323,6 +323,32 @@ async fn the_handle_keeps_the_part_size_and_a_listing_that_disagrees_is_refused(
     let err = client.upload_image(&path).resume(handle).part_size(6 << 20).send().await.unwrap_err();
     assert!(!transfer_failure(err).to_string().contains("part_size"));
     assert!(puts(&s3).await > 0, "the caller's part size agrees with the listing");
+
+    // A handle kept by an older version takes the listed size (within the bound), and is told
+    // with it before any part is sent.
+    let body = listing(&[(1, 6 << 20), (2, 6 << 20)]);
+    let sent = Arc::new(AtomicUsize::new(0));
+    let count = sent.clone();
+    let (_s3, _server, client) = hostile_s3(move |r: &Request| match r.method.as_str() {
+        "GET" => xml(body.clone()),
+        _ => {
+            count.fetch_add(1, SeqCst);
+            ResponseTemplate::new(200)
+        }
+    })
+    .await;
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let keep = told.clone();
+    let old = UploadHandle::new(IMAGE, "upload-1").with_object_key("images/web.raw");
+    let watch = sent.clone();
+    let _ = client
+        .upload_image(&path)
+        .resume(old)
+        .on_handle(move |h| keep.lock().unwrap().push((h.part_size(), watch.load(SeqCst))))
+        .send()
+        .await;
+    assert_eq!(told.lock().unwrap().last(), Some(&(Some(6 << 20), 0)), "{told:?}");
+    assert!(sent.load(SeqCst) > 0);
 }
 
 // ---------------------------------------------------------------- handles
