@@ -26,6 +26,7 @@ mod tls;
 mod traces;
 mod transfer_workflows;
 mod upload;
+mod upload_hostile;
 mod validation;
 mod wait;
 mod wire;

@@ -2,12 +2,13 @@
 //! ids), path-style (`{Endpoint}/{Bucket}/{Key}`), every request presigned with SigV4 by
 //! rusty-s3's signer with the session token (`SessionID`) among what is signed.
 
+mod answer;
 mod error;
+mod list;
 mod xml;
 
 use error::Retry;
 pub use error::S3Error;
-use xml::{Doc, field, is_root};
 
 use super::meter::Meter;
 use crate::SecretString;
@@ -15,7 +16,6 @@ use base64::Engine;
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rusty_s3::Method;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -23,18 +23,10 @@ use url::Url;
 
 /// How long a presigned request stays valid: each attempt is signed afresh.
 const PRESIGN_SECONDS: u64 = 15 * 60;
+/// The longest object key S3 takes, in bytes.
+pub(crate) const MAX_KEY: usize = 1024;
 /// How many times one S3 request is tried before it fails.
 pub(crate) const S3_TRIES: u32 = 5;
-/// Items asked for per page of a listing.
-const PAGE: &str = "1000";
-/// Pages a listing may take before it is taken to be going round in circles.
-const MAX_PAGES: usize = 10_000;
-/// The highest part number, and the most parts one upload holds.
-const MAX_PART_NUMBER: u32 = 10_000;
-/// The longest XML answer read (a page of 1000 uploads is about 500 KiB).
-const MAX_XML: usize = 16 << 20;
-/// The time a listing request may take.
-const LIST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What S3 leaves unencoded in a path segment: RFC 3986's unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -213,96 +205,6 @@ impl S3 {
         )
     }
 
-    /// The key of the upload `upload_id`: pages through the bucket's ListMultipartUploads
-    /// (without `prefix`: the key is what is sought) until an entry has that `UploadId` (the
-    /// platform names the upload, not its object). Not listed is its own failure
-    /// ([`S3Error::is_upload_not_listed`]), not `NoSuchUpload`: MinIO lists nothing here.
-    pub(crate) async fn find_key(&self, upload_id: &str) -> Result<String, S3Error> {
-        const OP: &str = "ListMultipartUploads";
-        let (mut key_marker, mut id_marker) = (String::new(), String::new());
-        for _ in 0..MAX_PAGES {
-            let mut query = vec![("uploads", ""), ("max-uploads", PAGE)];
-            if !key_marker.is_empty() {
-                query.push(("key-marker", &key_marker));
-                if !id_marker.is_empty() {
-                    query.push(("upload-id-marker", &id_marker));
-                }
-            }
-            let url = self.bucket_url.clone();
-            let body = self.retrying(OP, |keys| self.get(keys, OP, url.clone(), &query)).await?;
-            let doc = Doc::read(&body, "Upload").map_err(|e| S3Error::malformed(OP, e))?;
-            if !is_root(&doc.root, "ListMultipartUploads") {
-                return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
-            }
-            if let Some(upload) = doc.records.iter().find(|u| field(u, "UploadId") == Some(upload_id)) {
-                return match field(upload, "Key") {
-                    Some(key) if !key.is_empty() => Ok(key.to_owned()),
-                    _ => Err(S3Error::malformed(OP, "the upload is listed without a Key")),
-                };
-            }
-            if !doc.truncated() {
-                let message = format!(
-                    "the bucket's listing did not show the multipart upload {upload_id}; some S3 services (MinIO) \
-                     list uploads only by their object key: give it with object_key(..)"
-                );
-                return Err(S3Error { not_listed: true, ..S3Error::new(OP, message) });
-            }
-            let next = (doc.field("NextKeyMarker").unwrap_or(""), doc.field("NextUploadIdMarker").unwrap_or(""));
-            if next.0.is_empty() || (next.0 == key_marker && next.1 == id_marker) {
-                return Err(S3Error::malformed(OP, "a truncated page without a new NextKeyMarker"));
-            }
-            (key_marker, id_marker) = (next.0.to_owned(), next.1.to_owned());
-        }
-        Err(S3Error::malformed(OP, format!("more than {MAX_PAGES} pages")))
-    }
-
-    /// The parts the service holds for the upload, by number: pages through ListParts. A part
-    /// numbered outside 1 to 10,000, or more than 10,000 entries, is a malformed answer.
-    pub(crate) async fn list_parts(&self, key: &str, upload_id: &str) -> Result<BTreeMap<u32, RemotePart>, S3Error> {
-        const OP: &str = "ListParts";
-        let url = self.object_url(key).map_err(|e| S3Error::new(OP, e))?;
-        let mut parts = BTreeMap::new();
-        let mut marker = String::new();
-        // S3 numbers parts 1 to 10,000: a listing past that is not of an upload.
-        let mut entries = 0;
-        for _ in 0..MAX_PAGES {
-            let mut query = vec![("uploadId", upload_id), ("max-parts", PAGE)];
-            if !marker.is_empty() {
-                query.push(("part-number-marker", &marker));
-            }
-            let body = self.retrying(OP, |keys| self.get(keys, OP, url.clone(), &query)).await?;
-            let doc = Doc::read(&body, "Part").map_err(|e| S3Error::malformed(OP, e))?;
-            if !is_root(&doc.root, "ListParts") {
-                return Err(S3Error::malformed(OP, format!("a <{}> document", doc.root)));
-            }
-            for part in &doc.records {
-                entries += 1;
-                if entries > MAX_PART_NUMBER {
-                    return Err(S3Error::malformed(OP, format!("more than {MAX_PART_NUMBER} parts listed")));
-                }
-                let number = field(part, "PartNumber").and_then(|n| n.parse::<u32>().ok());
-                let size = field(part, "Size").and_then(|n| n.parse::<u64>().ok());
-                let (Some(number), Some(size)) = (number, size) else {
-                    return Err(S3Error::malformed(OP, "a Part without a PartNumber or a Size"));
-                };
-                if !(1..=MAX_PART_NUMBER).contains(&number) {
-                    return Err(S3Error::malformed(OP, format!("part number {number}, not 1 to {MAX_PART_NUMBER}")));
-                }
-                let etag = field(part, "ETag").unwrap_or("").trim_matches('"').to_ascii_lowercase();
-                parts.insert(number, RemotePart { size, etag });
-            }
-            if !doc.truncated() {
-                return Ok(parts);
-            }
-            let next = doc.field("NextPartNumberMarker").unwrap_or("");
-            if next.is_empty() || next == marker {
-                return Err(S3Error::malformed(OP, "a truncated page without a new NextPartNumberMarker"));
-            }
-            marker = next.to_owned();
-        }
-        Err(S3Error::malformed(OP, format!("more than {MAX_PAGES} pages")))
-    }
-
     /// Sends part `number` (its bytes and their MD5), tried again after a failure that did
     /// not refuse it. `meter` counts the bytes as they leave, and takes back those of a failed
     /// attempt. The ETag answered, unquoted and lowercase: a 200 is proof enough, as the
@@ -335,21 +237,20 @@ impl S3 {
                 .header("content-md5", content_md5.as_str())
                 .timeout(timeout)
                 .body(reqwest::Body::wrap(attempt.body(body.clone())));
-            let outcome = self.answer(&keys, op, request.send().await).await.map(|response| {
-                let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
-                let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()).filter(|e| !e.is_empty());
-                // The service checked the signed Content-MD5 before its 200: an ETag that is not
-                // the MD5 is its own (SSE-KMS, SSE-C), not other bytes.
-                if let Some(etag) = etag.as_deref().filter(|e| *e != hex.as_str()) {
-                    tracing::warn!(
-                        operation = op,
-                        etag,
-                        md5 = hex.as_str(),
-                        "S3 took the part; its ETag is not the MD5"
-                    );
+            let outcome = match self.answer(&keys, op, request.send().await).await {
+                Ok(response) => {
+                    let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok());
+                    let etag = etag.map(|e| e.trim().trim_matches('"').to_ascii_lowercase()).filter(|e| !e.is_empty());
+                    // A 200 whose body is an S3 error stored nothing.
+                    self.error_in_200(&keys, op, response).await.map(|()| etag)
                 }
-                etag
-            });
+                Err(e) => Err(e),
+            };
+            // The service checked the signed Content-MD5 before its 200: an ETag that is not the
+            // MD5 is its own (SSE-KMS, SSE-C), not other bytes.
+            if let Ok(Some(etag)) = outcome.as_ref().map(|e| e.as_deref().filter(|e| *e != hex.as_str())) {
+                tracing::warn!(operation = op, etag, md5 = hex.as_str(), "S3 took the part; its ETag is not the MD5");
+            }
             match &outcome {
                 Ok(_) => attempt.landed(),
                 Err(_) => attempt.failed(),
@@ -357,55 +258,6 @@ impl S3 {
             outcome
         })
         .await
-    }
-
-    /// One GET of a listing: its body.
-    async fn get(&self, keys: Arc<Keys>, op: &str, url: Url, query: &[(&str, &str)]) -> Result<Bytes, S3Error> {
-        let signed = self.presign(&keys, Method::Get, url, query, &[]);
-        let response = self.answer(&keys, op, self.http.get(signed).timeout(LIST_TIMEOUT).send().await).await?;
-        read_capped(op, response, MAX_XML).await
-    }
-
-    /// The response when it is a success; else the failure, read from S3's XML error.
-    async fn answer(
-        &self,
-        keys: &Keys,
-        op: &str,
-        sent: Result<reqwest::Response, reqwest::Error>,
-    ) -> Result<reqwest::Response, S3Error> {
-        let response = match sent {
-            Ok(response) => response,
-            // The address holds the signature and the session token: errors leave it out.
-            Err(e) => {
-                return Err(S3Error {
-                    retry: if e.is_builder() { Retry::Never } else { Retry::Soon },
-                    source: Some(Box::new(e.without_url())),
-                    ..S3Error::new(op, "no answer")
-                });
-            }
-        };
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let body = read_capped(op, response, 64 << 10).await.unwrap_or_default();
-        let doc = Doc::read(&body, "").ok().filter(|d| d.root == "Error");
-        let code = doc.as_ref().and_then(|d| d.field("Code")).filter(|c| !c.is_empty()).map(str::to_owned);
-        let message = match doc.as_ref().and_then(|d| d.field("Message")).filter(|m| !m.is_empty()) {
-            Some(message) => scrub(keys, message),
-            None => format!("HTTP {status}"),
-        };
-        let retry = match (status, code.as_deref()) {
-            (503, _) | (_, Some("SlowDown")) => Retry::Later,
-            (429 | 500 | 502 | 504, _) => Retry::Soon,
-            (_, Some("RequestTimeout" | "BadDigest" | "IncompleteBody" | "InternalError")) => Retry::Soon,
-            _ => Retry::Never,
-        };
-        let message = match &code {
-            Some(code) => format!("HTTP {status} {code}: {message}"),
-            None => message,
-        };
-        Err(S3Error { status: Some(status), code, retry, ..S3Error::new(op, message) })
     }
 
     /// `attempt` (given the credentials to sign with) until it succeeds, fails for good, or was
@@ -449,50 +301,16 @@ impl S3 {
 }
 
 /// Whether a request can name `key` path-style: a `.` or `..` segment would be folded away by
-/// any URL parser, a leading `/` would leave the bucket.
+/// any URL parser, a leading `/` would leave the bucket. S3 keys are 1 to 1,024 bytes.
 pub(crate) fn check_key(key: &str) -> Result<(), String> {
+    if key.len() > MAX_KEY {
+        // Not echoed: it may be huge.
+        return Err(format!("must be at most {MAX_KEY} bytes (S3's limit), got {}", key.len()));
+    }
     if key.is_empty() || key.starts_with('/') || key.split('/').any(|s| s == "." || s == "..") {
         return Err(format!("the object key {key:?} cannot be addressed path-style"));
     }
     Ok(())
-}
-
-/// `message` without the credentials, should the service echo them, at a readable length.
-fn scrub(keys: &Keys, message: &str) -> String {
-    let mut text = crate::excerpt::excerpt_of(message.as_bytes(), 300);
-    for secret in [Some(&keys.secret_key), keys.token.as_ref()].into_iter().flatten() {
-        if !secret.is_empty() {
-            text = text.replace(secret.expose(), "***");
-        }
-    }
-    // A presigned address echoed back carries the signature.
-    match text.find("X-Amz-") {
-        Some(at) => format!("{}***", &text[..at]),
-        None => text,
-    }
-}
-
-/// The body, or an error past `cap` bytes.
-async fn read_capped(op: &str, mut response: reqwest::Response, cap: usize) -> Result<Bytes, S3Error> {
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > cap {
-                    return Err(S3Error::malformed(op, format!("longer than {cap} bytes")));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body.into()),
-            Err(e) => {
-                return Err(S3Error {
-                    retry: Retry::Soon,
-                    source: Some(Box::new(e.without_url())),
-                    ..S3Error::new(op, "the answer was cut off")
-                });
-            }
-        }
-    }
 }
 
 /// Lowercase hex.
@@ -504,7 +322,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn s3(endpoint: &str) -> S3 {
+    pub(super) fn s3(endpoint: &str) -> S3 {
         let secret = SecretString::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
         let login =
             Login { endpoint, bucket: "mirror", access_key: "AKIAIOSFODNN7EXAMPLE", secret_key: &secret, token: None };
@@ -546,12 +364,5 @@ mod tests {
                 .as_str()
                 .ends_with("X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
         );
-    }
-
-    #[test]
-    fn echoed_credentials_and_signatures_are_scrubbed() {
-        let s3 = s3("http://h");
-        let text = scrub(&s3.keys(), "bad wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY at /m/k?X-Amz-Signature=abc");
-        assert_eq!(text, "bad *** at /m/k?***");
     }
 }

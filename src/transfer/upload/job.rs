@@ -2,7 +2,7 @@
 //! S3 holds, completing, and waiting for the image.
 
 use super::parts::default_part_size;
-use super::parts::{Landed, Parts, earlier_part_size, part_count};
+use super::parts::{Landed, Parts, disagreeing, earlier_part_size, part_count};
 use super::source::{FileFacts, Stamp};
 use super::step::{Cause, Step, at};
 use super::{UploadImageBuilder, UploadedImage};
@@ -12,7 +12,7 @@ use crate::transfer::error::TransferStage;
 use crate::transfer::handle::UploadHandle;
 use crate::transfer::meter::Meter;
 use crate::transfer::progress::TransferProgress;
-use crate::transfer::s3::{Keys, Login, S3, S3Error};
+use crate::transfer::s3::{Keys, Login, RemotePart, S3, S3Error};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use tokio::time::Instant;
@@ -74,6 +74,30 @@ pub(super) struct Unconfirmed {
     pub(super) source: S3Error,
 }
 
+/// What the platform holds of the parts `differ`, which it was sent [`RESEND_ROUNDS`] + 1
+/// times: said as it is (nothing at all, parts missing, parts other than sent).
+fn not_held(held: &BTreeMap<u32, RemotePart>, differ: &[u32]) -> String {
+    let tries = RESEND_ROUNDS + 1;
+    if held.is_empty() {
+        return format!(
+            "the platform holds nothing of the upload (ListParts lists no part) after parts {differ:?} were each \
+             sent {tries} times and answered 200: resume the upload"
+        );
+    }
+    let (other, missing): (Vec<u32>, Vec<u32>) = differ.iter().partition(|n| held.contains_key(n));
+    let mut said = Vec::new();
+    if !missing.is_empty() {
+        said.push(format!("nothing for parts {missing:?}"));
+    }
+    if !other.is_empty() {
+        said.push(format!("other bytes (size or ETag) than were sent for parts {other:?}"));
+    }
+    format!(
+        "after parts {differ:?} were each sent {tries} times, the platform holds {}: resume the upload",
+        said.join(" and ")
+    )
+}
+
 /// Where the object key came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum KeyFrom {
@@ -90,7 +114,10 @@ impl Job<'_> {
         let b = self.builder;
         let handle = self.handle.clone();
         let (image_id, upload_id) = (handle.image_id(), handle.upload_id());
-        let fallback_size = b.part_size.unwrap_or_else(|| default_part_size(self.file.len));
+        // The caller's, else the handle's (chosen before the first byte); a listing sets it only
+        // for a handle kept by an older version.
+        let chosen = b.part_size.or(handle.part_size());
+        let fallback_size = chosen.unwrap_or_else(|| default_part_size(self.file.len));
         if resumed {
             let seen = crate::image::waiters::look(&b.client, image_id, b.region.as_deref()).await;
             match seen.map_err(at(TransferStage::Locate))?.and_then(|i| i.image_status.clone().map(|s| (i, s))) {
@@ -139,7 +166,7 @@ impl Job<'_> {
             (None, None) => (s3.find_key(upload_id).await.map_err(at(TransferStage::Locate))?, KeyFrom::Listing),
         };
         if from == KeyFrom::Listing {
-            self.keep_key(&key);
+            self.keep(self.handle.clone().with_object_key(&key));
         }
         // A key given is checked before any part is sent; a resume needs the parts held.
         let remote = if resumed || from == KeyFrom::Given {
@@ -154,10 +181,20 @@ impl Job<'_> {
             BTreeMap::new()
         };
         if from == KeyFrom::Given {
-            self.keep_key(&key);
+            self.keep(self.handle.clone().with_object_key(&key));
         }
-        let part_size = b.part_size.or_else(|| earlier_part_size(&remote, self.file.len)).unwrap_or(fallback_size);
+        let part_size = match chosen {
+            Some(size) => size,
+            None => earlier_part_size(&remote, self.file.len)
+                .map_err(|rule| (TransferStage::Locate, Cause::from(rule)))?
+                .unwrap_or(fallback_size),
+        };
         let count = part_count(self.file.len, part_size);
+        if let Some(rule) = disagreeing(&remote, part_size, count) {
+            return Err((TransferStage::Locate, rule.into()));
+        }
+        // Before any byte: a handle kept from here on resumes with this part size.
+        self.keep(self.handle.clone().with_part_size(part_size));
         if let Some((&extra, _)) = remote.range(u32::try_from(count).unwrap_or(u32::MAX).saturating_add(1)..).next() {
             let rule = format!(
                 "the platform holds part {extra}, but the file makes {count} parts of {part_size} bytes: the file \
@@ -241,15 +278,14 @@ impl Job<'_> {
                 return Ok(());
             }
             if round == RESEND_ROUNDS {
-                let rule = format!(
-                    "the platform still holds other bytes than were sent for parts {differ:?} after sending them \
-                     again: resume the upload"
-                );
-                return Err((TransferStage::Upload, rule.into()));
+                return Err((TransferStage::Upload, not_held(&held, &differ).into()));
             }
             tracing::warn!(parts = ?differ, "S3 holds other parts than were sent (an earlier attempt's?): sending them again");
-            for number in differ {
-                let (_, part) = resend.send(number).await?;
+            // As many at once as the first sending: a large file is not sent again part by part.
+            let mut resending =
+                futures_util::stream::iter(differ).map(|n| resend.send(n)).buffer_unordered(self.builder.concurrency);
+            while let Some(sent) = resending.next().await {
+                let (number, part) = sent?;
                 self.sent += part.size;
                 if landed.insert(number, part).is_some_and(|was| was.reused) {
                     self.reused = self.reused.saturating_sub(landed.get(&number).map_or(0, |p| p.size));
@@ -259,15 +295,15 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Records the upload's object key in the handle, and tells [`on_handle`] of it when it is
-    /// news.
+    /// Records what the handle gained (the object key, the part size), and tells
+    /// [`on_handle`] of it when it is news.
     ///
     /// [`on_handle`]: UploadImageBuilder::on_handle
-    fn keep_key(&mut self, key: &str) {
-        if self.handle.object_key() == Some(key) {
+    fn keep(&mut self, handle: UploadHandle) {
+        if self.handle == handle {
             return;
         }
-        self.handle = self.handle.clone().with_object_key(key);
+        self.handle = handle;
         if let Some(keep) = &self.builder.on_handle {
             keep(&self.handle);
         }

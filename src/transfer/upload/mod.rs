@@ -11,7 +11,7 @@ use super::handle::UploadHandle;
 use super::meter::ProgressHook;
 use super::progress::TransferProgress;
 use super::s3;
-use crate::image::import_image::{ImportImageFluentBuilder, ImportImageRequestBuilder};
+use crate::image::import_image::{ImportImageFluentBuilder, ImportImageRequestBuilder, MAX_IMPORT_IMAGE_SIZE};
 use crate::image::import_image_from_url::forward;
 use crate::image::import_wait::{ImportWait, import_wait_setters};
 use crate::image::model::{BootloaderType, ImageFormat, ImageInfo, ImageTag, ImportType, OsType};
@@ -111,10 +111,12 @@ impl Client {
     ///    S3 UploadPart presigned with SigV4, the session token among what is signed, and
     ///    carrying its `Content-MD5`, which the service checks: its 200 is taken as proof, an
     ///    ETag that is not the MD5 (SSE-KMS) is logged; a part that fails is sent again (up to
-    ///    5 tries, longer pauses after `SlowDown` or HTTP 503);
+    ///    5 tries, longer pauses after `SlowDown` or HTTP 503); a 200 whose body is an S3
+    ///    `<Error>` document is that error, sent again or not by its code;
     /// 5. S3 ListParts, to check the service holds exactly the parts sent (each by size and
     ///    ETag, none beyond; a part an earlier attempt stored late would win otherwise): any
-    ///    other is sent again, twice at most, a part beyond the file's stops the upload;
+    ///    other is sent again (as many at once as in step 4), twice at most, then the failure
+    ///    says what the platform holds; a part beyond the file's stops the upload;
     /// 6. CompleteImageMultipartUpload, then DescribeImage until `Used`
     ///    ([`on_progress`](UploadImageBuilder::on_progress) then gets `PreparePrecent`).
     ///
@@ -123,8 +125,17 @@ impl Client {
     /// disk's or an ISO's length, rounded up to GiB), the part size (at least 5 MiB, large
     /// enough for at most 10,000 parts), the SigV4 region (`us-east-1`), the object key (from
     /// the listing). Bad input (no file, a
-    /// directory, an empty file, a part size S3 refuses, a format the header contradicts, an
-    /// ImportImage field) is [`Error::InvalidRequest`] before anything is sent.
+    /// directory, an empty file, a part size S3 refuses, a format other than raw the header
+    /// contradicts, a size read from the header past 2000 GiB with no `image_size` set, an
+    /// ImportImage field, a resume handle that breaks [`UploadHandle`]'s rules) is [`Error::InvalidRequest`] before anything is sent.
+    ///
+    /// **Redirects:** no S3 request follows a redirect to another host: a 3xx is a failure
+    /// naming only the host it pointed to (never the presigned address), and an answer that
+    /// came from another origin (through an HTTP client given with
+    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) that follows
+    /// redirects) is refused. The upload keeps its resume handle. The listings are bounded:
+    /// ListParts to 20 pages, ListMultipartUploads to 100 (then give the key), and an upload
+    /// listed under two keys is refused, naming both.
     ///
     /// **Expired credentials:** S3Login names no expiry, so its credentials are taken to last
     /// until the S3 service refuses them as expired (`ExpiredToken`, `TokenRefreshRequired`, or
@@ -132,7 +143,8 @@ impl Client {
     /// them for all the parts, and the refused request is sent again, once.
     ///
     /// Memory stays under `concurrency × part_size` plus a little: each part is read from the
-    /// file as it is sent. The file is opened once, and every part read at its offset from
+    /// file as it is sent. The part size is the caller's or the handle's, never set by what
+    /// the S3 service lists (but, for a handle kept by an older version, up to 64 MiB). The file is opened once, and every part read at its offset from
     /// that one handle; before completing, the file must be unchanged (length and mtime, and
     /// on Unix device, inode and ctime, of the handle and of the path), else the upload stops
     /// at [`TransferStage::Read`] with its handle.
@@ -146,7 +158,8 @@ impl Client {
     /// elsewhere) skips ImportImage, logs in again, lists the parts the platform holds (S3
     /// ListParts) and sends only those missing or whose size or MD5 differ from the file's (a
     /// service whose ETags are not MD5s, as with SSE-KMS, gets them all again), then
-    /// completes. A file that changed since is either uploaded right or refused, never
+    /// completes. A listed part (but the last) of another size than the upload's part size is
+    /// refused before any part is sent. A handle is checked first (see [`UploadHandle`]). A file that changed since is either uploaded right or refused, never
     /// assembled from parts of two files. A resume after CompleteImageMultipartUpload (the
     /// image `Used`, or `WaitMaking`, `Making`, `Initializing`) cannot check the file, as S3
     /// holds no parts any more: it waits for the image, reads nothing, and says so
@@ -227,7 +240,9 @@ impl UploadImageBuilder {
     }
 
     /// `ImageFormat`; by default the file's header says (a raw disk must be named). A format
-    /// the header contradicts is refused.
+    /// the header contradicts is refused, but for raw: a raw disk holds any bytes (an ISO 9660
+    /// filesystem at byte 32769, a qcow2 magic at its start), so raw named wins over the header,
+    /// with a warning logged.
     pub fn image_format(mut self, format: ImageFormat) -> Self {
         self.image_format = Some(format);
         self
@@ -249,8 +264,12 @@ impl UploadImageBuilder {
     }
 
     /// The size of each part but the last: 5 MiB ([`MIN_PART_SIZE`]) to 5 GiB, and large
-    /// enough for at most 10,000 parts. By default the smallest such size in whole MiB (when
-    /// resuming, the size of the parts already sent).
+    /// enough for at most 10,000 parts. By default the smallest such size in whole MiB. It is
+    /// kept in the handle ([`UploadHandle::part_size`]) before the first byte is sent; when
+    /// resuming, by default the handle's. A resume refuses a listing whose parts (but the
+    /// last) are of another size. A handle kept by an older version names none: the size of
+    /// the parts listed is taken then, up to 64 MiB (or the file's default part size, if
+    /// larger); past that, set it here.
     pub fn part_size(mut self, bytes: u64) -> Self {
         self.part_size = Some(bytes);
         self
@@ -277,8 +296,9 @@ impl UploadImageBuilder {
     }
 
     /// Calls `keep` with the upload's handle once it is known, before any byte is sent: right
-    /// after ImportImage answered, or at once when resuming; and again, before any byte too,
-    /// when the handle gains the upload's object key ([`UploadHandle::object_key`]). A tool
+    /// after ImportImage answered (with the part size, [`UploadHandle::part_size`]), or at once
+    /// when resuming; and again, before any byte too, when the handle gains the upload's object
+    /// key ([`UploadHandle::object_key`]) or, resuming, its part size. A tool
     /// that keeps the latest (in a file, say) can go on after the program itself was stopped
     /// (Ctrl-C, a crash, a reboot), which no error value survives.
     pub fn on_handle(mut self, keep: impl Fn(&UploadHandle) + Send + Sync + 'static) -> Self {
@@ -332,7 +352,10 @@ impl UploadImageBuilder {
         if let Some(key) = &self.object_key {
             s3::check_key(key).map_err(|rule| Error::invalid("object_key", rule))?;
         }
-        if let Some(size) = self.part_size {
+        if let Some(handle) = &self.resume {
+            handle.check().map_err(|(field, rule)| Error::invalid(field, rule))?;
+        }
+        if let Some(size) = self.part_size.or(self.resume.as_ref().and_then(UploadHandle::part_size)) {
             check_part_size(size, file.len)?;
         } else {
             check_part_size(default_part_size(file.len), file.len)
@@ -347,6 +370,19 @@ impl UploadImageBuilder {
         let request = match (&self.resume, format) {
             (None, Some(format)) => {
                 let size = self.image_size.or_else(|| virtual_gib(&format, &file));
+                if let Some(gib) = size.filter(|g| self.image_size.is_none() && *g > MAX_IMPORT_IMAGE_SIZE) {
+                    let from = match format {
+                        ImageFormat::Raw | ImageFormat::Iso => "the file's length".to_owned(),
+                        _ => format!("the file's {format} header"),
+                    };
+                    return Err(Error::invalid(
+                        "ImageSize",
+                        format!(
+                            "{from} gives {gib} GiB (no image_size was set), but the platform takes 1 to \
+                             {MAX_IMPORT_IMAGE_SIZE} GiB: set image_size(..) to the image's size in GiB"
+                        ),
+                    ));
+                }
                 let mut import = self.import.as_input().clone().image_format(format);
                 if let Some(size) = size {
                     import = import.image_size(size);
@@ -362,7 +398,10 @@ impl UploadImageBuilder {
             (None, Some(request)) => {
                 let imported = self.client.send_with(request, &options).await?;
                 match imported.upload_id.filter(|u| !u.trim().is_empty()) {
-                    Some(upload_id) => (UploadHandle::new(imported.image_id, upload_id), false),
+                    Some(upload_id) => {
+                        let part_size = self.part_size.unwrap_or_else(|| default_part_size(file.len));
+                        (UploadHandle::new(imported.image_id, upload_id).with_part_size(part_size), false)
+                    }
                     None => {
                         return Err(Error::Transfer(TransferError {
                             stage: TransferStage::Locate,

@@ -1,7 +1,7 @@
 //! An upload's parts: their size and count, and sending one (unless the platform holds the same
 //! bytes already).
 
-use super::source::read_part;
+use super::source::{read_part, shrank};
 use super::step::{Step, at};
 use super::{MAX_PART_SIZE, MAX_PARTS, MIB, MIN_PART_SIZE};
 use crate::Error;
@@ -55,11 +55,39 @@ pub(super) struct Parts<'a> {
     pub(super) meter: &'a Arc<Meter>,
 }
 
-/// When resuming without a part size: the size of the parts already sent (part 1's, else the
-/// largest: only the last part is smaller), if S3 takes it for this file.
-pub(super) fn earlier_part_size(remote: &BTreeMap<u32, RemotePart>, len: u64) -> Option<u64> {
-    let size = remote.get(&1).or_else(|| remote.values().max_by_key(|p| p.size))?.size;
-    check_part_size(size, len).ok().map(|()| size)
+/// The largest part size a listing alone sets, when neither the caller nor the handle names
+/// one (a handle kept by an older version): a whole part is held in memory, so a listing
+/// claiming larger parts is refused, unless the file's default part size is larger still.
+pub(super) const MAX_LISTED_PART_SIZE: u64 = 64 * MIB;
+
+/// When resuming with no part size given or kept: the size of the parts already sent (part
+/// 1's, else the largest: only the last part is smaller), if S3 takes it for this file. Past
+/// [`MAX_LISTED_PART_SIZE`] (or the file's default part size, if larger), refused.
+pub(super) fn earlier_part_size(remote: &BTreeMap<u32, RemotePart>, len: u64) -> Result<Option<u64>, String> {
+    let Some(size) = remote.get(&1).or_else(|| remote.values().max_by_key(|p| p.size)).map(|p| p.size) else {
+        return Ok(None);
+    };
+    let bound = default_part_size(len).max(MAX_LISTED_PART_SIZE);
+    if size > bound {
+        return Err(format!(
+            "ListParts lists parts of {size} bytes, and the handle names no part size (kept by an older version): a \
+             listing is trusted to set at most {bound} bytes, as a whole part is held in memory; set part_size to \
+             {size} if the upload began with it, else remove the upload (AbortImageMultipartUpload) and start again"
+        ));
+    }
+    Ok(check_part_size(size, len).ok().map(|()| size))
+}
+
+/// The first part but the last of the file's `count` that the platform holds at another size
+/// than `part_size`, said as the failure: a listing does not change the part size given or
+/// kept, nor the memory a part takes.
+pub(super) fn disagreeing(remote: &BTreeMap<u32, RemotePart>, part_size: u64, count: u64) -> Option<String> {
+    let (n, held) = remote.iter().find(|(n, p)| u64::from(**n) < count && p.size != part_size)?;
+    Some(format!(
+        "the platform holds part {n} of {} bytes, but the upload's part size is {part_size}: resume with part_size \
+         set to {} if the upload began with it, else remove the upload (AbortImageMultipartUpload) and start again",
+        held.size, held.size
+    ))
 }
 
 /// A part as this call left it on the platform.
@@ -85,7 +113,8 @@ impl Parts<'_> {
     pub(super) async fn send(&self, number: u32) -> Step<(u32, Landed)> {
         let offset = u64::from(number - 1) * self.part_size;
         let len = (self.len - offset).min(self.part_size);
-        let (bytes, md5) = read_part(self.file, offset, len).await.map_err(at(TransferStage::Read))?;
+        let read = read_part(self.file, offset, len).await.map_err(|e| shrank(e, number, offset, len));
+        let (bytes, md5) = read.map_err(at(TransferStage::Read))?;
         if let Some(held) = self.remote.get(&number).filter(|p| p.size == len && p.etag == s3::hex(&md5)) {
             self.meter.add(len);
             return Ok((number, Landed { size: len, md5, etag: Some(held.etag.clone()), reused: true }));
@@ -137,11 +166,38 @@ mod tests {
     fn a_resumed_upload_takes_the_part_size_of_the_parts_already_sent() {
         let part = |size| RemotePart { size, etag: String::new() };
         let remote: BTreeMap<u32, RemotePart> = [(2, part(8 * MIB)), (3, part(8 * MIB)), (5, part(MIB))].into();
-        assert_eq!(earlier_part_size(&remote, 33 * MIB), Some(8 * MIB), "part 1 is missing: the largest");
+        assert_eq!(earlier_part_size(&remote, 33 * MIB), Ok(Some(8 * MIB)), "part 1 is missing: the largest");
         let remote: BTreeMap<u32, RemotePart> = [(1, part(6 * MIB)), (2, part(2 * MIB))].into();
-        assert_eq!(earlier_part_size(&remote, 8 * MIB), Some(6 * MIB));
+        assert_eq!(earlier_part_size(&remote, 8 * MIB), Ok(Some(6 * MIB)));
         // A single small part (a file under 5 MiB) says nothing S3 would take as a part size.
         let remote: BTreeMap<u32, RemotePart> = [(1, part(MIB))].into();
-        assert_eq!(earlier_part_size(&remote, MIB), None);
+        assert_eq!(earlier_part_size(&remote, MIB), Ok(None));
+        assert_eq!(earlier_part_size(&BTreeMap::new(), MIB), Ok(None));
+    }
+
+    #[test]
+    fn a_listing_sets_the_part_size_only_within_a_bound() {
+        let part = |size| RemotePart { size, etag: String::new() };
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(GIB))].into();
+        let err = earlier_part_size(&remote, 2 * GIB).unwrap_err();
+        assert!(err.contains("set part_size to 1073741824"), "{err}");
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(MAX_LISTED_PART_SIZE))].into();
+        assert_eq!(earlier_part_size(&remote, GIB), Ok(Some(MAX_LISTED_PART_SIZE)));
+        // A file whose default part is larger takes parts of that size.
+        let len = 1 << 40;
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(default_part_size(len)))].into();
+        assert_eq!(earlier_part_size(&remote, len), Ok(Some(default_part_size(len))));
+        // One part claiming to hold a whole 100 MiB file would be read whole too.
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(100 * MIB))].into();
+        assert!(earlier_part_size(&remote, 100 * MIB).is_err());
+    }
+
+    #[test]
+    fn a_listing_of_parts_of_another_size_but_the_last_is_named() {
+        let part = |size| RemotePart { size, etag: String::new() };
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(5 * MIB)), (3, part(MIB))].into();
+        assert_eq!(disagreeing(&remote, 5 * MIB, 3), None, "the last part may be of any size");
+        let remote: BTreeMap<u32, RemotePart> = [(1, part(5 * MIB)), (2, part(6 * MIB))].into();
+        assert!(disagreeing(&remote, 5 * MIB, 3).unwrap().contains("part 2 of 6291456 bytes"));
     }
 }

@@ -96,11 +96,16 @@ pub(super) fn sniff(head: &[u8]) -> Option<ImageFormat> {
     }
 }
 
-/// The format to import as: the one given, unless the header contradicts it; else the
-/// header's.
+/// The format to import as: the one given, unless the header contradicts it (raw, given,
+/// wins over any header, with a warning); else the header's.
 pub(super) fn resolve_format(given: Option<&ImageFormat>, sniffed: Option<&ImageFormat>) -> Result<ImageFormat, Error> {
     match (given, sniffed) {
         (Some(given), Some(sniffed)) if given == sniffed => Ok(given.clone()),
+        // A raw disk holds any bytes, an ISO 9660 filesystem at 32769 or a qcow2 magic among them.
+        (Some(ImageFormat::Raw), Some(sniffed)) => {
+            tracing::warn!(header = %sniffed, "the file's header looks like {sniffed}; uploading it as raw, as told");
+            Ok(ImageFormat::Raw)
+        }
         (Some(given), Some(sniffed)) => {
             Err(Error::invalid("ImageFormat", format!("is {given} but the file's header says {sniffed}")))
         }
@@ -155,6 +160,21 @@ pub(super) async fn read_part(file: &Arc<std::fs::File>, offset: u64, len: u64) 
         Ok((Bytes::from(buf), md5.finalize().into()))
     };
     tokio::task::spawn_blocking(read).await.map_err(|e| std::io::Error::other(e.to_string()))?
+}
+
+/// A read that ended before the part's end: the file shrank after it was measured.
+pub(super) fn shrank(error: std::io::Error, number: u32, offset: u64, len: u64) -> std::io::Error {
+    if error.kind() != std::io::ErrorKind::UnexpectedEof {
+        return error;
+    }
+    let end = offset + len;
+    std::io::Error::new(
+        error.kind(),
+        format!(
+            "the file changed (shrank) while it was read: part {number} (bytes {offset} to {end}) ended early; \
+             resume the upload once the file is whole again"
+        ),
+    )
 }
 
 #[cfg(unix)]
