@@ -261,7 +261,7 @@ fn unquoted_message(error: &Error) -> String {
         Error::Config { field, message, .. } => format!("configuration: {field}: {message}"),
         other => other.to_string(),
     };
-    let mut text = REWRITES.iter().fold(text, |text, (from, to)| text.replace(from, to));
+    let mut text = part_sizes_in_mib(REWRITES.iter().fold(text, |text, (from, to)| text.replace(from, to)));
     if let Error::Config { field, .. } = error
         && ["endpoint", "credentials", "region"].contains(&field.as_str())
     {
@@ -333,8 +333,33 @@ const REWRITES: &[(&str, &str)] = &[
     ("set it on the request or with ClientBuilder::region", "pass --region"),
     ("set image_format (raw for a raw disk)", "pass --format (raw for a raw disk)"),
     ("(set part_size to it)", "(pass that --part-size)"),
+    ("set image_size(..) to the image's size in GiB", "pass --size with the image's size in GiB"),
+    ("give the upload's key with object_key(..)", "pass the upload's key with --object-key KEY"),
+    ("give it with object_key(..)", "pass it with --object-key KEY"),
+    ("object_key(..)", "--object-key KEY"),
     ("invalid request: ", "invalid "),
 ];
+
+/// The library's "set part_size to N" / "part_size set to N" (bytes) as the tool's
+/// `--part-size` (MiB): a whole number of MiB, else the bytes said as such.
+fn part_sizes_in_mib(text: String) -> String {
+    const FORMS: [(&str, &str); 2] =
+        [("set part_size to ", "pass --part-size "), ("with part_size set to ", "with --part-size ")];
+    let mut text = text;
+    for (from, to) in FORMS {
+        while let Some(at) = text.find(from) {
+            let rest = &text[at + from.len()..];
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let said = match rest[..digits].parse::<u64>() {
+                Ok(bytes) if bytes % (1 << 20) == 0 => format!("{to}{}", bytes >> 20),
+                Ok(bytes) => format!("{to}(in MiB) for {bytes} bytes"),
+                Err(_) => to.trim_end().to_owned(),
+            };
+            text.replace_range(at..at + from.len() + digits, &said);
+        }
+    }
+    text
+}
 
 /// The flag or argument a request field comes from.
 fn flag_of(field: &str) -> &str {
@@ -375,6 +400,13 @@ mod tests {
         for text in REWRITES.iter().map(|(_, to)| to) {
             assert!(!text.contains('(') || text.contains("--"), "{text}");
         }
+    }
+
+    #[test]
+    fn part_sizes_are_said_as_the_flag_in_mib() {
+        let text =
+            part_sizes_in_mib("set part_size to 8388608 if it began so; resume with part_size set to 1000".into());
+        assert_eq!(text, "pass --part-size 8 if it began so; resume with --part-size (in MiB) for 1000 bytes");
     }
 
     #[test]
