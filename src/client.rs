@@ -106,6 +106,13 @@ impl Client {
         Box::new(crate::EndpointOrigin { url: config.endpoint.to_string(), set_by: config.endpoint_set_by.clone() })
     }
 
+    /// The tenant (`CompanyID`) this client makes images for by default, when one was set
+    /// ([`ClientBuilder::company_id`], `UCLOUDSTACK_COMPANY_ID`, or a profile's `company_id`).
+    /// Requests send it only when given it: this is for programs and tools to fill in.
+    pub fn company_id(&self) -> Option<i64> {
+        self.inner.config.company_id
+    }
+
     /// The default `Region`, if the client has one.
     pub fn region(&self) -> Option<&str> {
         self.inner.config.region.as_deref()

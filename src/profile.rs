@@ -44,6 +44,8 @@ struct ConfigProfile {
     base_url: Option<String>,
     #[serde(deserialize_with = "crate::de::opt_float")]
     timeout_sec: Option<f64>,
+    /// Not the official tooling's: the tenant uploads and imports are made for.
+    company_id: Option<serde_json::Value>,
 }
 
 /// One profile of `credential.json`.
@@ -81,6 +83,7 @@ pub(crate) struct Outside {
     pub private_key: Found,
     pub region: Found,
     pub zone: Found,
+    pub company_id: Found,
     pub timeout: Found,
     /// Whether the environment was read (the builder came from `from_env`).
     pub env_read: bool,
@@ -149,6 +152,7 @@ impl Sources {
             };
             out.region = pick(&[own::REGION, ucloud::REGION]);
             out.zone = pick(&[own::ZONE, ucloud::ZONE]);
+            out.company_id = pick(&[own::COMPANY_ID]);
             out.timeout = pick(&[ucloud::TIMEOUT_SECOND]);
         }
         let named = self.profile.is_some() || self.config_file.is_some() || self.credential_file.is_some();
@@ -172,6 +176,13 @@ impl Sources {
             if slot.is_none() {
                 *slot = value.filter(|v| !v.trim().is_empty()).map(|v| (v, from(key, &files.config_path)));
             }
+        }
+        if out.company_id.is_none() {
+            let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            out.company_id = config
+                .and_then(|c| c.company_id.as_ref())
+                .filter(|v| !v.is_null())
+                .map(|v| (text(v), from("company_id", &files.config_path)));
         }
         if out.timeout.is_none() {
             out.timeout =

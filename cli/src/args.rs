@@ -168,9 +168,10 @@ pub enum Images {
     Update {
         /// The image.
         image_id: String,
-        /// The tenant the image belongs to.
+        /// The tenant the image belongs to (default: UCLOUDSTACK_COMPANY_ID, else the
+        /// profile's company_id).
         #[arg(long)]
-        company_id: i64,
+        company_id: Option<i64>,
         #[command(flatten)]
         os: Os,
     },
@@ -206,9 +207,10 @@ pub struct ImportUrl {
     pub format: String,
     #[command(flatten)]
     pub os: Os,
-    /// The tenant the image belongs to.
+    /// The tenant the image belongs to (default: UCLOUDSTACK_COMPANY_ID, else the profile's
+    /// company_id).
     #[arg(long)]
-    pub company_id: i64,
+    pub company_id: Option<i64>,
 }
 
 #[derive(Args, Debug)]
@@ -343,8 +345,9 @@ pub struct Upload {
     /// The image's size in GiB (default: from the file).
     #[arg(long, value_name = "GIB")]
     pub size: Option<u32>,
-    /// The tenant the image belongs to (default with --resume: the handle file's).
-    #[arg(long, required_unless_present = "resume")]
+    /// The tenant the image belongs to (default: with --resume the handle file's, else
+    /// UCLOUDSTACK_COMPANY_ID, else the profile's company_id).
+    #[arg(long)]
     pub company_id: Option<i64>,
     /// The size of each part in MiB (default: the smallest that makes at most 10,000 parts).
     #[arg(long, value_name = "MIB")]

@@ -18,11 +18,27 @@ pub struct Session {
 }
 
 impl Session {
+    /// The tenant a command makes images for: `--company-id`, else the client's default
+    /// (`UCLOUDSTACK_COMPANY_ID`, else the profile's `company_id`), else a usage error that
+    /// says where to find it.
+    pub fn company_id(&self, flag: Option<i64>) -> Result<i64, Failure> {
+        flag.or(self.client.company_id()).ok_or_else(|| {
+            Failure::usage(
+                "--company-id is required: pass it, set UCLOUDSTACK_COMPANY_ID, or add \"company_id\" to your \
+                 ~/.ucloud profile. It is your tenant's id: the CompanyID of any of your images (ucloudstack \
+                 --json images show IMAGE_ID), or the tenant's ID in the console's tenant list",
+            )
+        })
+    }
+
     /// The first and longest delay between polls.
     pub fn poll_delays(&self) -> (Duration, Duration) {
         (self.poll_delay, Duration::from_secs(30).max(self.poll_delay))
     }
 }
+
+/// The tenant of the fake's images.
+const FAKE_COMPANY_ID: i64 = 200001;
 
 /// The names the README's commands use: custom images `cn-image-custom-000001` to `-000003`.
 pub const FAKE_IMAGE_NAMES: [&str; 3] = ["web-golden", "tmp-build-1", "tmp-build-2"];
@@ -33,7 +49,8 @@ pub async fn connect(global: &Global) -> Result<Session, Failure> {
     if global.fake {
         crate::error::FAKE_IN_USE.store(true, std::sync::atomic::Ordering::Relaxed);
         let fake = start_fake().await?;
-        let mut builder = fake.client_builder();
+        // The fake's one tenant, so that its README lines need no --company-id.
+        let mut builder = fake.client_builder().company_id(FAKE_COMPANY_ID);
         if let Some(region) = &global.region {
             builder = builder.region(region);
         }

@@ -541,3 +541,25 @@ fn an_endpoint_without_a_scheme_suggests_one() {
         assert!(message.contains(&format!("\"http://{bare}\" or \"https://{bare}\"")), "{message}");
     }
 }
+
+#[test]
+fn a_default_company_id_comes_from_the_builder_or_the_profile_and_a_bad_one_is_named() {
+    let dir = Dir::new("company");
+    let credential = dir.file("credential.json", r#"[{"profile":"p","public_key":"x","private_key":"y"}]"#, 0o600);
+    let config = |company: &str| {
+        let text = format!(
+            r#"[{{"profile":"p","active":true,"region":"cn","base_url":"http://h/api","company_id":{company}}}]"#
+        );
+        dir.file("config.json", &text, 0o600)
+    };
+    let build = |config: &PathBuf| Client::builder().shared_config_file(config).shared_credential_file(&credential);
+    for given in ["200001", "\"200001\""] {
+        assert_eq!(build(&config(given)).build().unwrap().company_id(), Some(200001), "{given}");
+    }
+    assert_eq!(build(&config("200001")).company_id(7).build().unwrap().company_id(), Some(7), "the builder wins");
+    assert_eq!(build(&config("null")).build().unwrap().company_id(), None);
+    let bad = config("\"acme\"");
+    let (field, message) = config_error(build(&bad).build());
+    assert_eq!(field, format!("company_id of profile \"p\" in {}", bad.display()));
+    assert!(message.contains("is not a company id"), "{message}");
+}

@@ -98,8 +98,8 @@ pub async fn publish(
     Ok(())
 }
 
-pub async fn update(s: &Session, out: Out, image_id: &str, company_id: i64, os: Os) -> Result<(), Failure> {
-    let update = s.client.update_image().image_id(image_id).company_id(company_id);
+pub async fn update(s: &Session, out: Out, image_id: &str, company_id: Option<i64>, os: Os) -> Result<(), Failure> {
+    let update = s.client.update_image().image_id(image_id).company_id(s.company_id(company_id)?);
     with_os(update, os)?.send().await?;
     out.note(format!("updated {image_id}"));
     out.id("ImageID", image_id);

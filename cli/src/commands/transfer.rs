@@ -41,8 +41,9 @@ pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
         }
         upload = upload.resume(saved.handle);
     }
-    if let Some(company_id) = company_id {
-        upload = upload.company_id(company_id);
+    // A resume without one sends none: the handle's upload needs no new import.
+    if company_id.is_some() || a.resume.is_none() {
+        upload = upload.company_id(s.company_id(company_id)?);
     }
     if let Some(name) = a.name {
         upload = upload.image_name(name);
@@ -282,7 +283,8 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
 
 pub async fn import_url(s: &Session, out: Out, a: ImportUrl) -> Result<(), Failure> {
     let (min, max) = s.poll_delays();
-    let mut import = s.client.import_image_from_url(a.url).image_name(a.naming.name).company_id(a.company_id);
+    let mut import =
+        s.client.import_image_from_url(a.url).image_name(a.naming.name).company_id(s.company_id(a.company_id)?);
     import = with_os(import.image_format(known::<ImageFormat>(&a.format, ImageFormat::KNOWN)?), a.os)?;
     if let Some(description) = a.naming.description {
         import = import.image_description(description);

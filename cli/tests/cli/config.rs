@@ -182,3 +182,22 @@ async fn the_librarys_warnings_show_on_stderr_and_v_shows_more() {
     let quiet = run(ucloudstack(home.path()).env("RUST_LOG", "off").args(["images", "list"])).ok();
     assert!(!quiet.stderr.contains("WARN"), "{quiet:?}");
 }
+
+#[tokio::test]
+async fn the_company_id_comes_from_the_environment_or_the_profile_and_its_absence_says_where_to_find_it() {
+    let fake = start_fake().await;
+    let home = Dir::new("company");
+    profiles(&home, fake.endpoint(), "cn");
+    let update = |extra: &[(&str, &str)]| {
+        let mut command = ucloudstack(home.path());
+        command.args(["images", "update", "cn-image-custom-000001", "--os-type", "linux", "--distribution", "Ubuntu"]);
+        command.args(["--os-version", "24.04", "--arch", "x86_64"]).envs(extra.iter().copied());
+        run(&mut command)
+    };
+    let missing = update(&[]);
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(missing.stderr.contains("UCLOUDSTACK_COMPANY_ID") && missing.stderr.contains("CompanyID"), "{missing:?}");
+    assert_eq!(fake.request_count("UpdateImage"), 0, "nothing sent");
+    update(&[("UCLOUDSTACK_COMPANY_ID", "200001")]).ok();
+    assert_eq!(fake.requests().last().unwrap().param("CompanyID"), Some("200001"));
+}
