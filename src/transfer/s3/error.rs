@@ -5,7 +5,7 @@ use std::fmt;
 /// A request to the platform's S3 service that failed: which, the HTTP status and S3's error
 /// code when it answered, how many times it was tried. Its text never holds the credentials,
 /// the signature or the presigned address.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[error("S3 {operation} failed{}: {message}", Tries(*.attempts))]
 #[non_exhaustive]
 pub struct S3Error {
@@ -86,5 +86,21 @@ impl S3Error {
     pub(crate) fn is_expired_credentials(&self) -> bool {
         matches!(self.status, Some(400 | 403))
             && matches!(self.code.as_deref(), Some("ExpiredToken" | "TokenRefreshRequired" | "InvalidAccessKeyId"))
+    }
+}
+
+// The code and message are the service's text: bounded in `Debug` too.
+crate::excerpt::capped_debug!(S3Error { operation, status, code, message, attempts, source, retry, not_listed });
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_of_the_services_text_is_bounded() {
+        let error = super::S3Error {
+            code: Some("C".repeat(1 << 20)),
+            ..super::S3Error::new("ListParts", "m".repeat(1 << 20))
+        };
+        assert!(format!("{error:?}").len() < 8 << 10, "{}", format!("{error:?}").len());
+        assert!(format!("{error:?}").starts_with("S3Error { operation: \"ListParts\""));
     }
 }
