@@ -13,6 +13,7 @@ mod meter;
 mod part_file;
 mod progress;
 mod s3;
+mod span;
 mod upload;
 
 pub use download::{DEFAULT_DOWNLOAD_ATTEMPTS, DownloadImageBuilder, DownloadedImage};

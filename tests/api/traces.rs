@@ -141,3 +141,35 @@ async fn a_refused_call_carries_its_ret_code_and_no_secret() {
     assert!(!all.contains("fake-private-key"), "the private key is in a span: {all}");
     assert!(!all.contains("Signature"), "{all}");
 }
+
+#[tokio::test]
+async fn an_upload_is_a_transfer_span_over_its_calls_with_bytes_parts_and_rate() {
+    let fake = FakeUCloudStack::builder().making_delay(std::time::Duration::from_millis(50)).start().await;
+    let dir = crate::upload::Dir::new("traced");
+    let path = dir.file("disk.raw", &crate::upload::content(11 << 20, 7));
+    let (spans, _guard) = recording();
+    let done = crate::upload::upload(&fake.client(), &path)
+        .image_format(ucloudstack::image::ImageFormat::Raw)
+        .part_size(5 << 20)
+        .send()
+        .await
+        .unwrap();
+
+    let transfers = spans.named("ucloudstack.transfer");
+    assert_eq!(transfers.len(), 1, "{transfers:?}");
+    let transfer = &transfers[0];
+    assert_eq!(transfer.get("ucloudstack.transfer"), Some("upload"));
+    assert_eq!(transfer.get("ucloudstack.image_id"), done.image.image_id.as_deref());
+    assert_eq!(transfer.get("ucloudstack.bytes"), Some((11u64 << 20).to_string().as_str()));
+    assert_eq!(transfer.get("ucloudstack.parts"), Some("3"));
+    assert!(transfer.get("ucloudstack.bytes_per_second").is_some_and(|r| r.parse::<u64>().unwrap() > 0));
+    assert_eq!(transfer.get("error.type"), None);
+    // The calls it made are its children.
+    let calls = spans.named("ucloudstack.call");
+    for action in ["ImportImage", "S3Login", "CompleteImageMultipartUpload"] {
+        let call = calls.iter().find(|c| c.get("rpc.method") == Some(action)).unwrap_or_else(|| panic!("{action}"));
+        assert_eq!(call.parent, Some("ucloudstack.transfer"), "{action}");
+    }
+    let all = format!("{transfers:?}");
+    assert!(!all.contains("X-Amz") && !all.contains("session"), "{all}");
+}

@@ -96,10 +96,8 @@ crate::excerpt::capped_debug!(S3Error { operation, status, code, message, attemp
 mod tests {
     #[test]
     fn debug_of_the_services_text_is_bounded() {
-        let error = super::S3Error {
-            code: Some("C".repeat(1 << 20)),
-            ..super::S3Error::new("ListParts", "m".repeat(1 << 20))
-        };
+        let error =
+            super::S3Error { code: Some("C".repeat(1 << 20)), ..super::S3Error::new("ListParts", "m".repeat(1 << 20)) };
         assert!(format!("{error:?}").len() < 8 << 10, "{}", format!("{error:?}").len());
         assert!(format!("{error:?}").starts_with("S3Error { operation: \"ListParts\""));
     }

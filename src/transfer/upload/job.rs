@@ -190,6 +190,7 @@ impl Job<'_> {
                 .unwrap_or(fallback_size),
         };
         let count = part_count(self.file.len, part_size);
+        tracing::Span::current().record("ucloudstack.parts", count);
         if let Some(rule) = disagreeing(&remote, part_size, count) {
             return Err((TransferStage::Locate, rule.into()));
         }

@@ -11,6 +11,7 @@ use super::handle::UploadHandle;
 use super::meter::ProgressHook;
 use super::progress::TransferProgress;
 use super::s3;
+use super::span::{failed, finished, transfer_span};
 use crate::image::import_image::{ImportImageFluentBuilder, ImportImageRequestBuilder, MAX_IMPORT_IMAGE_SIZE};
 use crate::image::import_image_from_url::forward;
 use crate::image::import_wait::{ImportWait, import_wait_setters};
@@ -23,6 +24,7 @@ use source::{inspect, resolve_format, sniff, virtual_gib};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 /// The smallest part S3 takes (but for the last): 5 MiB.
 pub const MIN_PART_SIZE: u64 = 5 << 20;
@@ -340,8 +342,20 @@ impl UploadImageBuilder {
         self.import.as_input()
     }
 
-    /// Uploads the file; see [`Client::upload_image`].
+    /// Uploads the file; see [`Client::upload_image`]. The upload is a `ucloudstack.transfer`
+    /// span (its bytes, parts and rate; the calls it makes are its children).
     pub async fn send(self) -> Result<UploadedImage, Error> {
+        let span = transfer_span("upload", self.resume.as_ref().map(UploadHandle::image_id));
+        let started = Instant::now();
+        let outcome = self.upload(&span).instrument(span.clone()).await;
+        match &outcome {
+            Ok(done) => finished(&span, done.bytes_sent, done.bytes_reused, started.elapsed()),
+            Err(error) => failed(&span, error, started.elapsed()),
+        }
+        outcome
+    }
+
+    async fn upload(self, span: &tracing::Span) -> Result<UploadedImage, Error> {
         let file = inspect(&self.path).await?;
         if self.concurrency == 0 {
             return Err(Error::invalid("concurrency", "must be at least 1"));
@@ -416,6 +430,7 @@ impl UploadImageBuilder {
             (None, None) => return Err(Error::invalid("ImageFormat", "is required")),
         };
         tracing::debug!(image_id = handle.image_id(), upload_id = handle.upload_id(), resumed, "uploading an image");
+        span.record("ucloudstack.image_id", handle.image_id());
         if let Some(keep) = &self.on_handle {
             keep(&handle);
         }
