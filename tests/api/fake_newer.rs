@@ -282,6 +282,11 @@ async fn a_used_custom_image_becomes_a_base_image_until_deleted() {
     let base = client.call("CloneCustomImageToBaseImage", &clone).await.unwrap();
     let base = base["DestImageID"].as_str().unwrap().to_owned();
 
+    // The platform copies the image first: the base image is Making, then Used.
+    let listed = describe(&client, &base).await;
+    assert_eq!((&listed["ImageType"], &listed["ImageStatus"]), (&"Base".into(), &"Making".into()));
+    let available = client.wait_until_image_available(&base).poll_delay(Duration::from_secs(1), Duration::from_secs(1));
+    available.wait().await.unwrap();
     let listed = describe(&client, &base).await;
     assert_eq!((&listed["ImageType"], &listed["ImageStatus"]), (&"Base".into(), &"Used".into()));
     assert_eq!((&listed["Name"], &listed["ImageFrom"]), (&"golden-base".into(), &source.as_str().into()));

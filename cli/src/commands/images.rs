@@ -82,6 +82,12 @@ pub async fn publish(
 ) -> Result<(), Failure> {
     let clone = s.client.clone_custom_image_to_base_image().source_image_id(image_id).dest_image_name(name);
     let base = clone.send().await?.dest_image_id;
+    out.note(format!("publishing {image_id} as base image {base}"));
+    // The platform makes the base image from the custom one: it is of no use until `Used`.
+    let waiter = s.client.wait_until_image_available(&base);
+    crate::commands::make::wait_with_spinner(s, waiter, "making base image")
+        .await
+        .map_err(|e| Failure::after_making(e, &base))?;
     out.note(format!("published {image_id} as base image {base}"));
     let (mode, companies) = match (allow.is_empty(), deny.is_empty()) {
         (false, _) => (Some(PermissionMode::Whitelist), allow),
@@ -92,7 +98,11 @@ pub async fn publish(
         let permission = s.client.update_resource_permission().resource_id(&base);
         let permission = permission.resource_type(ResourceType::BaseImage).permission_mode(mode.clone());
         permission.permission(companies.clone()).send().await?;
-        out.note(format!("{base} is {mode} for {companies:?}"));
+        let tenants = companies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        out.note(match mode {
+            PermissionMode::Whitelist => format!("{base} may be used only by the tenants {tenants}"),
+            _ => format!("{base} may be used by every tenant but {tenants}"),
+        });
     }
     out.id("DestImageID", &base);
     Ok(())

@@ -313,3 +313,12 @@ fn images_show_prints_every_field_one_a_line() {
     }
     assert!(shown.stdout.contains(" UTC"), "times as dates: {}", shown.stdout);
 }
+
+#[test]
+fn images_publish_waits_until_the_base_image_is_made_and_says_who_may_use_it() {
+    let run = fake(&["images", "publish", "cn-image-custom-000001", "--name", "gold", "--allow", "200002"]).ok();
+    let base = run.stdout.trim();
+    assert!(base.starts_with("cn-image-base-"), "{run:?}");
+    assert!(run.stderr.contains(&format!("published cn-image-custom-000001 as base image {base}")), "{run:?}");
+    assert!(run.stderr.contains(&format!("{base} may be used only by the tenants 200002")), "{run:?}");
+}

@@ -7,6 +7,7 @@ use super::state::{FakeImage, Handler, Phase, State, unix_now};
 use crate::image::{BaseImageInfo, BootloaderType, ImageInfo, ImageOsInfo, ImageStatus, ImageType, OsType};
 use crate::resource::PermissionMode;
 use serde_json::json;
+use tokio::time::Instant;
 
 pub(super) const ACTIONS: &[(&str, Handler)] = &[
     ("CloneCustomImageToBaseImage", clone_to_base),
@@ -21,7 +22,8 @@ fn not_found(id: &str) -> Refusal {
     (Why::ImageNotFound, format!("Image [{id}] not found"))
 }
 
-/// A `Used` custom image becomes a new base image, at once, for every tenant.
+/// A `Used` custom image becomes a new base image for every tenant: `Making` first, as the
+/// platform copies it, `Used` after the making delay.
 fn clone_to_base(state: &mut State, form: &Form) -> Outcome {
     let source_id = required(form, "SourceImageID")?;
     let name = required(form, "DestImageName")?;
@@ -43,9 +45,9 @@ fn clone_to_base(state: &mut State, form: &Form) -> Outcome {
         name: Some(name.to_owned()),
         image_name: Some(name.to_owned()),
         image_type: Some(ImageType::Base),
-        image_status: Some(ImageStatus::Used),
+        image_status: Some(ImageStatus::Making),
         image_from: Some(source_id.to_owned()),
-        prepare_percent: Some(100),
+        prepare_percent: Some(0),
         create_time: Some(now),
         update_time: Some(now),
         remarkable: Some(true),
@@ -60,7 +62,7 @@ fn clone_to_base(state: &mut State, form: &Form) -> Outcome {
         tags: Vec::new(),
         ..source
     };
-    state.images.push(FakeImage::new(info, Phase::Stable));
+    state.images.push(FakeImage::new(info, Phase::Making { since: Instant::now(), from: 0 }));
     Ok(json!({ "DestImageID": id }))
 }
 
