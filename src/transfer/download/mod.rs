@@ -1,14 +1,19 @@
 //! `client.download_image(id, path)`: GetImageDownloadURL, then a streamed GET into
-//! `<path>.part`, continued with `Range` after a cut, renamed to `path` once complete.
+//! `<path>.part`, continued with `Range` after a cut, renamed to `path` once complete. This
+//! file holds the builder and the loop of tries; `fetch` is one try, `answer` reads answers.
+
+mod answer;
+mod fetch;
 
 use super::error::{TransferError, TransferStage};
-use super::part_file::{EarlySync, Version, put_in_place, read_version, sync, truncate, with_suffix, write_version};
+use super::part_file::{Version, put_in_place, read_version, with_suffix};
 use super::progress::TransferProgress;
-use crate::{Client, Error, ErrorMetadata};
+use crate::{Client, Error};
+use answer::{BoxError, GotNoFurther};
+use fetch::Step;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use url::Url;
 
@@ -24,7 +29,7 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(8);
 /// An address this close to its `ExpiredTime` is fetched again first.
 const EXPIRY_MARGIN: i64 = 30;
 /// The buffer between the network and the file.
-const WRITE_BUFFER: usize = 1 << 20;
+pub(super) const WRITE_BUFFER: usize = 1 << 20;
 
 type ProgressHook = Arc<dyn Fn(&TransferProgress) + Send + Sync>;
 
@@ -247,7 +252,7 @@ impl DownloadImageBuilder {
     }
 
     /// The address and its expiry, fresh from GetImageDownloadURL.
-    async fn address(&self) -> Result<(Url, Option<i64>), Box<dyn std::error::Error + Send + Sync>> {
+    async fn address(&self) -> Result<(Url, Option<i64>), BoxError> {
         let mut get = self.client.get_image_download_url().image_id(&self.image_id);
         if let Some(region) = &self.region {
             get = get.region(region);
@@ -258,163 +263,6 @@ impl DownloadImageBuilder {
         let mut url = self.client.download_endpoint().clone();
         url.set_query(Some(query.expose()));
         Ok((url, expires))
-    }
-
-    /// One GET from where the `.part` ends, until the file is complete or the try is over.
-    async fn fetch(&self, http: &reqwest::Client, url: Url, part: &Path, run: &mut Run) -> Result<(), Step> {
-        let secrets = address_secrets(&url);
-        let mut request = http.get(url);
-        if run.have > 0 {
-            request = request.header(reqwest::header::RANGE, format!("bytes={}-", run.have));
-            if let Some(validator) = run.file.as_ref().and_then(Version::if_range) {
-                request = request.header(reqwest::header::IF_RANGE, validator);
-            }
-        }
-        let idle = self.idle_timeout;
-        // The address is a secret until it expires: errors leave it out.
-        let mut response = match tokio::time::timeout(idle, request.send()).await {
-            Ok(sent) => sent.map_err(|e| Step::Retry(Box::new(e.without_url())))?,
-            Err(_) => return Err(Step::Retry(stalled(idle, "the answer's headers"))),
-        };
-        let status = response.status().as_u16();
-        let validator = validator(&response);
-        let write = |e: std::io::Error| Step::Fail(TransferStage::Write, Box::new(e));
-        match status {
-            200 => {
-                // The whole file: what the `.part` held is replaced.
-                let seen = Version { total: response.content_length(), validator };
-                if run.file.as_ref().is_some_and(|known| !known.agrees(&seen)) {
-                    tracing::debug!(image_id = %self.image_id, "the file changed on the server; starting again");
-                }
-                run.have = 0;
-                run.file = Some(seen);
-            }
-            206 => {
-                let Some((start, end, total)) = content_range(&response) else {
-                    return self.restart(part, run, "a 206 answer without a readable Content-Range").await;
-                };
-                if start != run.have {
-                    let why = format!("a 206 answer from byte {start}, not from byte {}", run.have);
-                    return self.restart(part, run, &why).await;
-                }
-                let seen = Version { total, validator };
-                let known = run.file.get_or_insert_with(|| seen.clone());
-                if !known.agrees(&seen) {
-                    return self.restart(part, run, "the file changed on the server since the first answer").await;
-                }
-                // `bytes START-END/*`: what was asked reaches the end of the file.
-                known.total = known.total.or(total).or(end.checked_add(1));
-            }
-            416 => {
-                // Nothing past the `.part`: complete if it is the file's length, else start again.
-                let total = response_total(&response);
-                let known = run.file.get_or_insert_with(Version::default);
-                if total == Some(run.have) && known.agrees(&Version { total, validator: known.validator.clone() }) {
-                    known.total = total;
-                    sync(part).await.map_err(write)?;
-                    return Ok(());
-                }
-                return self.restart(part, run, "a 416 answer that does not end the file where the .part does").await;
-            }
-            // The address expired or was refused: ask for another.
-            403 => {
-                run.address = None;
-                return Err(Step::Retry(http_error(status, &mut response, idle, &secrets).await.into()));
-            }
-            500 | 502 | 503 | 504 => {
-                return Err(Step::Retry(http_error(status, &mut response, idle, &secrets).await.into()));
-            }
-            _ => {
-                let error = http_error(status, &mut response, idle, &secrets).await;
-                return Err(Step::Fail(TransferStage::Download, error.into()));
-            }
-        }
-        // A body that says where it ends (chunked, or HTTP/2) is complete at a clean end.
-        let framed = response.version() >= reqwest::Version::HTTP_2
-            || response
-                .headers()
-                .get(reqwest::header::TRANSFER_ENCODING)
-                .is_some_and(|v| v.as_bytes().ends_with(b"chunked"));
-        let file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(run.have == 0)
-            .append(run.have > 0)
-            .open(part)
-            .await
-            .map_err(write)?;
-        if run.have == 0 {
-            write_version(part, run.file.as_ref()).await.map_err(write)?;
-        }
-        let mut early = EarlySync::new(&file, run.have).await.map_err(write)?;
-        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        let mut reported = run.have;
-        // One timer for the whole body, moved on only when it fires: a timer per chunk would
-        // cost more than the chunk's copy on a fast link.
-        let mut last_byte = Instant::now();
-        let mut stall = std::pin::pin!(tokio::time::sleep_until(last_byte + idle));
-        let cut = loop {
-            let next = match futures_util::future::select(std::pin::pin!(response.chunk()), stall.as_mut()).await {
-                futures_util::future::Either::Left((next, _)) => Ok(next),
-                futures_util::future::Either::Right(_) => Err(()),
-            };
-            match next {
-                Err(()) if last_byte.elapsed() < idle => {
-                    stall.as_mut().reset(last_byte + idle);
-                    continue;
-                }
-                Ok(Ok(Some(bytes))) => {
-                    out.write_all(&bytes).await.map_err(write)?;
-                    // Idle from when the next byte is asked for: a slow disk is not a stall.
-                    last_byte = Instant::now();
-                    run.have += bytes.len() as u64;
-                    if run.have - reported >= WRITE_BUFFER as u64 {
-                        reported = run.have;
-                        self.report(run);
-                        early.tick(run.have).map_err(write)?;
-                    }
-                }
-                Ok(Ok(None)) => break None,
-                Ok(Err(e)) => break Some(Box::new(e.without_url()) as Box<dyn std::error::Error + Send + Sync>),
-                Err(_) => break Some(stalled(idle, "more of the file")),
-            }
-        };
-        out.flush().await.map_err(write)?;
-        let file = out.into_inner();
-        early.finish().await.map_err(write)?;
-        let total = run.file.as_ref().and_then(|v| v.total);
-        match (cut, total) {
-            (Some(e), _) => Err(Step::Retry(e)),
-            (None, Some(total)) if run.have < total => Err(Step::Retry("the answer ended before the file did".into())),
-            (None, Some(total)) if run.have > total => Err(Step::Fail(
-                TransferStage::Download,
-                format!("got {} bytes of a {total}-byte file", run.have).into(),
-            )),
-            (None, None) if !framed => Err(Step::Fail(
-                TransferStage::Download,
-                format!(
-                    "the server never said the file's length (no Content-Length, Content-Range or chunked end): \
-                     the {} bytes received may not be all of it, so they stay in the .part",
-                    run.have
-                )
-                .into(),
-            )),
-            (None, _) => {
-                file.sync_all().await.map_err(write)?;
-                run.file.get_or_insert_with(Version::default).total = Some(run.have);
-                Ok(())
-            }
-        }
-    }
-
-    /// Empties the `.part` to start the file again from byte 0 on the next try.
-    async fn restart(&self, part: &Path, run: &mut Run, why: &str) -> Result<(), Step> {
-        tracing::debug!(image_id = %self.image_id, why, "download starts again");
-        run.have = 0;
-        run.file = None;
-        truncate(part).await.map_err(|e| Step::Fail(TransferStage::Write, Box::new(e)))?;
-        let _ = tokio::fs::remove_file(with_suffix(part, ".etag")).await;
-        Err(Step::Retry(format!("{why}: starting again from byte 0").into()))
     }
 
     fn report(&self, run: &Run) {
@@ -429,7 +277,7 @@ impl DownloadImageBuilder {
         }
     }
 
-    fn failed(&self, stage: TransferStage, run: &Run, source: Box<dyn std::error::Error + Send + Sync>) -> Error {
+    fn failed(&self, stage: TransferStage, run: &Run, source: BoxError) -> Error {
         // An API error stays what it is inside the transfer's failure.
         Error::Transfer(TransferError {
             stage,
@@ -440,108 +288,3 @@ impl DownloadImageBuilder {
         })
     }
 }
-
-/// Why a download gave up: tries in a row that got no further into the file.
-#[derive(Debug)]
-struct GotNoFurther {
-    tries: u32,
-    furthest: u64,
-    last: Box<dyn std::error::Error + Send + Sync>,
-}
-
-impl std::fmt::Display for GotNoFurther {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Self { tries, furthest, last } = self;
-        write!(f, "{tries} tries in a row got no further than byte {furthest} of the file; the last: {last}")
-    }
-}
-
-impl std::error::Error for GotNoFurther {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.last)
-    }
-}
-
-/// A connection that went quiet, as an error of kind `TimedOut`.
-fn stalled(idle: Duration, waiting_for: &str) -> Box<dyn std::error::Error + Send + Sync> {
-    let message = format!("timed out: no byte of {waiting_for} for {idle:?}");
-    Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
-}
-
-/// What one try came to, when not the complete file.
-enum Step {
-    /// Try again from where the `.part` ends.
-    Retry(Box<dyn std::error::Error + Send + Sync>),
-    /// Give up.
-    Fail(TransferStage, Box<dyn std::error::Error + Send + Sync>),
-}
-
-/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
-fn content_range(response: &reqwest::Response) -> Option<(u64, u64, Option<u64>)> {
-    let value = response.headers().get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
-    let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
-    let (start, end) = range.split_once('-')?;
-    let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
-    (start <= end).then_some((start, end, total.trim().parse().ok()))
-}
-
-/// The total of a 416's `Content-Range: bytes */TOTAL`.
-fn response_total(response: &reqwest::Response) -> Option<u64> {
-    let value = response.headers().get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
-    value.strip_prefix("bytes */")?.trim().parse().ok()
-}
-
-/// The answer's `ETag`, else its `Last-Modified`.
-fn validator(response: &reqwest::Response) -> Option<String> {
-    let headers = response.headers();
-    let value = headers.get(reqwest::header::ETAG).or_else(|| headers.get(reqwest::header::LAST_MODIFIED))?;
-    value.to_str().ok().map(str::to_owned)
-}
-
-/// The parts of a download address that are secrets: its query, and the values of its
-/// signature, token, key and credential parameters (as sent and decoded).
-fn address_secrets(url: &Url) -> Vec<String> {
-    let Some(query) = url.query().filter(|q| !q.is_empty()) else { return Vec::new() };
-    let mut secrets = vec![query.to_owned()];
-    for piece in query.split('&') {
-        let Some((key, raw)) = piece.split_once('=') else { continue };
-        let key = key.to_ascii_lowercase();
-        if raw.is_empty() || !["sign", "token", "secret", "key", "credential"].iter().any(|s| key.contains(s)) {
-            continue;
-        }
-        secrets.push(raw.to_owned());
-        if let Some((_, decoded)) = url::form_urlencoded::parse(piece.as_bytes()).next() {
-            if decoded != raw && !decoded.is_empty() {
-                secrets.push(decoded.into_owned());
-            }
-        }
-    }
-    // The longest first, so that no secret is left half replaced by a shorter one inside it.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    secrets
-}
-
-/// An HTTP status of the download service, with the start of its body, the address's secrets
-/// scrubbed (a server may echo the request).
-async fn http_error(status: u16, response: &mut reqwest::Response, idle: Duration, secrets: &[String]) -> Error {
-    let body = match tokio::time::timeout(idle, response.chunk()).await {
-        Ok(Ok(Some(body))) => body,
-        _ => bytes::Bytes::new(),
-    };
-    // Scrubbed before it is cut, so that a secret cut in half by the excerpt goes too.
-    let mut text = String::from_utf8_lossy(&body[..body.len().min(4 * BODY_LIMIT)]).into_owned();
-    for secret in secrets {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "***");
-        }
-    }
-    Error::Http {
-        meta: ErrorMetadata::new("download"),
-        status,
-        body: crate::excerpt::excerpt(text.as_bytes()),
-        retry_after: None,
-    }
-}
-
-/// Enough of an error body to scrub before the excerpt is taken.
-const BODY_LIMIT: usize = 1024;

@@ -1,0 +1,110 @@
+//! Reading a download server's answers: ranges, validators, redirects, errors with the
+//! address's secrets scrubbed, and the errors a download ends with.
+
+use crate::{Error, ErrorMetadata};
+use std::time::Duration;
+use url::Url;
+
+pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a download gave up: tries in a row that got no further into the file.
+#[derive(Debug)]
+pub(super) struct GotNoFurther {
+    pub tries: u32,
+    pub furthest: u64,
+    pub last: BoxError,
+}
+
+impl std::fmt::Display for GotNoFurther {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self { tries, furthest, last } = self;
+        write!(f, "{tries} tries in a row got no further than byte {furthest} of the file; the last: {last}")
+    }
+}
+
+impl std::error::Error for GotNoFurther {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.last)
+    }
+}
+
+/// A connection that went quiet, as an error of kind `TimedOut`.
+pub(super) fn stalled(idle: Duration, waiting_for: &str) -> BoxError {
+    let message = format!("timed out: no byte of {waiting_for} for {idle:?}");
+    Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
+}
+
+/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
+pub(super) fn content_range(response: &reqwest::Response) -> Option<(u64, u64, Option<u64>)> {
+    let value = response.headers().get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
+    let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    (start <= end).then_some((start, end, total.trim().parse().ok()))
+}
+
+/// The total of a 416's `Content-Range: bytes */TOTAL`.
+pub(super) fn response_total(response: &reqwest::Response) -> Option<u64> {
+    let value = response.headers().get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
+    value.strip_prefix("bytes */")?.trim().parse().ok()
+}
+
+/// The answer's `ETag`, else its `Last-Modified`.
+pub(super) fn validator(response: &reqwest::Response) -> Option<String> {
+    let headers = response.headers();
+    let value = headers.get(reqwest::header::ETAG).or_else(|| headers.get(reqwest::header::LAST_MODIFIED))?;
+    value.to_str().ok().map(str::to_owned)
+}
+
+/// The parts of a download address that are secrets: its query, and the values of its
+/// signature, token, key and credential parameters (as sent and decoded).
+pub(super) fn address_secrets(url: &Url) -> Vec<String> {
+    let Some(query) = url.query().filter(|q| !q.is_empty()) else { return Vec::new() };
+    let mut secrets = vec![query.to_owned()];
+    for piece in query.split('&') {
+        let Some((key, raw)) = piece.split_once('=') else { continue };
+        let key = key.to_ascii_lowercase();
+        if raw.is_empty() || !["sign", "token", "secret", "key", "credential"].iter().any(|s| key.contains(s)) {
+            continue;
+        }
+        secrets.push(raw.to_owned());
+        if let Some((_, decoded)) = url::form_urlencoded::parse(piece.as_bytes()).next() {
+            if decoded != raw && !decoded.is_empty() {
+                secrets.push(decoded.into_owned());
+            }
+        }
+    }
+    // The longest first, so that no secret is left half replaced by a shorter one inside it.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+/// An HTTP status of the download service, with the start of its body, the address's secrets
+/// scrubbed (a server may echo the request).
+pub(super) async fn http_error(
+    status: u16,
+    response: &mut reqwest::Response,
+    idle: Duration,
+    secrets: &[String],
+) -> Error {
+    let body = match tokio::time::timeout(idle, response.chunk()).await {
+        Ok(Ok(Some(body))) => body,
+        _ => bytes::Bytes::new(),
+    };
+    // Scrubbed before it is cut, so that a secret cut in half by the excerpt goes too.
+    let mut text = String::from_utf8_lossy(&body[..body.len().min(4 * BODY_LIMIT)]).into_owned();
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    Error::Http {
+        meta: ErrorMetadata::new("download"),
+        status,
+        body: crate::excerpt::excerpt(text.as_bytes()),
+        retry_after: None,
+    }
+}
+
+/// Enough of an error body to scrub before the excerpt is taken.
+const BODY_LIMIT: usize = 1024;

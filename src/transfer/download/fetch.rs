@@ -1,0 +1,178 @@
+//! One try of a download: a GET from where the `.part` ends, its answer checked, its body
+//! written until the file is complete or the try is over.
+
+use super::answer::{BoxError, address_secrets, content_range, http_error, response_total, stalled, validator};
+use super::{DownloadImageBuilder, Run, WRITE_BUFFER};
+use crate::transfer::error::TransferStage;
+use crate::transfer::part_file::{EarlySync, Version, sync, truncate, with_suffix, write_version};
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
+use url::Url;
+
+/// What one try came to, when not the complete file.
+pub(super) enum Step {
+    /// Try again from where the `.part` ends.
+    Retry(BoxError),
+    /// Give up.
+    Fail(TransferStage, BoxError),
+}
+
+impl DownloadImageBuilder {
+    /// One GET from where the `.part` ends, until the file is complete or the try is over.
+    pub(super) async fn fetch(&self, http: &reqwest::Client, url: Url, part: &Path, run: &mut Run) -> Result<(), Step> {
+        let secrets = address_secrets(&url);
+        let mut request = http.get(url);
+        if run.have > 0 {
+            request = request.header(reqwest::header::RANGE, format!("bytes={}-", run.have));
+            if let Some(validator) = run.file.as_ref().and_then(Version::if_range) {
+                request = request.header(reqwest::header::IF_RANGE, validator);
+            }
+        }
+        let idle = self.idle_timeout;
+        // The address is a secret until it expires: errors leave it out.
+        let mut response = match tokio::time::timeout(idle, request.send()).await {
+            Ok(sent) => sent.map_err(|e| Step::Retry(Box::new(e.without_url())))?,
+            Err(_) => return Err(Step::Retry(stalled(idle, "the answer's headers"))),
+        };
+        let status = response.status().as_u16();
+        let validator = validator(&response);
+        let write = |e: std::io::Error| Step::Fail(TransferStage::Write, Box::new(e));
+        match status {
+            200 => {
+                // The whole file: what the `.part` held is replaced.
+                let seen = Version { total: response.content_length(), validator };
+                if run.file.as_ref().is_some_and(|known| !known.agrees(&seen)) {
+                    tracing::debug!(image_id = %self.image_id, "the file changed on the server; starting again");
+                }
+                run.have = 0;
+                run.file = Some(seen);
+            }
+            206 => {
+                let Some((start, end, total)) = content_range(&response) else {
+                    return self.restart(part, run, "a 206 answer without a readable Content-Range").await;
+                };
+                if start != run.have {
+                    let why = format!("a 206 answer from byte {start}, not from byte {}", run.have);
+                    return self.restart(part, run, &why).await;
+                }
+                let seen = Version { total, validator };
+                let known = run.file.get_or_insert_with(|| seen.clone());
+                if !known.agrees(&seen) {
+                    return self.restart(part, run, "the file changed on the server since the first answer").await;
+                }
+                // `bytes START-END/*`: what was asked reaches the end of the file.
+                known.total = known.total.or(total).or(end.checked_add(1));
+            }
+            416 => {
+                // Nothing past the `.part`: complete if it is the file's length, else start again.
+                let total = response_total(&response);
+                let known = run.file.get_or_insert_with(Version::default);
+                if total == Some(run.have) && known.agrees(&Version { total, validator: known.validator.clone() }) {
+                    known.total = total;
+                    sync(part).await.map_err(write)?;
+                    return Ok(());
+                }
+                return self.restart(part, run, "a 416 answer that does not end the file where the .part does").await;
+            }
+            // The address expired or was refused: ask for another.
+            403 => {
+                run.address = None;
+                return Err(Step::Retry(http_error(status, &mut response, idle, &secrets).await.into()));
+            }
+            500 | 502 | 503 | 504 => {
+                return Err(Step::Retry(http_error(status, &mut response, idle, &secrets).await.into()));
+            }
+            _ => {
+                let error = http_error(status, &mut response, idle, &secrets).await;
+                return Err(Step::Fail(TransferStage::Download, error.into()));
+            }
+        }
+        // A body that says where it ends (chunked, or HTTP/2) is complete at a clean end.
+        let framed = response.version() >= reqwest::Version::HTTP_2
+            || response
+                .headers()
+                .get(reqwest::header::TRANSFER_ENCODING)
+                .is_some_and(|v| v.as_bytes().ends_with(b"chunked"));
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(run.have == 0)
+            .append(run.have > 0)
+            .open(part)
+            .await
+            .map_err(write)?;
+        if run.have == 0 {
+            write_version(part, run.file.as_ref()).await.map_err(write)?;
+        }
+        let mut early = EarlySync::new(&file, run.have).await.map_err(write)?;
+        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut reported = run.have;
+        // One timer for the whole body, moved on only when it fires: a timer per chunk would
+        // cost more than the chunk's copy on a fast link.
+        let mut last_byte = Instant::now();
+        let mut stall = std::pin::pin!(tokio::time::sleep_until(last_byte + idle));
+        let cut = loop {
+            let next = match futures_util::future::select(std::pin::pin!(response.chunk()), stall.as_mut()).await {
+                futures_util::future::Either::Left((next, _)) => Ok(next),
+                futures_util::future::Either::Right(_) => Err(()),
+            };
+            match next {
+                Err(()) if last_byte.elapsed() < idle => {
+                    stall.as_mut().reset(last_byte + idle);
+                    continue;
+                }
+                Ok(Ok(Some(bytes))) => {
+                    out.write_all(&bytes).await.map_err(write)?;
+                    // Idle from when the next byte is asked for: a slow disk is not a stall.
+                    last_byte = Instant::now();
+                    run.have += bytes.len() as u64;
+                    if run.have - reported >= WRITE_BUFFER as u64 {
+                        reported = run.have;
+                        self.report(run);
+                        early.tick(run.have).map_err(write)?;
+                    }
+                }
+                Ok(Ok(None)) => break None,
+                Ok(Err(e)) => break Some(Box::new(e.without_url()) as BoxError),
+                Err(_) => break Some(stalled(idle, "more of the file")),
+            }
+        };
+        out.flush().await.map_err(write)?;
+        let file = out.into_inner();
+        early.finish().await.map_err(write)?;
+        let total = run.file.as_ref().and_then(|v| v.total);
+        match (cut, total) {
+            (Some(e), _) => Err(Step::Retry(e)),
+            (None, Some(total)) if run.have < total => Err(Step::Retry("the answer ended before the file did".into())),
+            (None, Some(total)) if run.have > total => Err(Step::Fail(
+                TransferStage::Download,
+                format!("got {} bytes of a {total}-byte file", run.have).into(),
+            )),
+            (None, None) if !framed => Err(Step::Fail(
+                TransferStage::Download,
+                format!(
+                    "the server never said the file's length (no Content-Length, Content-Range or chunked end): \
+                     the {} bytes received may not be all of it, so they stay in the .part",
+                    run.have
+                )
+                .into(),
+            )),
+            (None, _) => {
+                file.sync_all().await.map_err(write)?;
+                run.file.get_or_insert_with(Version::default).total = Some(run.have);
+                Ok(())
+            }
+        }
+    }
+
+    /// Empties the `.part` to start the file again from byte 0 on the next try.
+    async fn restart(&self, part: &Path, run: &mut Run, why: &str) -> Result<(), Step> {
+        tracing::debug!(image_id = %self.image_id, why, "download starts again");
+        run.have = 0;
+        run.file = None;
+        truncate(part).await.map_err(|e| Step::Fail(TransferStage::Write, Box::new(e)))?;
+        let _ = tokio::fs::remove_file(with_suffix(part, ".etag")).await;
+        Err(Step::Retry(format!("{why}: starting again from byte 0").into()))
+    }
+}
