@@ -68,10 +68,11 @@ pub(super) fn address_secrets(url: &Url) -> Vec<String> {
             continue;
         }
         secrets.push(raw.to_owned());
-        if let Some((_, decoded)) = url::form_urlencoded::parse(piece.as_bytes()).next() {
-            if decoded != raw && !decoded.is_empty() {
-                secrets.push(decoded.into_owned());
-            }
+        if let Some((_, decoded)) = url::form_urlencoded::parse(piece.as_bytes()).next()
+            && decoded != raw
+            && !decoded.is_empty()
+        {
+            secrets.push(decoded.into_owned());
         }
     }
     // The longest first, so that no secret is left half replaced by a shorter one inside it.

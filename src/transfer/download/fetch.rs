@@ -4,8 +4,7 @@
 use super::answer::{BoxError, address_secrets, content_range, http_error, response_total, stalled, validator};
 use super::{DownloadImageBuilder, Run, WRITE_BUFFER};
 use crate::transfer::error::TransferStage;
-use crate::transfer::part_file::{EarlySync, Version, sync, truncate, with_suffix, write_version};
-use std::path::Path;
+use crate::transfer::part_file::{EarlySync, Version, with_suffix, write_version};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 use url::Url;
@@ -20,7 +19,7 @@ pub(super) enum Step {
 
 impl DownloadImageBuilder {
     /// One GET from where the `.part` ends, until the file is complete or the try is over.
-    pub(super) async fn fetch(&self, http: &reqwest::Client, url: Url, part: &Path, run: &mut Run) -> Result<(), Step> {
+    pub(super) async fn fetch(&self, http: &reqwest::Client, url: Url, run: &mut Run) -> Result<(), Step> {
         let secrets = address_secrets(&url);
         let mut request = http.get(url);
         if run.have > 0 {
@@ -50,16 +49,16 @@ impl DownloadImageBuilder {
             }
             206 => {
                 let Some((start, end, total)) = content_range(&response) else {
-                    return self.restart(part, run, "a 206 answer without a readable Content-Range").await;
+                    return self.restart(run, "a 206 answer without a readable Content-Range").await;
                 };
                 if start != run.have {
                     let why = format!("a 206 answer from byte {start}, not from byte {}", run.have);
-                    return self.restart(part, run, &why).await;
+                    return self.restart(run, &why).await;
                 }
                 let seen = Version { total, validator };
                 let known = run.file.get_or_insert_with(|| seen.clone());
                 if !known.agrees(&seen) {
-                    return self.restart(part, run, "the file changed on the server since the first answer").await;
+                    return self.restart(run, "the file changed on the server since the first answer").await;
                 }
                 // `bytes START-END/*`: what was asked reaches the end of the file.
                 known.total = known.total.or(total).or(end.checked_add(1));
@@ -70,10 +69,10 @@ impl DownloadImageBuilder {
                 let known = run.file.get_or_insert_with(Version::default);
                 if total == Some(run.have) && known.agrees(&Version { total, validator: known.validator.clone() }) {
                     known.total = total;
-                    sync(part).await.map_err(write)?;
+                    run.part.sync().await.map_err(write)?;
                     return Ok(());
                 }
-                return self.restart(part, run, "a 416 answer that does not end the file where the .part does").await;
+                return self.restart(run, "a 416 answer that does not end the file where the .part does").await;
             }
             // The address expired or was refused: ask for another.
             403 => {
@@ -94,16 +93,9 @@ impl DownloadImageBuilder {
                 .headers()
                 .get(reqwest::header::TRANSFER_ENCODING)
                 .is_some_and(|v| v.as_bytes().ends_with(b"chunked"));
-        let file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(run.have == 0)
-            .append(run.have > 0)
-            .open(part)
-            .await
-            .map_err(write)?;
+        let file = run.part.writer(run.have).map_err(write)?;
         if run.have == 0 {
-            write_version(part, run.file.as_ref()).await.map_err(write)?;
+            write_version(run.part.path(), run.file.as_ref()).await.map_err(write)?;
         }
         let mut early = EarlySync::new(&file, run.have).await.map_err(write)?;
         let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
@@ -112,17 +104,17 @@ impl DownloadImageBuilder {
         // cost more than the chunk's copy on a fast link.
         let mut last_byte = Instant::now();
         let mut stall = std::pin::pin!(tokio::time::sleep_until(last_byte + idle));
-        let cut = loop {
+        let cut: Option<BoxError> = loop {
             let next = match futures_util::future::select(std::pin::pin!(response.chunk()), stall.as_mut()).await {
-                futures_util::future::Either::Left((next, _)) => Ok(next),
-                futures_util::future::Either::Right(_) => Err(()),
+                futures_util::future::Either::Left((next, _)) => Some(next),
+                futures_util::future::Either::Right(_) => None,
             };
             match next {
-                Err(()) if last_byte.elapsed() < idle => {
+                None if last_byte.elapsed() < idle => {
                     stall.as_mut().reset(last_byte + idle);
-                    continue;
                 }
-                Ok(Ok(Some(bytes))) => {
+                None => break Some(stalled(idle, "more of the file")),
+                Some(Ok(Some(bytes))) => {
                     out.write_all(&bytes).await.map_err(write)?;
                     // Idle from when the next byte is asked for: a slow disk is not a stall.
                     last_byte = Instant::now();
@@ -133,9 +125,8 @@ impl DownloadImageBuilder {
                         early.tick(run.have).map_err(write)?;
                     }
                 }
-                Ok(Ok(None)) => break None,
-                Ok(Err(e)) => break Some(Box::new(e.without_url()) as BoxError),
-                Err(_) => break Some(stalled(idle, "more of the file")),
+                Some(Ok(None)) => break None,
+                Some(Err(e)) => break Some(Box::new(e.without_url())),
             }
         };
         out.flush().await.map_err(write)?;
@@ -167,12 +158,12 @@ impl DownloadImageBuilder {
     }
 
     /// Empties the `.part` to start the file again from byte 0 on the next try.
-    async fn restart(&self, part: &Path, run: &mut Run, why: &str) -> Result<(), Step> {
+    async fn restart(&self, run: &mut Run, why: &str) -> Result<(), Step> {
         tracing::debug!(image_id = %self.image_id, why, "download starts again");
         run.have = 0;
         run.file = None;
-        truncate(part).await.map_err(|e| Step::Fail(TransferStage::Write, Box::new(e)))?;
-        let _ = tokio::fs::remove_file(with_suffix(part, ".etag")).await;
+        run.part.truncate().map_err(|e| Step::Fail(TransferStage::Write, Box::new(e)))?;
+        let _ = tokio::fs::remove_file(with_suffix(run.part.path(), ".etag")).await;
         Err(Step::Retry(format!("{why}: starting again from byte 0").into()))
     }
 }

@@ -6,7 +6,7 @@ mod answer;
 mod fetch;
 
 use super::error::{TransferError, TransferStage};
-use super::part_file::{Version, put_in_place, read_version, with_suffix};
+use super::part_file::{PartError, PartFile, Version, put_in_place, read_version, with_suffix};
 use super::progress::TransferProgress;
 use crate::{Client, Error};
 use answer::{BoxError, GotNoFurther};
@@ -84,11 +84,23 @@ impl Client {
     ///   reached; without it the `.part` is kept and the call fails. The first answer's
     ///   validator (`ETag`, else `Last-Modified`) and length are kept: a `Range` request sends
     ///   `If-Range` with it, and an answer with another validator or length starts the file
-    ///   again from byte 0 rather than splice two versions.
+    ///   again from byte 0 rather than splice two versions. Before the rename, the length of
+    ///   the `.part` on disk must be the file's.
     /// - **A `.part` left by an earlier call** is continued with a `Range` request. The
     ///   validator and length are kept beside it in `<path>.part.etag`, so a file that changed
     ///   since starts again; a `.part` without that file (a server that sends no validator) is
     ///   taken to be this image's: remove it to start over.
+    /// - **One download at a time to a path:** the `.part` is locked (an exclusive advisory
+    ///   lock, `flock` on Unix) for the whole download; a second download to the same path
+    ///   fails at once, before anything is sent, with [`Error::InvalidRequest`] on `path`
+    ///   saying another download holds `<path>.part`.
+    /// - **No writing through links:** a symbolic link, or anything but a regular file, at
+    ///   `<path>.part` or `<path>.part.etag` is refused before anything is sent (on Unix the
+    ///   `.part` is opened with `O_NOFOLLOW`, and made with create-new when absent); the
+    ///   sidecar is written to a new file renamed over it. Only the file this call wrote is
+    ///   put in place: a `.part` name that holds a link or another file at the end is refused.
+    ///   A link at `path` (even one to nowhere) exists: with `overwrite(true)` the link itself
+    ///   is replaced, never the file it points to.
     /// - **It never hangs:** an answer whose headers or next bytes take longer than
     ///   [`idle_timeout`](DownloadImageBuilder::idle_timeout) (default 60 s) is a cut
     ///   connection, and the source of the error says it timed out (`io::ErrorKind::TimedOut`).
@@ -101,6 +113,7 @@ impl Client {
     /// - An encrypted image (the platform refuses its address), a 404 or any other final
     ///   failure is [`Error::Transfer`] and leaves no file at `path`; the `.part` stays, with
     ///   the bytes that made it, for a later call to continue.
+    ///   [`TransferError::bytes_done`] is the length of the `.part` on disk.
     /// - `path` must not exist unless [`overwrite`](DownloadImageBuilder::overwrite) says so;
     ///   this is checked again at the end (a file made there meanwhile is kept and the call
     ///   fails): with a hard link where the file system has them, else by looking just before
@@ -140,6 +153,8 @@ impl Client {
 /// Where the download stands.
 struct Run {
     started: Instant,
+    /// The `.part`, locked for this call.
+    part: PartFile,
     /// Bytes in the `.part`.
     have: u64,
     /// The furthest the `.part` reached in this call: a try that ends short of it moved nothing.
@@ -159,15 +174,16 @@ impl DownloadImageBuilder {
         self
     }
 
-    /// Replace a file already at `path` (default `false`: an existing file is an error before
-    /// anything is sent, and a file made there during the download is not replaced).
+    /// Replace a file already at `path` (default `false`: an existing file, or a symbolic
+    /// link even to nowhere, is an error before anything is sent, and a file made there during
+    /// the download is not replaced). A link at `path` is replaced itself, never written
+    /// through.
     pub fn overwrite(mut self, overwrite: bool) -> Self {
         self.overwrite = overwrite;
         self
     }
 
-    /// How many tries in a row that get no further into the file before giving up (default
-    /// [`DEFAULT_DOWNLOAD_ATTEMPTS`]; at least 1).
+    /// How many tries in a row that get no further into the file before giving up (default [`DEFAULT_DOWNLOAD_ATTEMPTS`]; at least 1).
     pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
         self
@@ -198,35 +214,57 @@ impl DownloadImageBuilder {
         if self.path.as_os_str().is_empty() || self.path.file_name().is_none() {
             return Err(Error::invalid("path", "must name a file"));
         }
-        match tokio::fs::metadata(&self.path).await {
+        // Not followed: a link at `path`, even one to nowhere, is something there.
+        match tokio::fs::symlink_metadata(&self.path).await {
             Ok(meta) if meta.is_dir() => return Err(Error::invalid("path", "is a directory: name a file")),
-            Ok(_) if !self.overwrite => {
-                return Err(Error::invalid("path", "exists: remove it, choose another, or set overwrite(true)"));
+            Ok(meta) if !self.overwrite => {
+                let what = if meta.file_type().is_symlink() { " (a symbolic link)" } else { "" };
+                let rule = format!("exists{what}: remove it, choose another, or set overwrite(true)");
+                return Err(Error::invalid("path", rule));
             }
             _ => {}
         }
-        let part = with_suffix(&self.path, ".part");
-        let have = match tokio::fs::metadata(&part).await {
-            Ok(meta) if meta.is_file() => meta.len(),
-            Ok(_) => return Err(Error::invalid("path", format!("{} exists and is not a file", part.display()))),
-            Err(_) => 0,
-        };
-        // What an earlier call learnt of the file it left in the `.part`.
-        let file = if have > 0 { read_version(&part).await } else { None };
         let http = self.client.files_http()?.clone();
-        let mut run = Run { started: Instant::now(), have, furthest: have, file, address: None, stuck: 0 };
+        let part_path = with_suffix(&self.path, ".part");
+        let refused = |e: PartError| match e {
+            PartError::Refused(rule) => Error::invalid("path", rule),
+            PartError::Io(e) => self.failed_at(TransferStage::Write, 0, Box::new(e)),
+        };
+        let part = PartFile::open(&part_path).await.map_err(refused)?;
+        let have = part.len().map_err(|e| refused(e.into()))?;
+        // What an earlier call learnt of the file it left in the `.part`.
+        let file = if have > 0 {
+            let sidecar = part_path.clone();
+            tokio::task::spawn_blocking(move || read_version(&sidecar))
+                .await
+                .map_err(|e| refused(PartError::Io(std::io::Error::other(e))))?
+                .map_err(refused)?
+        } else {
+            None
+        };
+        let mut run = Run { started: Instant::now(), part, have, furthest: have, file, address: None, stuck: 0 };
+        let outcome = self.transfer(&http, &mut run).await;
+        if outcome.is_err() {
+            // A `.part` this call made (to lock it) and never wrote to is not left behind.
+            run.part.remove_if_empty().await;
+        }
+        outcome
+    }
+
+    /// The tries, then the file put in place.
+    async fn transfer(&self, http: &reqwest::Client, run: &mut Run) -> Result<DownloadedImage, Error> {
         loop {
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
             let expired = |at: &Option<i64>| at.is_some_and(|at| at <= now.saturating_add(EXPIRY_MARGIN));
             if run.address.as_ref().is_none_or(|(_, at)| expired(at)) {
-                run.address = Some(self.address().await.map_err(|e| self.failed(TransferStage::Address, &run, e))?);
+                run.address = Some(self.address().await.map_err(|e| self.failed(TransferStage::Address, run, e))?);
             }
             let Some((url, _)) = run.address.clone() else { continue };
             let furthest = run.furthest;
-            let error = match self.fetch(&http, url, &part, &mut run).await {
+            let error = match self.fetch(http, url, run).await {
                 Ok(()) => break,
                 Err(Step::Retry(error)) => error,
-                Err(Step::Fail(stage, error)) => return Err(self.failed(stage, &run, error)),
+                Err(Step::Fail(stage, error)) => return Err(self.failed(stage, run, error)),
             };
             run.furthest = run.furthest.max(run.have);
             if run.furthest > furthest {
@@ -238,16 +276,28 @@ impl DownloadImageBuilder {
             run.stuck += 1;
             if run.stuck >= self.attempts {
                 let error = GotNoFurther { tries: run.stuck, furthest: run.furthest, last: error };
-                return Err(self.failed(TransferStage::Download, &run, Box::new(error)));
+                return Err(self.failed(TransferStage::Download, run, Box::new(error)));
             }
             let pause = FIRST_PAUSE.saturating_mul(1 << (run.stuck - 1).min(8)).min(LONGEST_PAUSE);
             tracing::debug!(image_id = %self.image_id, have = run.have, %error, ?pause, "download got no further");
             tokio::time::sleep(pause).await;
         }
-        let write = |e: std::io::Error| self.failed(TransferStage::Write, &run, Box::new(e));
-        put_in_place(&part, &self.path, self.overwrite).await.map_err(write)?;
-        let _ = tokio::fs::remove_file(with_suffix(&part, ".etag")).await;
-        self.report(&run);
+        let write = |e: std::io::Error| self.failed(TransferStage::Write, run, Box::new(e));
+        // Another writer (one that takes no lock) may have changed the file: only the file's
+        // length on disk is put in place.
+        let total = run.file.as_ref().and_then(|v| v.total).unwrap_or(run.have);
+        let on_disk = run.part.len().map_err(write)?;
+        if on_disk != total {
+            let message = format!(
+                "{} holds {on_disk} bytes on disk, not the file's {total}: something else wrote to it; \
+                 it is kept, remove it to start over",
+                run.part.path().display()
+            );
+            return Err(write(std::io::Error::new(std::io::ErrorKind::InvalidData, message)));
+        }
+        put_in_place(&run.part, &self.path, self.overwrite).await.map_err(write)?;
+        let _ = tokio::fs::remove_file(with_suffix(run.part.path(), ".etag")).await;
+        self.report(run);
         Ok(DownloadedImage { path: self.path.clone(), bytes: run.have })
     }
 
@@ -277,14 +327,14 @@ impl DownloadImageBuilder {
         }
     }
 
+    /// The failure, with the bytes the `.part` holds on disk (not those received: some may
+    /// not have been written).
     fn failed(&self, stage: TransferStage, run: &Run, source: BoxError) -> Error {
+        self.failed_at(stage, run.part.len().unwrap_or(run.have), source)
+    }
+
+    fn failed_at(&self, stage: TransferStage, bytes_done: u64, source: BoxError) -> Error {
         // An API error stays what it is inside the transfer's failure.
-        Error::Transfer(TransferError {
-            stage,
-            image_id: self.image_id.clone(),
-            bytes_done: run.have,
-            source,
-            handle: None,
-        })
+        Error::Transfer(TransferError { stage, image_id: self.image_id.clone(), bytes_done, source, handle: None })
     }
 }
