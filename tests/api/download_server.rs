@@ -13,16 +13,32 @@ use ucloudstack::testing::FakeUCloudStack;
 /// One request as the server read it.
 #[derive(Debug, Clone)]
 pub(crate) struct Request {
+    /// The request line (`GET /download?... HTTP/1.1`).
+    pub line: String,
     /// Where its `Range: bytes=N-` starts, if it has one.
     pub start: Option<usize>,
+    /// Its `If-Range`, if any.
+    pub if_range: Option<String>,
 }
 
 pub(crate) struct RawServer {
     /// `http://127.0.0.1:PORT/download`.
     pub address: String,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
     /// Connections accepted, whether or not a request came on them.
     pub connections: Arc<AtomicUsize>,
     pub requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl RawServer {
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn starts(&self) -> Vec<Option<usize>> {
+        self.requests.lock().unwrap().iter().map(|r| r.start).collect()
+    }
 }
 
 /// Starts a server whose `n`-th request (from 0) is answered by `answer(n, request, socket)`;
@@ -34,8 +50,12 @@ where
 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let host = listener.local_addr().unwrap().to_string();
-    let server =
-        RawServer { address: format!("http://{host}/download"), connections: Arc::default(), requests: Arc::default() };
+    let server = RawServer {
+        address: format!("http://{host}/download"),
+        host,
+        connections: Arc::default(),
+        requests: Arc::default(),
+    };
     let (connections, requests, answer) = (server.connections.clone(), server.requests.clone(), Arc::new(answer));
     tokio::spawn(async move {
         loop {
@@ -60,7 +80,11 @@ where
                 };
                 let start = header("range")
                     .and_then(|r| r.strip_prefix("bytes=").and_then(|r| r.trim_end_matches('-').parse().ok()));
-                let request = Request { start };
+                let request = Request {
+                    line: text.lines().next().unwrap_or_default().to_owned(),
+                    start,
+                    if_range: header("if-range"),
+                };
                 let n = {
                     let mut log = requests.lock().unwrap();
                     log.push(request.clone());

@@ -34,6 +34,40 @@ pub(super) fn stalled(idle: Duration, waiting_for: &str) -> BoxError {
     Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
 }
 
+/// `host:port` of an address: never its path or query (a secret).
+fn host_of(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// Why an answer is not from the download address's origin (scheme, host and port), if it is
+/// not: a program's own HTTP client that followed a redirect elsewhere, or a redirect the
+/// crate's client did not follow. Neither is taken as the image; only the host is named.
+pub(super) fn off_origin(sent: &Url, response: &reqwest::Response) -> Option<String> {
+    if !crate::client::same_origin(sent, response.url()) {
+        return Some(format!(
+            "the answer came from another host ({}), not from the download address's: it is refused",
+            host_of(response.url())
+        ));
+    }
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let status = response.status().as_u16();
+    let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+    Some(match location.and_then(|l| response.url().join(l).ok()) {
+        Some(to) if !crate::client::same_origin(sent, &to) => format!(
+            "the download server answered {status}: redirected to another host ({}), which is not followed \
+             (the download address is a secret)",
+            host_of(&to)
+        ),
+        _ => format!("the download server answered {status}: a redirect that was not followed"),
+    })
+}
+
 /// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
 pub(super) fn content_range(response: &reqwest::Response) -> Option<(u64, u64, Option<u64>)> {
     let value = response.headers().get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;

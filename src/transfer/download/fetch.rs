@@ -1,7 +1,9 @@
 //! One try of a download: a GET from where the `.part` ends, its answer checked, its body
 //! written until the file is complete or the try is over.
 
-use super::answer::{BoxError, address_secrets, content_range, http_error, response_total, stalled, validator};
+use super::answer::{
+    BoxError, address_secrets, content_range, http_error, off_origin, response_total, stalled, validator,
+};
 use super::{DownloadImageBuilder, Run, WRITE_BUFFER};
 use crate::transfer::error::TransferStage;
 use crate::transfer::part_file::{EarlySync, Version, with_suffix, write_version};
@@ -21,7 +23,7 @@ impl DownloadImageBuilder {
     /// One GET from where the `.part` ends, until the file is complete or the try is over.
     pub(super) async fn fetch(&self, http: &reqwest::Client, url: Url, run: &mut Run) -> Result<(), Step> {
         let secrets = address_secrets(&url);
-        let mut request = http.get(url);
+        let mut request = http.get(url.clone());
         if run.have > 0 {
             request = request.header(reqwest::header::RANGE, format!("bytes={}-", run.have));
             if let Some(validator) = run.file.as_ref().and_then(Version::if_range) {
@@ -34,9 +36,15 @@ impl DownloadImageBuilder {
             Ok(sent) => sent.map_err(|e| Step::Retry(Box::new(e.without_url())))?,
             Err(_) => return Err(Step::Retry(stalled(idle, "the answer's headers"))),
         };
+        // Another host's answer is never the image, and a redirect to it is not followed.
+        if let Some(why) = off_origin(&url, &response) {
+            return Err(Step::Fail(TransferStage::Download, why.into()));
+        }
         let status = response.status().as_u16();
         let validator = validator(&response);
         let write = |e: std::io::Error| Step::Fail(TransferStage::Write, Box::new(e));
+        // Where this answer's bytes must stop (a byte offset in the file).
+        let mut limit = None;
         match status {
             200 => {
                 // The whole file: what the `.part` held is replaced.
@@ -62,17 +70,24 @@ impl DownloadImageBuilder {
                 }
                 // `bytes START-END/*`: what was asked reaches the end of the file.
                 known.total = known.total.or(total).or(end.checked_add(1));
+                limit = end.checked_add(1);
             }
             416 => {
-                // Nothing past the `.part`: complete if it is the file's length, else start again.
+                // Nothing past the `.part`: complete if it is the file's length and version,
+                // else start again.
                 let total = response_total(&response);
                 let known = run.file.get_or_insert_with(Version::default);
-                if total == Some(run.have) && known.agrees(&Version { total, validator: known.validator.clone() }) {
+                let same = validator.is_none() || known.validator.is_none() || validator == known.validator;
+                if same
+                    && total == Some(run.have)
+                    && known.agrees(&Version { total, validator: known.validator.clone() })
+                {
                     known.total = total;
                     run.part.sync().await.map_err(write)?;
                     return Ok(());
                 }
-                return self.restart(run, "a 416 answer that does not end the file where the .part does").await;
+                let why = "a 416 answer that does not end the file where the .part does, or of another version";
+                return self.restart(run, why).await;
             }
             // The address expired or was refused: ask for another.
             403 => {
@@ -87,6 +102,11 @@ impl DownloadImageBuilder {
                 return Err(Step::Fail(TransferStage::Download, error.into()));
             }
         }
+        let total = run.file.as_ref().and_then(|v| v.total);
+        let limit = match (limit, total) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // A body that says where it ends (chunked, or HTTP/2) is complete at a clean end.
         let framed = response.version() >= reqwest::Version::HTTP_2
             || response
@@ -114,11 +134,21 @@ impl DownloadImageBuilder {
                     stall.as_mut().reset(last_byte + idle);
                 }
                 None => break Some(stalled(idle, "more of the file")),
-                Some(Ok(Some(bytes))) => {
+                Some(Ok(Some(mut bytes))) => {
+                    // Bytes past the answer's range (or the file's end) are never written.
+                    let past = limit.is_some_and(|limit| run.have + bytes.len() as u64 > limit);
+                    if let Some(limit) = limit.filter(|_| past) {
+                        bytes.truncate(limit.saturating_sub(run.have) as usize);
+                    }
                     out.write_all(&bytes).await.map_err(write)?;
                     // Idle from when the next byte is asked for: a slow disk is not a stall.
                     last_byte = Instant::now();
                     run.have += bytes.len() as u64;
+                    if past {
+                        let why =
+                            format!("the answer ran past byte {} where its range ends: the rest is dropped", run.have);
+                        break Some(why.into());
+                    }
                     if run.have - reported >= WRITE_BUFFER as u64 {
                         reported = run.have;
                         self.report(run);
@@ -132,7 +162,6 @@ impl DownloadImageBuilder {
         out.flush().await.map_err(write)?;
         let file = out.into_inner();
         early.finish().await.map_err(write)?;
-        let total = run.file.as_ref().and_then(|v| v.total);
         match (cut, total) {
             (Some(e), _) => Err(Step::Retry(e)),
             (None, Some(total)) if run.have < total => Err(Step::Retry("the answer ended before the file did".into())),

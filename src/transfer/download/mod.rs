@@ -84,8 +84,11 @@ impl Client {
     ///   reached; without it the `.part` is kept and the call fails. The first answer's
     ///   validator (`ETag`, else `Last-Modified`) and length are kept: a `Range` request sends
     ///   `If-Range` with it, and an answer with another validator or length starts the file
-    ///   again from byte 0 rather than splice two versions. Before the rename, the length of
-    ///   the `.part` on disk must be the file's.
+    ///   again from byte 0 rather than splice two versions (a 416 too: a complete `.part` is
+    ///   put in place only if the 416's validator, when it has one, is the kept one). Bytes
+    ///   past the end of an answer's `Content-Range` are never written: they are dropped and
+    ///   the rest asked for again. Before the rename, the length of the `.part` on disk must
+    ///   be the file's.
     /// - **A `.part` left by an earlier call** is continued with a `Range` request. The
     ///   validator and length are kept beside it in `<path>.part.etag`, so a file that changed
     ///   since starts again; a `.part` without that file (a server that sends no validator) is
@@ -120,9 +123,15 @@ impl Client {
     ///   the rename, which leaves a short window.
     /// - After the rename the folder is `fsync`ed too (on Unix), so the new name survives a
     ///   crash.
+    /// - **Redirects:** the crate's own HTTP client sends no `Referer` and follows a redirect
+    ///   only to the same origin as the download address (scheme, host and port: a download
+    ///   service that sends to another path of itself), at most 5 in a row. A redirect to
+    ///   another host is not followed: the call fails for good, naming that host (never the
+    ///   address's query). An answer from another origin, which a program's own client given
+    ///   to [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) may have
+    ///   followed a redirect to, is refused the same way and nothing of it is written.
     /// - Errors never hold the address's query (it is a secret until it expires), also when
-    ///   the download server echoes it. The crate's own HTTP client follows redirects (a
-    ///   download service may send to a storage node); reqwest does not log their addresses.
+    ///   the download server echoes it.
     ///
     /// **Cancellation:** dropping the future leaves the `.part` as it is: call again to go on.
     ///
