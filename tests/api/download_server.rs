@@ -121,6 +121,17 @@ pub(crate) fn chain(err: &Error) -> String {
     text
 }
 
+pub(crate) fn timed_out(err: &Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut) {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
 /// A fresh folder under the system's temporary folder.
 pub(crate) fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ucloudstack-dl-{}-{}", std::process::id(), fastrand::u64(..)));

@@ -10,6 +10,7 @@ mod download;
 mod download_edges;
 mod download_links;
 mod download_lock;
+mod download_rate;
 mod download_redirect;
 mod download_server;
 mod durations;

@@ -7,18 +7,34 @@ use url::Url;
 
 pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Why a download gave up: tries in a row that got no further into the file.
+/// A try that moves the file on by less than this counts as one that got no further: a server
+/// that sends a little per connection is paused for and runs out of tries, rather than asked
+/// again at once, thousands of times.
+pub(super) const MIN_GAIN: u64 = 1 << 20;
+
+/// Why a download gave up: tries in a row that got no further into the file, or less than
+/// [`MIN_GAIN`] further (`short`).
 #[derive(Debug)]
 pub(super) struct GotNoFurther {
     pub tries: u32,
     pub furthest: u64,
+    pub short: bool,
     pub last: BoxError,
 }
 
 impl std::fmt::Display for GotNoFurther {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Self { tries, furthest, last } = self;
-        write!(f, "{tries} tries in a row got no further than byte {furthest} of the file; the last: {last}")
+        let Self { tries, furthest, short, last } = self;
+        if *short {
+            let gain = MIN_GAIN >> 20;
+            write!(
+                f,
+                "{tries} tries in a row got less than {gain} MiB further each (the file stands at byte {furthest})"
+            )?;
+        } else {
+            write!(f, "{tries} tries in a row got no further than byte {furthest} of the file")?;
+        }
+        write!(f, "; the last: {last}")
     }
 }
 
@@ -31,6 +47,22 @@ impl std::error::Error for GotNoFurther {
 /// A connection that went quiet, as an error of kind `TimedOut`.
 pub(super) fn stalled(idle: Duration, waiting_for: &str) -> BoxError {
     let message = format!("timed out: no byte of {waiting_for} for {idle:?}");
+    Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
+}
+
+/// A connection slower than `min_rate` over its window, as an error of kind `TimedOut`.
+pub(super) fn too_slow(got: u64, (rate, window): (u64, Duration)) -> BoxError {
+    let message = format!("timed out: {got} bytes in {window:?}, slower than the min_rate of {rate} bytes/s");
+    Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
+}
+
+/// The download's `max_wait` passed, as an error of kind `TimedOut` (after the last try's
+/// failure, if there was one).
+pub(super) fn over_time(max_wait: Duration, last: Option<&BoxError>) -> BoxError {
+    let mut message = format!("timed out: the download took its whole max_wait ({max_wait:?})");
+    if let Some(last) = last {
+        message.push_str(&format!("; the last try: {}", crate::error::Chain(&**last)));
+    }
     Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))
 }
 

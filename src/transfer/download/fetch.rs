@@ -2,7 +2,7 @@
 //! written until the file is complete or the try is over.
 
 use super::answer::{
-    BoxError, address_secrets, content_range, http_error, off_origin, response_total, stalled, validator,
+    BoxError, address_secrets, content_range, http_error, off_origin, response_total, stalled, too_slow, validator,
 };
 use super::{DownloadImageBuilder, Run, WRITE_BUFFER};
 use crate::transfer::error::TransferStage;
@@ -19,6 +19,14 @@ pub(super) enum Step {
     Fail(TransferStage, BoxError),
 }
 
+/// Why the body of an answer stopped, when not at its clean end.
+enum Cut {
+    /// Cut, stalled, too slow or past its range: try again.
+    Retry(BoxError),
+    /// `max_wait` passed.
+    OverTime,
+}
+
 impl DownloadImageBuilder {
     /// One GET from where the `.part` ends, until the file is complete or the try is over.
     pub(super) async fn fetch(&self, http: &reqwest::Client, url: Url, run: &mut Run) -> Result<(), Step> {
@@ -31,9 +39,12 @@ impl DownloadImageBuilder {
             }
         }
         let idle = self.idle_timeout;
+        let over_time = || Step::Fail(TransferStage::Download, self.over_time(None));
+        let headers_by = run.deadline.map_or(Instant::now() + idle, |d| d.min(Instant::now() + idle));
         // The address is a secret until it expires: errors leave it out.
-        let mut response = match tokio::time::timeout(idle, request.send()).await {
+        let mut response = match tokio::time::timeout_at(headers_by, request.send()).await {
             Ok(sent) => sent.map_err(|e| Step::Retry(Box::new(e.without_url())))?,
+            Err(_) if run.deadline.is_some_and(|d| Instant::now() >= d) => return Err(over_time()),
             Err(_) => return Err(Step::Retry(stalled(idle, "the answer's headers"))),
         };
         // Another host's answer is never the image, and a redirect to it is not followed.
@@ -121,19 +132,44 @@ impl DownloadImageBuilder {
         let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut reported = run.have;
         // One timer for the whole body, moved on only when it fires: a timer per chunk would
-        // cost more than the chunk's copy on a fast link.
+        // cost more than the chunk's copy on a fast link. It wakes for the idle timeout, the
+        // end of a `min_rate` window and `max_wait`, whichever comes first.
+        let rate = self.min_rate.filter(|(bytes_per_sec, _)| *bytes_per_sec > 0);
         let mut last_byte = Instant::now();
-        let mut stall = std::pin::pin!(tokio::time::sleep_until(last_byte + idle));
-        let cut: Option<BoxError> = loop {
-            let next = match futures_util::future::select(std::pin::pin!(response.chunk()), stall.as_mut()).await {
+        let mut window = (last_byte, run.have);
+        let wake = |last_byte: Instant, window_start: Instant| {
+            let mut at = last_byte + idle;
+            if let Some((_, span)) = rate {
+                at = at.min(window_start + span);
+            }
+            run.deadline.map_or(at, |d| at.min(d))
+        };
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(wake(last_byte, window.0)));
+        let cut = loop {
+            let next = match futures_util::future::select(std::pin::pin!(response.chunk()), timer.as_mut()).await {
                 futures_util::future::Either::Left((next, _)) => Some(next),
                 futures_util::future::Either::Right(_) => None,
             };
             match next {
-                None if last_byte.elapsed() < idle => {
-                    stall.as_mut().reset(last_byte + idle);
+                None => {
+                    let now = Instant::now();
+                    if run.deadline.is_some_and(|d| now >= d) {
+                        break Some(Cut::OverTime);
+                    }
+                    if let Some((bytes_per_sec, span)) = rate
+                        && now >= window.0 + span
+                    {
+                        let got = run.have - window.1;
+                        if (got as f64) < bytes_per_sec as f64 * span.as_secs_f64() {
+                            break Some(Cut::Retry(too_slow(got, (bytes_per_sec, span))));
+                        }
+                        window = (now, run.have);
+                    }
+                    if now >= last_byte + idle {
+                        break Some(Cut::Retry(stalled(idle, "more of the file")));
+                    }
+                    timer.as_mut().reset(wake(last_byte, window.0));
                 }
-                None => break Some(stalled(idle, "more of the file")),
                 Some(Ok(Some(mut bytes))) => {
                     // Bytes past the answer's range (or the file's end) are never written.
                     let past = limit.is_some_and(|limit| run.have + bytes.len() as u64 > limit);
@@ -147,7 +183,7 @@ impl DownloadImageBuilder {
                     if past {
                         let why =
                             format!("the answer ran past byte {} where its range ends: the rest is dropped", run.have);
-                        break Some(why.into());
+                        break Some(Cut::Retry(why.into()));
                     }
                     if run.have - reported >= WRITE_BUFFER as u64 {
                         reported = run.have;
@@ -156,14 +192,15 @@ impl DownloadImageBuilder {
                     }
                 }
                 Some(Ok(None)) => break None,
-                Some(Err(e)) => break Some(Box::new(e.without_url())),
+                Some(Err(e)) => break Some(Cut::Retry(Box::new(e.without_url()))),
             }
         };
         out.flush().await.map_err(write)?;
         let file = out.into_inner();
         early.finish().await.map_err(write)?;
         match (cut, total) {
-            (Some(e), _) => Err(Step::Retry(e)),
+            (Some(Cut::OverTime), _) => Err(over_time()),
+            (Some(Cut::Retry(e)), _) => Err(Step::Retry(e)),
             (None, Some(total)) if run.have < total => Err(Step::Retry("the answer ended before the file did".into())),
             (None, Some(total)) if run.have > total => Err(Step::Fail(
                 TransferStage::Download,

@@ -9,7 +9,7 @@ use super::error::{TransferError, TransferStage};
 use super::part_file::{PartError, PartFile, Version, put_in_place, read_version, with_suffix};
 use super::progress::TransferProgress;
 use crate::{Client, Error};
-use answer::{BoxError, GotNoFurther};
+use answer::{BoxError, GotNoFurther, MIN_GAIN, over_time};
 use fetch::Step;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use url::Url;
 
-/// How many tries in a row that get no further into the file a download makes before it gives
-/// up.
+/// How many tries in a row that get no further into the file (or less than 1 MiB further) a
+/// download makes before it gives up.
 pub const DEFAULT_DOWNLOAD_ATTEMPTS: u32 = 5;
 /// How long a download waits for an answer's headers, or for the next bytes of its body, before
 /// it takes the connection as cut.
@@ -54,6 +54,8 @@ pub struct DownloadImageBuilder {
     overwrite: bool,
     attempts: u32,
     idle_timeout: Duration,
+    max_wait: Option<Duration>,
+    min_rate: Option<(u64, Duration)>,
     on_progress: Option<ProgressHook>,
 }
 
@@ -66,6 +68,8 @@ impl std::fmt::Debug for DownloadImageBuilder {
             .field("overwrite", &self.overwrite)
             .field("attempts", &self.attempts)
             .field("idle_timeout", &self.idle_timeout)
+            .field("max_wait", &self.max_wait)
+            .field("min_rate", &self.min_rate)
             .finish_non_exhaustive()
     }
 }
@@ -105,13 +109,17 @@ impl Client {
     ///   A link at `path` (even one to nowhere) exists: with `overwrite(true)` the link itself
     ///   is replaced, never the file it points to.
     /// - **It never hangs:** an answer whose headers or next bytes take longer than
-    ///   [`idle_timeout`](DownloadImageBuilder::idle_timeout) (default 60 s) is a cut
-    ///   connection, and the source of the error says it timed out (`io::ErrorKind::TimedOut`).
-    /// - **It never loops:** a cut connection is resumed with `Range`; a try that gets no
-    ///   further than the furthest byte this call has held (a server that ignores `Range` and
-    ///   keeps cutting, a wrong `Content-Range`, a stall, an expired address) is followed by a
-    ///   pause that doubles from 250 ms, and [`DEFAULT_DOWNLOAD_ATTEMPTS`] such tries in a row
-    ///   (see [`attempts`](DownloadImageBuilder::attempts)) end the call.
+    ///   [`idle_timeout`](DownloadImageBuilder::idle_timeout) (default 60 s), or a body slower
+    ///   than [`min_rate`](DownloadImageBuilder::min_rate) (default none), is a cut
+    ///   connection, and the source of the error says it timed out
+    ///   (`io::ErrorKind::TimedOut`). [`max_wait`](DownloadImageBuilder::max_wait) (default
+    ///   none) bounds the whole call, pauses and tries included.
+    /// - **It never loops:** a cut connection is resumed with `Range`; a try that gets less
+    ///   than 1 MiB further than the furthest byte this call has held (a server that ignores
+    ///   `Range` and keeps cutting, or sends a little per connection, a wrong `Content-Range`,
+    ///   a stall, an expired address) is followed by a pause that doubles from 250 ms, and
+    ///   [`DEFAULT_DOWNLOAD_ATTEMPTS`] such tries in a row (see
+    ///   [`attempts`](DownloadImageBuilder::attempts)) end the call.
     /// - An address that expired (HTTP 403, or past its `ExpiredTime`) is fetched again.
     /// - An encrypted image (the platform refuses its address), a 404 or any other final
     ///   failure is [`Error::Transfer`] and leaves no file at `path`; the `.part` stays, with
@@ -139,6 +147,7 @@ impl Client {
     /// # async fn run(client: ucloudstack::Client) -> Result<(), ucloudstack::Error> {
     /// let done = client
     ///     .download_image("cn-image-1", "web.qcow2")
+    ///     .max_wait(std::time::Duration::from_secs(3600))
     ///     .on_progress(|p| eprintln!("{} of {} bytes", p.bytes_done, p.bytes_total))
     ///     .send()
     ///     .await?;
@@ -154,6 +163,8 @@ impl Client {
             overwrite: false,
             attempts: DEFAULT_DOWNLOAD_ATTEMPTS,
             idle_timeout: IDLE_TIMEOUT,
+            max_wait: None,
+            min_rate: None,
             on_progress: None,
         }
     }
@@ -162,6 +173,8 @@ impl Client {
 /// Where the download stands.
 struct Run {
     started: Instant,
+    /// When the call gives up (`max_wait`).
+    deadline: Option<Instant>,
     /// The `.part`, locked for this call.
     part: PartFile,
     /// Bytes in the `.part`.
@@ -172,8 +185,10 @@ struct Run {
     file: Option<Version>,
     /// The address and when it expires (Unix seconds).
     address: Option<(Url, Option<i64>)>,
-    /// Tries in a row that got no further than `furthest`.
+    /// Tries in a row that got less than [`MIN_GAIN`] further than `furthest`.
     stuck: u32,
+    /// Whether one of those got somewhere, if not far.
+    short: bool,
 }
 
 impl DownloadImageBuilder {
@@ -192,7 +207,8 @@ impl DownloadImageBuilder {
         self
     }
 
-    /// How many tries in a row that get no further into the file before giving up (default [`DEFAULT_DOWNLOAD_ATTEMPTS`]; at least 1).
+    /// How many tries in a row that get no further into the file, or less than 1 MiB further,
+    /// before giving up (default [`DEFAULT_DOWNLOAD_ATTEMPTS`]; at least 1).
     pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
         self
@@ -203,6 +219,27 @@ impl DownloadImageBuilder {
     /// [`send`](Self::send)). A stall is resumed with `Range` like any cut.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// The longest the whole download may take, asking for the address, every try and the
+    /// pauses between them included (default: none, so a download that keeps moving runs as
+    /// long as it takes). When it passes, the call fails with [`Error::Transfer`] whose source
+    /// is an `io::Error` of kind `TimedOut`; the `.part` stays for a later call. A pause that
+    /// would end past it ends the call at once. Zero is refused by [`send`](Self::send).
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = Some(max_wait);
+        self
+    }
+
+    /// A connection whose body brings fewer than `bytes_per_sec` over a `window` is cut like
+    /// a stall and resumed with `Range` (as curl's `--speed-limit` and `--speed-time`; default:
+    /// none, only [`idle_timeout`](Self::idle_timeout)). The rate is measured over each
+    /// `window` of the body in turn, from its first byte; the headers are bounded by the idle
+    /// timeout. Such a cut counts as a try that got no further unless it moved the file 1 MiB
+    /// on. `bytes_per_sec` 0 turns it off; a zero `window` is refused by [`send`](Self::send).
+    pub fn min_rate(mut self, bytes_per_sec: u64, window: Duration) -> Self {
+        self.min_rate = Some((bytes_per_sec, window));
         self
     }
 
@@ -219,6 +256,12 @@ impl DownloadImageBuilder {
         }
         if self.idle_timeout.is_zero() {
             return Err(Error::invalid("idle_timeout", "must be more than zero"));
+        }
+        if self.max_wait.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid("max_wait", "must be more than zero"));
+        }
+        if self.min_rate.is_some_and(|(_, window)| window.is_zero()) {
+            return Err(Error::invalid("min_rate", "the window must be more than zero"));
         }
         if self.path.as_os_str().is_empty() || self.path.file_name().is_none() {
             return Err(Error::invalid("path", "must name a file"));
@@ -251,7 +294,10 @@ impl DownloadImageBuilder {
         } else {
             None
         };
-        let mut run = Run { started: Instant::now(), part, have, furthest: have, file, address: None, stuck: 0 };
+        let started = Instant::now();
+        let deadline = self.max_wait.map(|d| started + d);
+        let mut run =
+            Run { started, deadline, part, have, furthest: have, file, address: None, stuck: 0, short: false };
         let outcome = self.transfer(&http, &mut run).await;
         if outcome.is_err() {
             // A `.part` this call made (to lock it) and never wrote to is not left behind.
@@ -262,11 +308,19 @@ impl DownloadImageBuilder {
 
     /// The tries, then the file put in place.
     async fn transfer(&self, http: &reqwest::Client, run: &mut Run) -> Result<DownloadedImage, Error> {
+        let mut last: Option<BoxError> = None;
         loop {
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
             let expired = |at: &Option<i64>| at.is_some_and(|at| at <= now.saturating_add(EXPIRY_MARGIN));
             if run.address.as_ref().is_none_or(|(_, at)| expired(at)) {
-                run.address = Some(self.address().await.map_err(|e| self.failed(TransferStage::Address, run, e))?);
+                let asked = match run.deadline {
+                    Some(deadline) => tokio::time::timeout_at(deadline, self.address()).await,
+                    None => Ok(self.address().await),
+                };
+                let Ok(asked) = asked else {
+                    return Err(self.failed(TransferStage::Address, run, self.over_time(last.as_ref())));
+                };
+                run.address = Some(asked.map_err(|e| self.failed(TransferStage::Address, run, e))?);
             }
             let Some((url, _)) = run.address.clone() else { continue };
             let furthest = run.furthest;
@@ -276,19 +330,26 @@ impl DownloadImageBuilder {
                 Err(Step::Fail(stage, error)) => return Err(self.failed(stage, run, error)),
             };
             run.furthest = run.furthest.max(run.have);
-            if run.furthest > furthest {
-                // Further than ever: go on at once.
-                run.stuck = 0;
+            let gain = run.furthest - furthest;
+            if gain >= MIN_GAIN {
+                // Well further than ever: go on at once.
+                (run.stuck, run.short) = (0, false);
                 tracing::debug!(image_id = %self.image_id, have = run.have, %error, "download cut; going on");
+                last = Some(error);
                 continue;
             }
             run.stuck += 1;
+            run.short |= gain > 0;
             if run.stuck >= self.attempts {
-                let error = GotNoFurther { tries: run.stuck, furthest: run.furthest, last: error };
+                let error = GotNoFurther { tries: run.stuck, furthest: run.furthest, short: run.short, last: error };
                 return Err(self.failed(TransferStage::Download, run, Box::new(error)));
             }
             let pause = FIRST_PAUSE.saturating_mul(1 << (run.stuck - 1).min(8)).min(LONGEST_PAUSE);
-            tracing::debug!(image_id = %self.image_id, have = run.have, %error, ?pause, "download got no further");
+            if run.deadline.is_some_and(|deadline| Instant::now() + pause >= deadline) {
+                return Err(self.failed(TransferStage::Download, run, self.over_time(Some(&error))));
+            }
+            tracing::debug!(image_id = %self.image_id, have = run.have, %error, ?pause, "download got little further");
+            last = Some(error);
             tokio::time::sleep(pause).await;
         }
         let write = |e: std::io::Error| self.failed(TransferStage::Write, run, Box::new(e));
@@ -322,6 +383,10 @@ impl DownloadImageBuilder {
         let mut url = self.client.download_endpoint().clone();
         url.set_query(Some(query.expose()));
         Ok((url, expires))
+    }
+
+    fn over_time(&self, last: Option<&BoxError>) -> BoxError {
+        over_time(self.max_wait.unwrap_or_default(), last)
     }
 
     fn report(&self, run: &Run) {
