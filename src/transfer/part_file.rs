@@ -147,6 +147,11 @@ impl PartFile {
                 let rule = format!("another download holds {}: wait for it to end, or stop it", path.display());
                 return Err(PartError::Refused(rule));
             }
+            // A file system without locks (some network and FUSE ones): the download goes on
+            // unguarded rather than not at all.
+            Err(std::fs::TryLockError::Error(e)) if no_locks(&e) => {
+                tracing::warn!(part = %path.display(), %e, "the file system cannot lock the .part; going on without");
+            }
             Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
         // A download that ended meanwhile renamed what we opened: the lock must be on the file
@@ -194,6 +199,15 @@ impl PartFile {
         let file = self.file.try_clone()?;
         tokio::task::spawn_blocking(move || file.sync_all()).await.map_err(std::io::Error::other)?
     }
+}
+
+/// Whether a lock failed because the file system has no locks.
+fn no_locks(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    if matches!(e.raw_os_error(), Some(libc::ENOLCK | libc::EOPNOTSUPP | libc::ENOSYS)) {
+        return true;
+    }
+    e.kind() == std::io::ErrorKind::Unsupported
 }
 
 /// Refuses a link, or anything but a regular file, at `path`; nothing there is fine.

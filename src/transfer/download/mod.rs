@@ -100,7 +100,8 @@ impl Client {
     /// - **One download at a time to a path:** the `.part` is locked (an exclusive advisory
     ///   lock, `flock` on Unix) for the whole download; a second download to the same path
     ///   fails at once, before anything is sent, with [`Error::InvalidRequest`] on `path`
-    ///   saying another download holds `<path>.part`.
+    ///   saying another download holds `<path>.part`. On a file system that has no locks the
+    ///   download goes on without (with a warning in the log).
     /// - **No writing through links:** a symbolic link, or anything but a regular file, at
     ///   `<path>.part` or `<path>.part.etag` is refused before anything is sent (on Unix the
     ///   `.part` is opened with `O_NOFOLLOW`, and made with create-new when absent); the
