@@ -138,8 +138,17 @@ impl PartFile {
             _ => options.open(&path),
         };
         let file = opened.map_err(|e| opening(&path, e))?;
-        if !file.metadata()?.is_file() {
+        let meta = file.metadata()?;
+        if !meta.is_file() {
             return Err(PartError::Refused(format!("{} is not a regular file: remove it", path.display())));
+        }
+        // A hard link is another name of some other file: writing would change that file too.
+        #[cfg(unix)]
+        if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+            return Err(PartError::Refused(format!(
+                "{} has other names (hard links): a download never writes to a file that does; remove it",
+                path.display()
+            )));
         }
         match file.try_lock() {
             Ok(()) => {}

@@ -122,3 +122,16 @@ async fn a_link_at_the_path_is_replaced_itself_never_written_through() {
     assert_eq!(std::fs::metadata(&path).unwrap().len(), LEN);
     assert_eq!(std::fs::read(&victim).unwrap(), b"the link's target");
 }
+
+#[tokio::test]
+async fn a_part_that_is_a_hard_link_to_another_file_is_refused() {
+    // Another name of the same file: writing to the `.part` would change it too.
+    let (fake, id) = fake().await;
+    let dir = tempdir();
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"the user's own file").unwrap();
+    std::fs::hard_link(&victim, dir.join("web.qcow2.part")).unwrap();
+    let err = fake.client().download_image(&id, dir.join("web.qcow2")).send().await.unwrap_err();
+    refused_before_sending(&fake, &err, "other names");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"the user's own file");
+}

@@ -103,8 +103,9 @@ impl Client {
     ///   saying another download holds `<path>.part`. On a file system that has no locks the
     ///   download goes on without (with a warning in the log).
     /// - **No writing through links:** a symbolic link, or anything but a regular file, at
-    ///   `<path>.part` or `<path>.part.etag` is refused before anything is sent (on Unix the
-    ///   `.part` is opened with `O_NOFOLLOW`, and made with create-new when absent); the
+    ///   `<path>.part` or `<path>.part.etag`, and a `.part` with other names (hard links, on
+    ///   Unix), is refused before anything is sent (on Unix the `.part` is opened with
+    ///   `O_NOFOLLOW`, and made with create-new when absent); the
     ///   sidecar is written to a new file renamed over it. Only the file this call wrote is
     ///   put in place: a `.part` name that holds a link or another file at the end is refused.
     ///   A link at `path` (even one to nowhere) exists: with `overwrite(true)` the link itself
