@@ -105,11 +105,11 @@ impl Client {
     /// - **No writing through links:** a symbolic link, or anything but a regular file, at
     ///   `<path>.part` or `<path>.part.etag`, and a `.part` with other names (hard links, on
     ///   Unix), is refused before anything is sent (on Unix the `.part` is opened with
-    ///   `O_NOFOLLOW`, and made with create-new when absent); the
-    ///   sidecar is written to a new file renamed over it. Only the file this call wrote is
-    ///   put in place: a `.part` name that holds a link or another file at the end is refused.
-    ///   A link at `path` (even one to nowhere) exists: with `overwrite(true)` the link itself
-    ///   is replaced, never the file it points to.
+    ///   `O_NOFOLLOW`, and made with create-new when absent); the sidecar is written to a new
+    ///   file renamed over it. Only the file this call wrote is put in place: a `.part` name
+    ///   that holds a link or another file at the end is refused. A link at `path` (even one
+    ///   to nowhere) exists: with `overwrite(true)` the link itself is replaced, never the
+    ///   file it points to.
     /// - **It never hangs:** an answer whose headers or next bytes take longer than
     ///   [`idle_timeout`](DownloadImageBuilder::idle_timeout) (default 60 s), or a body slower
     ///   than [`min_rate`](DownloadImageBuilder::min_rate) (default none), is a cut
