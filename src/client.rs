@@ -527,10 +527,10 @@ impl Client {
             })?;
             pairs.push(("Region".to_owned(), region.to_owned()));
         }
-        if let Some(zone) = &config.zone {
-            if !has(pairs, "Zone") {
-                pairs.push(("Zone".to_owned(), zone.clone()));
-            }
+        if let Some(zone) = &config.zone
+            && !has(pairs, "Zone")
+        {
+            pairs.push(("Zone".to_owned(), zone.clone()));
         }
         pairs.push(("Action".to_owned(), action.to_owned()));
         let credentials = &self.inner.credentials;
@@ -665,10 +665,10 @@ fn redacted(response: &HttpResponse, secrets: &[&str]) -> HttpResponse {
         body = out;
     }
     let mut headers = response.headers.clone();
-    if let Some(id) = raw_request_id(response) {
-        if let Ok(value) = HeaderValue::from_str(&redact_text(id.to_owned(), secrets)) {
-            headers.insert(crate::REQUEST_ID_HEADER, value);
-        }
+    if let Some(id) = raw_request_id(response)
+        && let Ok(value) = HeaderValue::from_str(&redact_text(id.to_owned(), secrets))
+    {
+        headers.insert(crate::REQUEST_ID_HEADER, value);
     }
     HttpResponse::new(response.status, headers, body)
 }

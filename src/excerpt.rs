@@ -50,10 +50,10 @@ fn scrub_secret_fields(mut text: String) -> String {
 pub(crate) fn excerpt_of(body: &[u8], limit: usize) -> String {
     let mut cut = &body[..body.len().min(limit)];
     // Drop a character cut in half at the end, rather than show it as U+FFFD.
-    if let Err(e) = std::str::from_utf8(cut) {
-        if e.error_len().is_none() {
-            cut = &cut[..e.valid_up_to()];
-        }
+    if let Err(e) = std::str::from_utf8(cut)
+        && e.error_len().is_none()
+    {
+        cut = &cut[..e.valid_up_to()];
     }
     let mut text = String::from_utf8_lossy(cut).into_owned();
     if body.len() > limit {

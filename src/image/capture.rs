@@ -575,10 +575,10 @@ impl Run<'_> {
             self.look(stage).await.ok().flatten().and_then(|vm| vm.state)
         };
         let mut image_status = None;
-        if let Some(id) = &self.image_id {
-            if let Ok(Some(image)) = super::waiters::look(self.client, id, self.config.region.as_deref()).await {
-                image_status = image.image_status;
-            }
+        if let Some(id) = &self.image_id
+            && let Ok(Some(image)) = super::waiters::look(self.client, id, self.config.region.as_deref()).await
+        {
+            image_status = image.image_status;
         }
         Error::Capture(Box::new(CaptureError {
             vm_id: self.config.vm_id.clone(),

@@ -271,26 +271,26 @@ impl DeleteCustomImagesBuilder {
         };
         loop {
             let now = Instant::now();
-            if let Some((at, limit)) = deadline {
-                if now >= at {
-                    // Time is up: a request in flight may have acted; the rest were held back.
-                    let stop = Stop::TotalTimeout(limit);
-                    for i in 0..total {
-                        if results[i].is_none() {
-                            let error = if ids[i].in_flight {
-                                let meta = crate::ErrorMetadata {
-                                    attempts: ids[i].refusals + 1,
-                                    ..crate::ErrorMetadata::new(ACTION)
-                                };
-                                Error::Timeout { meta, what: "total", limit }
-                            } else {
-                                held_back(&mut ids[i], stop)
+            if let Some((at, limit)) = deadline
+                && now >= at
+            {
+                // Time is up: a request in flight may have acted; the rest were held back.
+                let stop = Stop::TotalTimeout(limit);
+                for i in 0..total {
+                    if results[i].is_none() {
+                        let error = if ids[i].in_flight {
+                            let meta = crate::ErrorMetadata {
+                                attempts: ids[i].refusals + 1,
+                                ..crate::ErrorMetadata::new(ACTION)
                             };
-                            finish(&mut results, i, Err(error));
-                        }
+                            Error::Timeout { meta, what: "total", limit }
+                        } else {
+                            held_back(&mut ids[i], stop)
+                        };
+                        finish(&mut results, i, Err(error));
                     }
-                    break;
                 }
+                break;
             }
             let throttled_for = now.saturating_duration_since(last_answer);
             if stopped.is_none() && window.pause > THROTTLE_MIN_BACKOFF && throttled_for >= self.throttle_patience {

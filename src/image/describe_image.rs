@@ -60,10 +60,10 @@ action! {
 }
 
 fn check(request: &DescribeImageRequest) -> Result<(), Error> {
-    if let Some(ImageType::Unknown(other)) = &request.image_type {
-        if other.trim().is_empty() {
-            return Err(Error::invalid("ImageType", "must not be empty; leave it unset for every type"));
-        }
+    if let Some(ImageType::Unknown(other)) = &request.image_type
+        && other.trim().is_empty()
+    {
+        return Err(Error::invalid("ImageType", "must not be empty; leave it unset for every type"));
     }
     super::rules::not_blank_enum("ImageFormat", &request.image_format)
 }

@@ -163,10 +163,10 @@ fn check(request: &ImportImageRequest) -> Result<(), Error> {
         return Err(Error::invalid("LoadURL", "is required when ImportType is Remote"));
     }
     rules::http_url("LoadURL", request.load_url.as_deref())?;
-    if let Some(size) = request.image_size {
-        if !(1..=MAX_IMPORT_IMAGE_SIZE).contains(&size) {
-            return Err(Error::invalid("ImageSize", format!("must be 1 to {MAX_IMPORT_IMAGE_SIZE} GiB, got {size}")));
-        }
+    if let Some(size) = request.image_size
+        && !(1..=MAX_IMPORT_IMAGE_SIZE).contains(&size)
+    {
+        return Err(Error::invalid("ImageSize", format!("must be 1 to {MAX_IMPORT_IMAGE_SIZE} GiB, got {size}")));
     }
     rules::chars("ImageDescription", request.image_description.as_deref(), 0..=100)?;
     check_tags(request.tags.as_slice())

@@ -285,14 +285,14 @@ async fn upload_part(
     if content_md5.is_some_and(|sent| sent != received.md5) {
         return Err(error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.").into());
     }
-    if let (Some(sent), Some(computed)) = (payload, received.sha256) {
-        if sent != computed {
-            let message = "The provided 'x-amz-content-sha256' header does not match what was computed.";
-            return Err(error(400, "XAmzContentSHA256Mismatch", message)
-                .with("ClientComputedContentSHA256", sent)
-                .with("S3ComputedContentSHA256", computed)
-                .into());
-        }
+    if let (Some(sent), Some(computed)) = (payload, received.sha256)
+        && sent != computed
+    {
+        let message = "The provided 'x-amz-content-sha256' header does not match what was computed.";
+        return Err(error(400, "XAmzContentSHA256Mismatch", message)
+            .with("ClientComputedContentSHA256", sent)
+            .with("S3ComputedContentSHA256", computed)
+            .into());
     }
     let mut state = shared.lock();
     // Aborted or completed while the body came.

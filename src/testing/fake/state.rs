@@ -388,11 +388,11 @@ impl State {
     pub fn advance(&mut self, making_delay: Duration, deleting_delay: Duration, vm_delay: Duration) {
         let now = Instant::now();
         for vm in &mut self.vms {
-            if let Some((then, since)) = vm.transition.clone() {
-                if now.duration_since(since) >= vm_delay {
-                    vm.state = then;
-                    vm.transition = None;
-                }
+            if let Some((then, since)) = vm.transition.clone()
+                && now.duration_since(since) >= vm_delay
+            {
+                vm.state = then;
+                vm.transition = None;
             }
         }
         self.images.retain_mut(|image| {

@@ -49,10 +49,10 @@ fn import(state: &mut State, form: &Form) -> Outcome {
         other => return Err((Why::BadParam, format!("Params [ImportType] must be Remote or Local, got {other:?}"))),
     };
     let load_url = if remote { Some(required(form, "LoadURL")?) } else { None };
-    if let Some(url) = load_url {
-        if url::Url::parse(url).is_err() {
-            return Err((Why::BadParam, format!("Params [LoadURL] is no URL: {url:?}")));
-        }
+    if let Some(url) = load_url
+        && url::Url::parse(url).is_err()
+    {
+        return Err((Why::BadParam, format!("Params [LoadURL] is no URL: {url:?}")));
     }
     let arch = one_of(form, "SetArch", &["x86_64", "aarch64"])?.unwrap_or("x86_64");
     let size = int(form, "ImageSize")?;
