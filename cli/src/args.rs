@@ -59,9 +59,10 @@ pub struct Global {
     /// Run against an embedded fake UCloudStack (nothing configured, nothing real touched).
     #[arg(long, global = true, conflicts_with_all = ["profile", "endpoint"])]
     pub fake: bool,
-    /// Longest time to wait for an image, a VM or a transfer, in seconds.
-    #[arg(long, global = true, default_value_t = 1800.0, value_name = "SECS", allow_negative_numbers = true)]
-    pub max_wait: f64,
+    /// Longest time to wait for an image or a VM to be ready, in seconds [default: 1800]. When
+    /// given, it also bounds a download as a whole (tries and pauses included).
+    #[arg(long, global = true, value_name = "SECS", allow_negative_numbers = true)]
+    pub max_wait: Option<f64>,
     /// First delay between polls while waiting, in seconds (it grows to 30 s).
     #[arg(long, global = true, default_value_t = 2.0, value_name = "SECS", allow_negative_numbers = true)]
     pub poll_delay: f64,
@@ -133,7 +134,8 @@ pub enum Images {
     Upload(Upload),
     /// Download an image to a file (a `.part` left by a failed run is continued).
     ///
-    /// Prints the file's path (its bytes as they are); with --json, {"path": PATH, "bytes": N},
+    /// Prints the file's path (its bytes as they are); with --json, {"path": PATH, "bytes": N,
+    /// "bytes_resumed": N (kept from an earlier run's .part)},
     /// and "path_hex" besides when the path is not UTF-8.
     Download {
         /// The image.

@@ -14,6 +14,9 @@ pub struct Session {
     pub fake: Option<FakeUCloudStack>,
     /// How long to wait, and the first delay between polls.
     pub max_wait: Duration,
+    /// `--max-wait` when given: it bounds a download too (a default one would cut off a
+    /// large download that is going well).
+    pub transfer_max_wait: Option<Duration>,
     pub poll_delay: Duration,
 }
 
@@ -44,7 +47,8 @@ const FAKE_COMPANY_ID: i64 = 200001;
 pub const FAKE_IMAGE_NAMES: [&str; 3] = ["web-golden", "tmp-build-1", "tmp-build-2"];
 
 pub async fn connect(global: &Global) -> Result<Session, Failure> {
-    let max_wait = seconds(global.max_wait, "--max-wait")?;
+    let transfer_max_wait = global.max_wait.map(|secs| seconds(secs, "--max-wait")).transpose()?;
+    let max_wait = transfer_max_wait.unwrap_or(DEFAULT_MAX_WAIT);
     let poll_delay = seconds(global.poll_delay, "--poll-delay")?;
     if global.fake {
         crate::error::FAKE_IN_USE.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -55,10 +59,10 @@ pub async fn connect(global: &Global) -> Result<Session, Failure> {
             builder = builder.region(region);
         }
         let client = builder.build()?;
-        return Ok(Session { client, fake: Some(fake), max_wait, poll_delay });
+        return Ok(Session { client, fake: Some(fake), max_wait, transfer_max_wait, poll_delay });
     }
     let client = from_env(global.profile.as_deref(), global.endpoint.as_deref(), global.region.as_deref()).build()?;
-    Ok(Session { client, fake: None, max_wait, poll_delay })
+    Ok(Session { client, fake: None, max_wait, transfer_max_wait, poll_delay })
 }
 
 /// The client's settings, with `--endpoint`/`--region` on top: a flag wins over every other
@@ -107,6 +111,9 @@ pub async fn start_fake() -> Result<FakeUCloudStack, Failure> {
     }
     Ok(fake)
 }
+
+/// `--max-wait` when not given: half an hour for an image or a VM.
+const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(1800);
 
 /// The longest `--max-wait` or `--poll-delay`: a year (a longer one would overflow the clock).
 const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;

@@ -320,6 +320,7 @@ const REWRITES: &[(&str, &str)] = &[
     ("set stop_vm(true)", "pass --stop"),
     ("(set by ClientBuilder::endpoint)", "(set by --endpoint)"),
     ("set overwrite(true)", "pass --overwrite"),
+    ("the download took its whole max_wait", "the download took its whole --max-wait"),
     // The config errors go on ", or <the other places looked>".
     ("set .endpoint(\"http://192.0.2.10/api\"), or ", "pass --endpoint http://192.0.2.10/api, or set "),
     ("set .endpoint(\"http://192.0.2.10/api\")", "pass --endpoint http://192.0.2.10/api"),

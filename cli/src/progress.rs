@@ -9,7 +9,8 @@ use ucloudstack::wait::WaitProgress;
 
 const TICK: Duration = Duration::from_millis(120);
 const SPINNER: &str = "{spinner} {msg} ({elapsed})";
-const BYTES: &str = "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}";
+// The bar takes what the terminal's width leaves, so that a line never wraps at 80 columns.
+const BYTES: &str = "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}";
 const COUNT: &str = "{msg} [{bar:30}] {pos}/{len} ({elapsed})";
 
 /// A line of progress, cleared when dropped.
@@ -58,7 +59,12 @@ pub fn show_transfer(bar: &ProgressBar, p: &TransferProgress) {
                 bar.set_style(style(BYTES));
                 bar.set_length(p.bytes_total);
             }
+            let first = bar.position() == 0 && p.bytes_resumed > 0;
             bar.set_position(p.bytes_done);
+            if first {
+                // The bytes an earlier run left are no part of this run's rate.
+                bar.reset_eta();
+            }
         }
         Some(percent) => {
             if bar.length().is_some() {

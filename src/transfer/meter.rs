@@ -22,26 +22,37 @@ pub(crate) struct Meter {
     hook: Option<ProgressHook>,
     total: u64,
     started: Instant,
-    /// Bytes counted, and the last reported (`None` before the first report). Reports are
-    /// made under the lock, so that they reach the hook in order.
-    counts: Mutex<(u64, Option<u64>)>,
+    /// Bytes counted, the last reported (`None` before the first report), and those of parts
+    /// held already. Reports are made under the lock, so that they reach the hook in order.
+    counts: Mutex<(u64, Option<u64>, u64)>,
 }
 
 impl Meter {
     pub(crate) fn new(hook: Option<ProgressHook>, total: u64, started: Instant) -> Arc<Meter> {
-        Arc::new(Meter { hook, total, started, counts: Mutex::new((0, None)) })
+        Arc::new(Meter { hook, total, started, counts: Mutex::new((0, None, 0)) })
     }
 
-    /// Counts `n` bytes (a part the platform holds already, or one more chunk), and reports
-    /// the count if it is more than the last report (always, the first time).
+    /// Counts `n` bytes of one more chunk sent, and reports the count if it is more than the
+    /// last report (always, the first time).
     pub(crate) fn add(&self, n: u64) {
+        self.count(n, 0);
+    }
+
+    /// Counts a part of `n` bytes the platform holds already: done, but not by this call.
+    pub(crate) fn add_resumed(&self, n: u64) {
+        self.count(n, n);
+    }
+
+    fn count(&self, n: u64, resumed: u64) {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         counts.0 += n;
+        counts.2 += resumed;
         if counts.1.is_none_or(|reported| counts.0 > reported) {
             counts.1 = Some(counts.0);
             if let Some(hook) = &self.hook {
                 let elapsed = self.started.elapsed();
-                hook(&TransferProgress { bytes_done: counts.0, bytes_total: self.total, elapsed, percent: None });
+                let (bytes_done, bytes_resumed, bytes_total) = (counts.0, counts.2, self.total);
+                hook(&TransferProgress { bytes_done, bytes_resumed, bytes_total, elapsed, percent: None });
             }
         }
     }

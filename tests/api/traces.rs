@@ -173,3 +173,37 @@ async fn an_upload_is_a_transfer_span_over_its_calls_with_bytes_parts_and_rate()
     let all = format!("{transfers:?}");
     assert!(!all.contains("X-Amz") && !all.contains("session"), "{all}");
 }
+
+#[tokio::test]
+async fn a_resumed_download_counts_the_bytes_it_kept_apart_from_those_it_moved() {
+    let fake = FakeUCloudStack::start().await;
+    let dir = crate::upload::Dir::new("traced-download");
+    let id = fake.seed_custom_images(1).remove(0);
+    let whole = dir.0.join("whole.qcow2");
+    let first = fake.client().download_image(&id, &whole).send().await.unwrap();
+    assert_eq!(first.bytes_resumed, 0);
+    let bytes = std::fs::read(&whole).unwrap();
+    assert!(bytes.len() > 2, "{}", bytes.len());
+    // An earlier run's .part (no version kept beside it: taken to be this image's).
+    let kept = bytes.len() / 2;
+    std::fs::write(dir.0.join("again.qcow2.part"), &bytes[..kept]).unwrap();
+
+    let (spans, _guard) = recording();
+    let again = fake.client().download_image(&id, dir.0.join("again.qcow2")).send().await.unwrap();
+    assert_eq!((again.bytes, again.bytes_resumed), (bytes.len() as u64, kept as u64));
+    assert_eq!(std::fs::read(dir.0.join("again.qcow2")).unwrap(), bytes);
+
+    let transfer = &spans.named("ucloudstack.transfer")[0];
+    assert_eq!(transfer.get("ucloudstack.transfer"), Some("download"));
+    assert_eq!(transfer.get("ucloudstack.image_id"), Some(id.as_str()));
+    assert_eq!(transfer.get("ucloudstack.bytes"), Some((bytes.len() - kept).to_string().as_str()));
+    assert_eq!(transfer.get("ucloudstack.bytes_reused"), Some(kept.to_string().as_str()));
+    let address = spans.named("ucloudstack.call");
+    assert!(
+        address
+            .iter()
+            .any(|c| c.get("rpc.method") == Some("GetImageDownloadURL") && c.parent == Some("ucloudstack.transfer"))
+    );
+    let all = format!("{:?}", spans.named("ucloudstack.transfer"));
+    assert!(!all.contains("Token") && !all.contains('?'), "no address in the span: {all}");
+}

@@ -250,7 +250,14 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     }
     let progress = Progress::spinner(format!("downloading {image_id}"));
     let bar = progress.handle();
-    let download = s.client.download_image(image_id, file).overwrite(overwrite);
+    let mut download = s.client.download_image(image_id, file).overwrite(overwrite);
+    match s.transfer_max_wait {
+        Some(max_wait) if max_wait.is_zero() => {
+            return Err(Failure::usage("--max-wait 0 cannot bound a download: give more than 0 seconds"));
+        }
+        Some(max_wait) => download = download.max_wait(max_wait),
+        None => {}
+    }
     let kept = move || {
         let bytes = std::fs::metadata(&part).ok()?.len();
         Some(format!("{} keeps the {bytes} bytes received: run the same command again to continue", quoted(&part)))
@@ -263,9 +270,13 @@ pub async fn download(s: &Session, out: Out, image_id: &str, file: &Path, overwr
     drop(progress);
     match result {
         Ok(done) => {
-            out.note(format!("downloaded {image_id}: {} bytes in {}", done.bytes, quoted(&done.path)));
+            let resumed = match done.bytes_resumed {
+                0 => String::new(),
+                n => format!(" ({n} of them kept from an earlier run's .part, {} received now)", done.bytes - n),
+            };
+            out.note(format!("downloaded {image_id}: {} bytes in {}{resumed}", done.bytes, quoted(&done.path)));
             if out.json {
-                let mut json = serde_json::json!({ "bytes": done.bytes });
+                let mut json = serde_json::json!({ "bytes": done.bytes, "bytes_resumed": done.bytes_resumed });
                 put_path(&mut json, "path", &done.path);
                 out.json(&json);
             } else {

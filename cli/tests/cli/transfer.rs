@@ -3,6 +3,7 @@
 
 use crate::support::{Dir, Run, against, fake, qcow2, raw, run, start_fake, ucloudstack};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 use ucloudstack::image::ImageStatus;
 use ucloudstack::testing::{FakeUCloudStack, S3Fault};
 
@@ -232,4 +233,46 @@ async fn an_upload_the_listing_does_not_show_goes_on_with_its_object_key() {
     let resume = ["images", "upload", "disk.raw", "--resume", "disk.raw.upload.json", "--object-key", &key];
     run(against(&fake, dir.path()).args(resume)).ok();
     assert_eq!(fake.image(&image_id).and_then(|i| i.image_status), Some(ImageStatus::Used));
+}
+
+#[tokio::test]
+async fn max_wait_bounds_a_download_as_its_help_says() {
+    let fake = start_fake().await;
+    let dir = Dir::new("download-max-wait");
+    // The platform takes far longer to give the address than the download may take in all.
+    fake.inject_fault("GetImageDownloadURL", ucloudstack::testing::Fault::Delay(Duration::from_secs(20)), 10);
+    let started = Instant::now();
+    let run = run(against(&fake, dir.path())
+        .args(["--max-wait", "1", "images", "download"])
+        .args(["cn-image-custom-000001", "out.qcow2"]));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(run.stderr.contains("timed out: the download took its whole --max-wait (1s)"), "{run:?}");
+    let zero = crate::support::run(
+        against(&fake, dir.path())
+            .args(["--max-wait", "0", "images", "download"])
+            .args(["cn-image-custom-000001", "out.qcow2"]),
+    );
+    assert_eq!(zero.code, 2, "{zero:?}");
+}
+
+#[tokio::test]
+async fn a_resumed_download_says_how_much_it_kept_and_json_counts_it() {
+    let fake = start_fake().await;
+    let dir = Dir::new("download-resumed");
+    let download = |file: &str| {
+        run(against(&fake, dir.path()).args(["--json", "images", "download", "cn-image-custom-000001", file]))
+    };
+    download("whole.qcow2").ok();
+    let bytes = std::fs::read(dir.path().join("whole.qcow2")).unwrap();
+    let kept = bytes.len() / 2;
+    std::fs::write(dir.path().join("again.qcow2.part"), &bytes[..kept]).unwrap();
+    let again =
+        run(against(&fake, dir.path()).args(["images", "download", "cn-image-custom-000001", "again.qcow2"])).ok();
+    let said = format!("({kept} of them kept from an earlier run's .part, {} received now)", bytes.len() - kept);
+    assert!(again.stderr.contains(&said), "{again:?}");
+    std::fs::remove_file(dir.path().join("again.qcow2")).unwrap();
+    std::fs::write(dir.path().join("again.qcow2.part"), &bytes[..kept]).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&download("again.qcow2").ok().stdout).unwrap();
+    assert_eq!((json["bytes"].as_u64(), json["bytes_resumed"].as_u64()), (Some(bytes.len() as u64), Some(kept as u64)));
 }

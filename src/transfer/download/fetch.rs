@@ -64,6 +64,7 @@ impl DownloadImageBuilder {
                     tracing::debug!(image_id = %self.image_id, "the file changed on the server; starting again");
                 }
                 run.have = 0;
+                run.resumed = 0;
                 run.file = Some(seen);
             }
             206 => {
@@ -227,6 +228,7 @@ impl DownloadImageBuilder {
     async fn restart(&self, run: &mut Run, why: &str) -> Result<(), Step> {
         tracing::debug!(image_id = %self.image_id, why, "download starts again");
         run.have = 0;
+        run.resumed = 0;
         run.file = None;
         run.part.truncate().map_err(|e| Step::Fail(TransferStage::Write, Box::new(e)))?;
         let _ = tokio::fs::remove_file(with_suffix(run.part.path(), ".etag")).await;

@@ -8,6 +8,7 @@ mod fetch;
 use super::error::{TransferError, TransferStage};
 use super::part_file::{PartError, PartFile, Version, put_in_place, read_version, with_suffix};
 use super::progress::TransferProgress;
+use super::span::{failed, finished, transfer_span};
 use crate::{Client, Error};
 use answer::{BoxError, GotNoFurther, MIN_GAIN, over_time};
 use fetch::Step;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
+use tracing::Instrument;
 use url::Url;
 
 /// How many tries in a row that get no further into the file (or less than 1 MiB further) a
@@ -41,6 +43,9 @@ pub struct DownloadedImage {
     pub path: PathBuf,
     /// Its size in bytes.
     pub bytes: u64,
+    /// Of `bytes`, those a `.part` left by an earlier call already held: this call moved
+    /// `bytes - bytes_resumed`.
+    pub bytes_resumed: u64,
 }
 
 /// Downloads an image to a file: see [`Client::download_image`].
@@ -187,6 +192,8 @@ struct Run {
     file: Option<Version>,
     /// The address and when it expires (Unix seconds).
     address: Option<(Url, Option<i64>)>,
+    /// Bytes of an earlier call's `.part` still in it (0 once the file starts again).
+    resumed: u64,
     /// Tries in a row that got less than [`MIN_GAIN`] further than `furthest`.
     stuck: u32,
     /// Whether one of those got somewhere, if not far.
@@ -251,8 +258,21 @@ impl DownloadImageBuilder {
         self
     }
 
-    /// Downloads the image; see [`Client::download_image`].
+    /// Downloads the image; see [`Client::download_image`]. The download is a
+    /// `ucloudstack.transfer` span (its bytes, those resumed, the rate; the calls it makes are
+    /// its children).
     pub async fn send(self) -> Result<DownloadedImage, Error> {
+        let span = transfer_span("download", Some(&self.image_id));
+        let started = Instant::now();
+        let outcome = self.download().instrument(span.clone()).await;
+        match &outcome {
+            Ok(done) => finished(&span, done.bytes - done.bytes_resumed, done.bytes_resumed, started.elapsed()),
+            Err(error) => failed(&span, error, started.elapsed()),
+        }
+        outcome
+    }
+
+    async fn download(self) -> Result<DownloadedImage, Error> {
         if self.image_id.trim().is_empty() {
             return Err(Error::invalid("ImageID", "must not be empty or blank"));
         }
@@ -298,8 +318,18 @@ impl DownloadImageBuilder {
         };
         let started = Instant::now();
         let deadline = self.max_wait.map(|d| started + d);
-        let mut run =
-            Run { started, deadline, part, have, furthest: have, file, address: None, stuck: 0, short: false };
+        let mut run = Run {
+            started,
+            deadline,
+            part,
+            have,
+            furthest: have,
+            file,
+            address: None,
+            resumed: have,
+            stuck: 0,
+            short: false,
+        };
         let outcome = self.transfer(&http, &mut run).await;
         if outcome.is_err() {
             // A `.part` this call made (to lock it) and never wrote to is not left behind.
@@ -370,7 +400,7 @@ impl DownloadImageBuilder {
         put_in_place(&run.part, &self.path, self.overwrite).await.map_err(write)?;
         let _ = tokio::fs::remove_file(with_suffix(run.part.path(), ".etag")).await;
         self.report(run);
-        Ok(DownloadedImage { path: self.path.clone(), bytes: run.have })
+        Ok(DownloadedImage { path: self.path.clone(), bytes: run.have, bytes_resumed: run.resumed.min(run.have) })
     }
 
     /// The address and its expiry, fresh from GetImageDownloadURL.
@@ -396,6 +426,7 @@ impl DownloadImageBuilder {
             let total = run.file.as_ref().and_then(|v| v.total).unwrap_or(0);
             report(&TransferProgress {
                 bytes_done: run.have,
+                bytes_resumed: run.resumed.min(run.have),
                 bytes_total: total,
                 elapsed: run.started.elapsed(),
                 percent: None,

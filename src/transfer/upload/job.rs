@@ -315,10 +315,12 @@ impl Job<'_> {
         let mut waiter = b.wait.waiter(&b.client, image_id, b.region.as_deref());
         if let Some(report) = b.on_progress.clone() {
             let (started, total) = (self.started, self.file.len);
+            // What this call did not send was there before it.
+            let bytes_resumed = total.saturating_sub(self.sent.min(total));
             waiter = waiter.on_poll(move |p| {
                 let percent = Some(p.percent.unwrap_or(0));
                 let elapsed = started.elapsed();
-                report(&TransferProgress { bytes_done: total, bytes_total: total, elapsed, percent });
+                report(&TransferProgress { bytes_done: total, bytes_resumed, bytes_total: total, elapsed, percent });
             });
         }
         waiter.wait().await.map_err(at(TransferStage::Make))

@@ -116,7 +116,7 @@ impl Parts<'_> {
         let read = read_part(self.file, offset, len).await.map_err(|e| shrank(e, number, offset, len));
         let (bytes, md5) = read.map_err(at(TransferStage::Read))?;
         if let Some(held) = self.remote.get(&number).filter(|p| p.size == len && p.etag == s3::hex(&md5)) {
-            self.meter.add(len);
+            self.meter.add_resumed(len);
             return Ok((number, Landed { size: len, md5, etag: Some(held.etag.clone()), reused: true }));
         }
         let sent = self.s3.upload_part(self.key, self.upload_id, number, bytes, md5, self.meter).await;
