@@ -36,12 +36,12 @@ fn a_download_to_a_name_that_is_not_utf8_is_printed_losslessly() {
     let json = run(ucloudstack(dir.path()).args(download).arg(name)).ok().stdout_json();
     assert_eq!(
         json,
-        serde_json::json!({ "path": "web\u{fffd}.img", "path_hex": "776562ff2e696d67", "bytes": 1 << 20 })
+        serde_json::json!({ "path": "web\u{fffd}.img", "path_hex": "776562ff2e696d67", "bytes": 1 << 20, "bytes_resumed": 0 })
     );
     assert_eq!(std::fs::metadata(dir.path().join(name)).unwrap().len(), 1 << 20);
     // A UTF-8 path is given as it is, with no hex.
     let json = run(ucloudstack(dir.path()).args(download).arg("web.img")).ok().stdout_json();
-    assert_eq!(json, serde_json::json!({ "path": "web.img", "bytes": 1 << 20 }));
+    assert_eq!(json, serde_json::json!({ "path": "web.img", "bytes": 1 << 20, "bytes_resumed": 0 }));
 
     // Text: stdout has the path's bytes; the note quotes it as a shell reads it back.
     let text = ucloudstack(dir.path())
