@@ -1,4 +1,5 @@
-//! What a call tells at DEBUG: action, resource, attempts, RetCode, request id, elapsed time.
+//! What a call tells at DEBUG: the action (rpc.method), resource, attempts, RetCode, request id,
+//! elapsed time.
 //! A test binary of its own: tracing caches whether a span is wanted per call site, process-wide,
 //! so a span first met by another test's thread without a subscriber could go unrecorded here.
 
@@ -40,7 +41,7 @@ async fn the_span_of_a_call_says_what_happened() {
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     let succeeded = logs.lines().find(|l| l.contains("call succeeded")).expect(&logs);
     for field in [
-        "action=\"DeleteCustomImage\"".to_owned(),
+        "rpc.method=\"DeleteCustomImage\"".to_owned(),
         format!("resource=\"{id}\""),
         "attempts=2".to_owned(),
         "ret_code=0".to_owned(),
