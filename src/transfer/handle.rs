@@ -1,8 +1,8 @@
 //! The handle that resumes an upload: what a tool keeps (in a file, a database) to go on
 //! after the program itself stopped.
 
+use super::limits::{MAX_PART_SIZE, MIN_PART_SIZE};
 use super::s3::check_key;
-use super::upload::{MAX_PART_SIZE, MIN_PART_SIZE};
 
 /// The longest image id a handle holds (the platform's are a few dozen bytes).
 const MAX_HANDLE_IMAGE_ID: usize = 256;

@@ -9,6 +9,7 @@
 mod download;
 mod error;
 mod handle;
+mod limits;
 mod meter;
 mod part_file;
 mod progress;

@@ -13,15 +13,7 @@ async fn a_second_download_to_the_same_path_fails_at_once() {
     // 64 KiB every 100 ms: the first download takes about 1.6 s.
     let server = raw_server(|_, request, mut socket| async move {
         let start = request.start.unwrap_or(0);
-        let head = if start > 0 {
-            format!(
-                "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {start}-{}/{LEN}\r\nconnection: close\r\n\r\n",
-                LEN - start,
-                LEN - 1
-            )
-        } else {
-            format!("HTTP/1.1 200 OK\r\ncontent-length: {LEN}\r\nconnection: close\r\n\r\n")
-        };
+        let head = crate::download_server::head(start, LEN);
         let _ = socket.write_all(head.as_bytes()).await;
         for piece in file(LEN, 1)[start..].chunks(64 << 10) {
             if socket.write_all(piece).await.is_err() {

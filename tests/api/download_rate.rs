@@ -10,15 +10,7 @@ const LEN: usize = 4 << 20;
 
 /// Headers of the whole file (200) or of what a `Range` asked (206).
 fn head(start: usize) -> String {
-    if start > 0 {
-        format!(
-            "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {start}-{}/{LEN}\r\nconnection: close\r\n\r\n",
-            LEN - start,
-            LEN - 1
-        )
-    } else {
-        format!("HTTP/1.1 200 OK\r\ncontent-length: {LEN}\r\nconnection: close\r\n\r\n")
-    }
+    crate::download_server::head(start, LEN)
 }
 
 /// A server that sends `bytes` every `every`, from where the request asked.

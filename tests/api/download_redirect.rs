@@ -12,15 +12,7 @@ const LEN: usize = 256 << 10;
 async fn serving() -> crate::download_server::RawServer {
     raw_server(|_, request, mut socket| async move {
         let start = request.start.unwrap_or(0);
-        let head = if start > 0 {
-            format!(
-                "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {start}-{}/{LEN}\r\nconnection: close\r\n\r\n",
-                LEN - start,
-                LEN - 1
-            )
-        } else {
-            format!("HTTP/1.1 200 OK\r\ncontent-length: {LEN}\r\nconnection: close\r\n\r\n")
-        };
+        let head = crate::download_server::head(start, LEN);
         let _ = socket.write_all(head.as_bytes()).await;
         let _ = socket.write_all(&file(LEN, 2)[start..]).await;
     })

@@ -138,3 +138,17 @@ pub(crate) fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The headers of a `len`-byte file served whole (200, `start` 0) or from `start` (206), on a
+/// connection that closes after the body.
+pub(crate) fn head(start: usize, len: usize) -> String {
+    if start > 0 {
+        format!(
+            "HTTP/1.1 206 Partial Content\r\ncontent-length: {}\r\ncontent-range: bytes {start}-{}/{len}\r\nconnection: close\r\n\r\n",
+            len - start,
+            len - 1
+        )
+    } else {
+        format!("HTTP/1.1 200 OK\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n")
+    }
+}

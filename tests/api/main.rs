@@ -29,7 +29,6 @@ mod scale;
 mod secrets;
 mod support;
 mod tls;
-mod traces;
 mod transfer_workflows;
 mod upload;
 mod upload_hostile;

@@ -22,7 +22,7 @@ const TOKEN: &str = "session-token-never-shown";
 // ---------------------------------------------------------------- files
 
 /// A folder of its own under the system's temp folder, removed on drop.
-pub(crate) struct Dir(pub(crate) PathBuf);
+pub(crate) struct Dir(PathBuf);
 
 impl Dir {
     pub(crate) fn new(name: &str) -> Dir {

@@ -26,12 +26,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-/// The smallest part S3 takes (but for the last): 5 MiB.
-pub const MIN_PART_SIZE: u64 = 5 << 20;
-/// The largest part S3 takes: 5 GiB.
-pub const MAX_PART_SIZE: u64 = 5 << 30;
-/// The most parts one S3 upload holds.
-pub const MAX_PARTS: u64 = 10_000;
+pub use super::limits::{MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE};
 /// Parts in flight at once, unless told otherwise.
 pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
 /// The SigV4 region, unless told otherwise: MinIO's default (the platform does not say).

@@ -66,10 +66,38 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<
     }
 }
 
-fn recording() -> (Spans, tracing::subscriber::DefaultGuard) {
-    let spans = Spans::default();
-    let subscriber = tracing_subscriber::registry().with(spans.clone());
-    (spans, tracing::subscriber::set_default(subscriber))
+/// The spans opened from now on, by every thread, until the guard drops: one subscriber for
+/// the process (a scoped one can miss a call site first met by another thread), and one test
+/// at a time.
+fn recording() -> (Spans, std::sync::MutexGuard<'static, ()>) {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    static SPANS: std::sync::OnceLock<Spans> = std::sync::OnceLock::new();
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let spans = SPANS.get_or_init(|| {
+        let spans = Spans::default();
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(spans.clone())).unwrap();
+        spans
+    });
+    *spans.0.lock().unwrap() = Opened::default();
+    (spans.clone(), turn)
+}
+
+/// A folder of its own under the system's temp folder, removed on drop.
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let dir = std::env::temp_dir().join(format!("ucloudstack-traces-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[tokio::test]
@@ -145,10 +173,18 @@ async fn a_refused_call_carries_its_ret_code_and_no_secret() {
 #[tokio::test]
 async fn an_upload_is_a_transfer_span_over_its_calls_with_bytes_parts_and_rate() {
     let fake = FakeUCloudStack::builder().making_delay(std::time::Duration::from_millis(50)).start().await;
-    let dir = crate::upload::Dir::new("traced");
-    let path = dir.file("disk.raw", &crate::upload::content(11 << 20, 7));
+    let dir = Dir::new("traced");
+    let path = dir.0.join("disk.raw");
+    std::fs::write(&path, (0..11usize << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>()).unwrap();
     let (spans, _guard) = recording();
-    let done = crate::upload::upload(&fake.client(), &path)
+    let done = fake
+        .client()
+        .upload_image(&path)
+        .company_id(200001)
+        .image_name("web")
+        .os_type(ucloudstack::image::OsType::Linux)
+        .os_distribution("Ubuntu")
+        .poll_delay(std::time::Duration::from_millis(20), std::time::Duration::from_millis(20))
         .image_format(ucloudstack::image::ImageFormat::Raw)
         .part_size(5 << 20)
         .send()
@@ -177,7 +213,7 @@ async fn an_upload_is_a_transfer_span_over_its_calls_with_bytes_parts_and_rate()
 #[tokio::test]
 async fn a_resumed_download_counts_the_bytes_it_kept_apart_from_those_it_moved() {
     let fake = FakeUCloudStack::start().await;
-    let dir = crate::upload::Dir::new("traced-download");
+    let dir = Dir::new("traced-download");
     let id = fake.seed_custom_images(1).remove(0);
     let whole = dir.0.join("whole.qcow2");
     let first = fake.client().download_image(&id, &whole).send().await.unwrap();
