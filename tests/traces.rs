@@ -69,10 +69,10 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<
 /// The spans opened from now on, by every thread, until the guard drops: one subscriber for
 /// the process (a scoped one can miss a call site first met by another thread), and one test
 /// at a time.
-fn recording() -> (Spans, std::sync::MutexGuard<'static, ()>) {
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+async fn recording() -> (Spans, tokio::sync::MutexGuard<'static, ()>) {
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     static SPANS: std::sync::OnceLock<Spans> = std::sync::OnceLock::new();
-    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let turn = ONE_AT_A_TIME.lock().await;
     let spans = SPANS.get_or_init(|| {
         let spans = Spans::default();
         tracing::subscriber::set_global_default(tracing_subscriber::registry().with(spans.clone())).unwrap();
@@ -113,7 +113,7 @@ async fn a_call_is_a_span_with_an_attempt_span_for_each_try() {
         )
         .build()
         .unwrap();
-    let (spans, _guard) = recording();
+    let (spans, _guard) = recording().await;
     client.describe_image().send().await.unwrap();
 
     let calls = spans.named("ucloudstack.call");
@@ -155,7 +155,7 @@ async fn a_call_is_a_span_with_an_attempt_span_for_each_try() {
 async fn a_refused_call_carries_its_ret_code_and_no_secret() {
     let fake = FakeUCloudStack::start().await;
     let client = fake.client();
-    let (spans, _guard) = recording();
+    let (spans, _guard) = recording().await;
     let err = client.delete_custom_image().image_id("cn-image-missing").send().await.unwrap_err();
     let code = err.ret_code().expect("an API error").to_string();
 
@@ -176,7 +176,7 @@ async fn an_upload_is_a_transfer_span_over_its_calls_with_bytes_parts_and_rate()
     let dir = Dir::new("traced");
     let path = dir.0.join("disk.raw");
     std::fs::write(&path, (0..11usize << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>()).unwrap();
-    let (spans, _guard) = recording();
+    let (spans, _guard) = recording().await;
     let done = fake
         .client()
         .upload_image(&path)
@@ -224,7 +224,7 @@ async fn a_resumed_download_counts_the_bytes_it_kept_apart_from_those_it_moved()
     let kept = bytes.len() / 2;
     std::fs::write(dir.0.join("again.qcow2.part"), &bytes[..kept]).unwrap();
 
-    let (spans, _guard) = recording();
+    let (spans, _guard) = recording().await;
     let again = fake.client().download_image(&id, dir.0.join("again.qcow2")).send().await.unwrap();
     assert_eq!((again.bytes, again.bytes_resumed), (bytes.len() as u64, kept as u64));
     assert_eq!(std::fs::read(dir.0.join("again.qcow2")).unwrap(), bytes);
