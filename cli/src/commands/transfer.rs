@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;
 use ucloudstack::image::{ImageFormat, ImageInfo, S3Error, TransferError};
 use ucloudstack::testing::FakeUCloudStack;
-use ucloudstack::{Client, Error};
+use ucloudstack::{Client, Error, WaitFailure};
 
 pub async fn upload(s: &Session, out: Out, a: Upload) -> Result<(), Failure> {
     // The handle is kept as soon as it exists, so that even Ctrl-C or a crash can be resumed:
@@ -305,7 +305,23 @@ pub async fn import_url(s: &Session, out: Out, a: ImportUrl) -> Result<(), Failu
     let import = import.max_wait(s.max_wait).poll_delay(min, max);
     let image = import.on_progress(move |p| bar.set_message(wait_status("importing", p))).send().await;
     drop(progress);
-    let image = image?;
+    let image = image.map_err(|error| {
+        // The import made an image before its wait failed: say which, and what to do with it.
+        let (hint, image_id) = match &error {
+            Error::Waiter { id, reason: WaitFailure::FailureState(_), .. } => (
+                Some(format!(
+                    "the failed import left image {id} behind: remove it with `ucloudstack images delete {id}`"
+                )),
+                Some(id.clone()),
+            ),
+            Error::Waiter { id, .. } => (
+                Some(format!("image {id} may still be importing: see it with `ucloudstack images show {id}`")),
+                Some(id.clone()),
+            ),
+            _ => (None, None),
+        };
+        Failure::Call { error: Box::new(error), hint, image_id }
+    })?;
     out.note(format!("imported {}", image.id()));
     out.image(&image);
     Ok(())

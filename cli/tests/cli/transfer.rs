@@ -276,3 +276,15 @@ async fn a_resumed_download_says_how_much_it_kept_and_json_counts_it() {
     let json: serde_json::Value = serde_json::from_str(&download("again.qcow2").ok().stdout).unwrap();
     assert_eq!((json["bytes"].as_u64(), json["bytes_resumed"].as_u64()), (Some(bytes.len() as u64), Some(kept as u64)));
 }
+
+#[test]
+fn a_failed_import_names_the_image_it_left_and_how_to_remove_it() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{closed}/disk.qcow2");
+    let args = ["--json", "images", "import-url", &url, "--name", "web", "--format", "qcow2"];
+    let failed = fake(&[&args[..], &["--os-type", "linux", "--distribution", "Ubuntu"]].concat());
+    assert_eq!(failed.code, 1, "{failed:?}");
+    let error: serde_json::Value = serde_json::from_str(failed.stderr.trim()).unwrap();
+    let id = error["image_id"].as_str().expect("the image left behind");
+    assert!(error["message"].as_str().unwrap().contains(&format!("ucloudstack images delete {id}")), "{error}");
+}
