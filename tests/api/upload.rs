@@ -1253,3 +1253,22 @@ async fn the_secret_and_tags_reach_import_image_and_the_secret_is_not_shown() {
     assert_eq!(param(&forms[0], "TagKeyValuePairs.0"), Some("ZW52:cHJvZA=="));
     assert_eq!(param(&forms[0], "TagKeyValuePairs.1"), Some("dGVhbQ==:d2Vi"));
 }
+
+#[tokio::test]
+async fn a_raw_file_that_cannot_be_a_disk_is_uploaded_with_a_warning() {
+    let fake = ucloudstack::testing::FakeUCloudStack::builder().making_delay(Duration::from_millis(20)).start().await;
+    let dir = Dir::new("tiny-raw");
+    let path = dir.file("notes.raw", b"not a disk, only 24 b\n..");
+    let (capture, _guard) = crate::support::capture_logs(tracing::Level::WARN);
+    upload(&fake.client(), &path).image_format(ImageFormat::Raw).send().await.unwrap();
+    let logs = capture.text();
+    assert!(
+        logs.contains("is 24 bytes, not a whole number of 512-byte sectors, smaller than any disk (1 MiB)"),
+        "{logs}"
+    );
+    // A real disk's size draws nothing.
+    let disk = dir.file("disk.raw", &vec![0u8; 2 << 20]);
+    let (capture, _guard) = crate::support::capture_logs(tracing::Level::WARN);
+    upload(&fake.client(), &disk).image_format(ImageFormat::Raw).send().await.unwrap();
+    assert!(!capture.text().contains("is it a raw disk image"), "{}", capture.text());
+}

@@ -376,6 +376,9 @@ impl UploadImageBuilder {
             (None, _, Some(_)) => None,
             (given, _, _) => Some(resolve_format(given.as_ref(), sniffed.as_ref())?),
         };
+        if format == Some(ImageFormat::Raw) {
+            warn_if_not_a_disk(&self.path, file.len);
+        }
         let request = match (&self.resume, format) {
             (None, Some(format)) => {
                 let size = self.image_size.or_else(|| virtual_gib(&format, &file));
@@ -463,5 +466,23 @@ impl CallOptionsBuilder for UploadImageBuilder {
     /// The retry policy and timeouts of the ImportImage call (the S3 requests have their own).
     fn call_options(&mut self) -> &mut crate::CallOptions {
         self.import.call_options()
+    }
+}
+
+/// A raw disk is whole 512-byte sectors, and no bootable disk is under 1 MiB: a file that is
+/// neither may be something else (a checksum file, a truncated download) named raw. Uploaded
+/// all the same, with a warning: the platform would make a disk of its own size from it.
+fn warn_if_not_a_disk(path: &Path, len: u64) {
+    const SECTOR: u64 = 512;
+    const SMALLEST: u64 = 1 << 20;
+    if len % SECTOR != 0 || len < SMALLEST {
+        let whole = if len % SECTOR == 0 { "" } else { "not a whole number of 512-byte sectors, " };
+        tracing::warn!(
+            path = %path.display(),
+            len,
+            "{} is {len} bytes, {whole}{}: is it a raw disk image?",
+            path.display(),
+            if len < SMALLEST { "smaller than any disk (1 MiB)" } else { "as a raw disk must be" },
+        );
     }
 }
