@@ -475,8 +475,8 @@ impl CallOptionsBuilder for UploadImageBuilder {
 fn warn_if_not_a_disk(path: &Path, len: u64) {
     const SECTOR: u64 = 512;
     const SMALLEST: u64 = 1 << 20;
-    if len % SECTOR != 0 || len < SMALLEST {
-        let whole = if len % SECTOR == 0 { "" } else { "not a whole number of 512-byte sectors, " };
+    if !len.is_multiple_of(SECTOR) || len < SMALLEST {
+        let whole = if len.is_multiple_of(SECTOR) { "" } else { "not a whole number of 512-byte sectors, " };
         tracing::warn!(
             path = %path.display(),
             len,
