@@ -125,8 +125,9 @@ pub enum Images {
     /// Once the question is answered, each image shown is looked up again: one deleted
     /// meanwhile is already gone (not a failure), and one found by --name-prefix whose name no
     /// longer starts with it is not deleted. Prints the ids deleted; with --json,
-    /// {"deleted": [ID..], "already_gone": [ID..], "renamed_away": [ID..]}, and with --dry-run,
-    /// {"dry_run": true, "would_delete": [IMAGE..]} (empty when nothing matches).
+    /// {"deleted": [ID..], "already_gone": [ID..], "renamed_away": [ID..], "skipped": [{"id": ID,
+    /// "why": "already Deleting"}..]}, and with --dry-run, {"dry_run": true, "would_delete":
+    /// [IMAGE..], "skipped": [..]} (empty when nothing matches).
     Delete(Delete),
     /// Import an image the platform fetches from a URL, and wait until it is ready.
     ImportUrl(ImportUrl),

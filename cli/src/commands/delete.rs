@@ -21,10 +21,11 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
     if args.name_prefix.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Err(Failure::usage("--name-prefix must not be empty or blank: it would match every custom image"));
     }
-    let images = chosen(s, out, &args).await?;
+    let mut outcome = Outcome::default();
+    let images = chosen(s, out, &args, &mut outcome).await?;
     if images.is_empty() && !args.dry_run {
         out.note("no custom image matches: nothing to delete");
-        deleted(out, &Outcome::default());
+        deleted(out, &outcome);
         return Ok(());
     }
     let count = plural(images.len(), "custom image");
@@ -34,7 +35,7 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
             false => format!("--dry-run: would delete {count}; nothing was deleted"),
         });
         if out.json {
-            out.json(&serde_json::json!({ "dry_run": true, "would_delete": images }));
+            out.json(&serde_json::json!({ "dry_run": true, "would_delete": images, "skipped": outcome.skipped }));
         } else {
             out.images(&images);
         }
@@ -49,7 +50,6 @@ pub async fn delete(s: &Session, out: Out, args: Delete) -> Result<(), Failure> 
         _ => format!("Delete these {count}"),
     };
     confirm(&question, args.confirm.yes).await?;
-    let mut outcome = Outcome::default();
     // The question may have waited long: what was shown is looked at again.
     let images = if args.confirm.yes { images } else { still_chosen(s, out, &args, images, &mut outcome).await? };
     if images.is_empty() {
@@ -103,6 +103,8 @@ struct Outcome {
     deleted: Vec<String>,
     already_gone: Vec<String>,
     renamed_away: Vec<String>,
+    /// Images named that were already going away before anything was asked, and why.
+    skipped: Vec<serde_json::Value>,
 }
 
 /// The images shown that are still to be deleted once the question is answered: each looked
@@ -162,7 +164,7 @@ fn matches_prefix(image: &ImageInfo, args: &Delete) -> bool {
 
 /// The images named on the command line (each must be listed, and custom) and those whose
 /// name starts with the prefix, each once, none already going away.
-async fn chosen(s: &Session, out: Out, args: &Delete) -> Result<Vec<ImageInfo>, Failure> {
+async fn chosen(s: &Session, out: Out, args: &Delete, outcome: &mut Outcome) -> Result<Vec<ImageInfo>, Failure> {
     let mut images: Vec<ImageInfo> = Vec::new();
     if !args.image_ids.is_empty() {
         let listed: Vec<ImageInfo> =
@@ -177,7 +179,9 @@ async fn chosen(s: &Session, out: Out, args: &Delete) -> Result<Vec<ImageInfo>, 
                     base.push(format!("{id} ({})", shown(&image.image_type)));
                 }
                 Some(image) if going(image) => {
-                    out.note(format!("{id} is already {}: skipped", shown(&image.image_status)));
+                    let why = format!("already {}", shown(&image.image_status));
+                    out.note(format!("{id} is {why}: skipped"));
+                    outcome.skipped.push(serde_json::json!({ "id": id, "why": why }));
                 }
                 Some(image) => images.push(image.clone()),
                 None => return Err(Failure::NotFound(format!("no image {id} is listed: nothing was deleted"))),
@@ -286,6 +290,7 @@ fn deleted(out: Out, outcome: &Outcome) {
             "deleted": outcome.deleted,
             "already_gone": outcome.already_gone,
             "renamed_away": outcome.renamed_away,
+            "skipped": outcome.skipped,
         }));
     } else {
         for id in &outcome.deleted {

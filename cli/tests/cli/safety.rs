@@ -111,6 +111,14 @@ async fn images_already_going_away_are_skipped_by_id_too() {
     assert_eq!(run.stdout.trim(), "cn-image-custom-000002", "{run:?}");
     assert!(run.stderr.contains("cn-image-custom-000003 is already Deleting: skipped"), "{run:?}");
     assert_eq!(fake.request_count("DeleteCustomImage"), 1);
+    // JSON says it too: the skipped id, and why.
+    let json = crate::support::run(
+        against(&fake, dir.path()).args(["--json", "images", "delete"]).args(["cn-image-custom-000003", "--yes"]),
+    )
+    .ok();
+    let expected = serde_json::json!([{ "id": "cn-image-custom-000003", "why": "already Deleting" }]);
+    assert_eq!(json.stdout_json()["skipped"], expected, "{json:?}");
+    assert_eq!(json.stdout_json()["deleted"], serde_json::json!([]));
     let dry = crate::support::run(against(&fake, dir.path()).args([
         "images",
         "delete",
@@ -252,7 +260,7 @@ async fn dry_run_json_with_no_match_keeps_the_dry_run_shape() {
     let dir = Dir::new("dry-run-none");
     let args = ["--json", "images", "delete", "--name-prefix", "nothing-", "--dry-run"];
     let run = run(against(&fake, dir.path()).args(args)).ok();
-    assert_eq!(run.stdout_json(), serde_json::json!({ "dry_run": true, "would_delete": [] }));
+    assert_eq!(run.stdout_json(), serde_json::json!({ "dry_run": true, "would_delete": [], "skipped": [] }));
 }
 
 /// An image someone else deleted while the question waited is gone, as asked: said so, not
@@ -313,6 +321,7 @@ async fn a_delete_answered_not_found_counts_the_image_as_gone() {
         "deleted": ["cn-image-custom-000003"],
         "already_gone": ["cn-image-custom-000002"],
         "renamed_away": [],
+        "skipped": [],
     });
     assert_eq!(run.stdout_json(), expected);
 }
