@@ -139,6 +139,17 @@ impl CopyImageBuilder {
 
     import_wait_setters!("the copy");
 
+    /// The wait as set so far, for [`to_each`](Self::to_each) to carry on.
+    pub(super) fn import_wait(&self) -> ImportWait {
+        self.wait
+    }
+
+    /// The wait [`CopyToEachBuilder`](super::CopyToEachBuilder) set for every copy.
+    pub(super) fn with_import_wait(mut self, wait: ImportWait) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Calls `report` after every poll of the copy, `PreparePrecent` as `percent`.
     pub fn on_progress(mut self, report: impl Fn(&WaitProgress<'_>) + Send + Sync + 'static) -> Self {
         self.on_progress = Some(Arc::new(report));

@@ -12,6 +12,7 @@ mod capture;
 mod clone_custom_image_to_base_image;
 mod complete_image_multipart_upload;
 mod copy_image;
+mod copy_to_each;
 mod create_custom_image;
 mod delete_base_image;
 mod delete_custom_image;
@@ -39,6 +40,7 @@ pub use capture::{
 pub use clone_custom_image_to_base_image::*;
 pub use complete_image_multipart_upload::*;
 pub use copy_image::CopyImageBuilder;
+pub use copy_to_each::CopyToEachBuilder;
 pub use create_custom_image::*;
 pub use delete_base_image::*;
 pub use delete_custom_image::*;

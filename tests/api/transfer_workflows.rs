@@ -169,3 +169,45 @@ async fn an_older_platform_says_it_does_not_know_the_action() {
     assert!(err.to_string().contains("older than this action"), "{err}");
     assert_eq!(fake.request_count("DescribeImageOSVersions"), 1, "not retried");
 }
+
+#[tokio::test]
+async fn a_copy_to_each_of_three_platforms_goes_on_when_one_fails() {
+    let source = fake().await;
+    let id = source.seed_custom_images(1).remove(0);
+    let targets: Vec<FakeUCloudStack> = futures::future::join_all(
+        (0..3).map(|_| FakeUCloudStack::builder().making_delay(Duration::from_millis(1500)).start()),
+    )
+    .await;
+    // The second refuses the import.
+    targets[1].inject_fault("ImportImage", ucloudstack::testing::Fault::RetCode(1000), 1);
+    let clients: Vec<_> = targets.iter().map(FakeUCloudStack::client).collect();
+    let polled = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let seen = polled.clone();
+    let started = std::time::Instant::now();
+    let copies = source
+        .client()
+        .copy_image(&id)
+        .image_name("golden")
+        .company_id(200001)
+        .to_each(&clients)
+        .poll_delay(Duration::from_millis(100), Duration::from_millis(100))
+        .max_wait(Duration::from_secs(20))
+        .on_progress(move |target, _| _ = seen.lock().unwrap().insert(target))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copies.len(), 3);
+    assert!(copies[1].as_ref().is_err_and(|e| e.ret_code() == Some(1000)), "{:?}", copies[1]);
+    for (n, copy) in [(0, &copies[0]), (2, &copies[2])] {
+        let copy = copy.as_ref().unwrap();
+        assert_eq!((copy.name.as_deref(), copy.image_status.clone()), (Some("golden"), Some(ImageStatus::Used)));
+        assert!(targets[n].image(copy.image_id.as_deref().unwrap()).is_some(), "made on target {n}");
+    }
+    // At once, not one after the other: two copies of 1.5 s each took far less than both.
+    assert!(started.elapsed() < Duration::from_millis(2700), "{:?}", started.elapsed());
+    assert_eq!(*polled.lock().unwrap(), [0, 2].into(), "each target's progress, by its index");
+
+    let none: [&ucloudstack::Client; 0] = [];
+    let err = source.client().copy_image(&id).to_each(none).send().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { ref field, .. } if field == "to_each"), "{err:?}");
+}
