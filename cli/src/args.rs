@@ -147,7 +147,13 @@ pub enum Images {
         #[arg(long)]
         overwrite: bool,
     },
-    /// Copy an image to another platform or region: that platform pulls it from this one.
+    /// Copy an image to another platform or region, or to several at once: each pulls it from
+    /// this one.
+    ///
+    /// To one target, prints the copy as `images list` does. To several, or with --publish, a
+    /// line a target: TARGET ID [BASE_ID]; with --json, one object a target: {"target": NAME,
+    /// "image_id": ID|null, "base_image_id": ID|null, "error": TEXT|null}. Any failure exits 1
+    /// (3 when one may have acted), listing each target's error.
     Copy(Copy),
     /// List the OS versions images can be imported as.
     OsVersions,
@@ -221,9 +227,10 @@ pub struct Copy {
     /// The image to copy.
     pub image_id: String,
     /// Copy to the platform of this ~/.ucloud profile (every setting from it, none from the
-    /// environment).
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["to_endpoint", "to_fake"])]
-    pub to_profile: Option<String>,
+    /// environment); several, comma-separated or repeated, copy to each at once, each with its
+    /// own line and result (one failing does not stop the others).
+    #[arg(long, value_name = "NAME", value_delimiter = ',', conflicts_with_all = ["to_endpoint", "to_fake"])]
+    pub to_profile: Vec<String>,
     /// Copy to the platform at this API URL (the keys from the environment).
     #[arg(long, value_name = "URL", conflicts_with = "to_fake")]
     pub to_endpoint: Option<String>,
@@ -239,6 +246,10 @@ pub struct Copy {
     /// The tenant the copy belongs to (default: the source's).
     #[arg(long)]
     pub company_id: Option<i64>,
+    /// Then publish each copy as a base image on its platform (named as the copy), and wait
+    /// until it is made.
+    #[arg(long)]
+    pub publish: bool,
 }
 
 /// A new name and description.

@@ -1,8 +1,9 @@
 //! Spinners and bars on stderr, drawn only when stderr is a terminal. A spinner ticks on its
 //! own (a poll may take 30 s), so the elapsed time moves while nothing is heard.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 use ucloudstack::image::TransferProgress;
 use ucloudstack::wait::WaitProgress;
@@ -47,6 +48,54 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.0.finish_and_clear();
+    }
+}
+
+/// A spinner line for each of several things done at once (copies to several platforms),
+/// each ticking on its own; all cleared when dropped.
+pub struct Lines {
+    _all: MultiProgress,
+    bars: Arc<Vec<ProgressBar>>,
+}
+
+impl Lines {
+    pub fn new(messages: impl IntoIterator<Item = String>) -> Self {
+        let target =
+            if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let all = MultiProgress::with_draw_target(target);
+        let bars = messages
+            .into_iter()
+            .map(|message| {
+                let bar = all.add(ProgressBar::new_spinner());
+                bar.set_style(style(SPINNER));
+                bar.set_message(message);
+                bar.enable_steady_tick(TICK);
+                bar
+            })
+            .collect();
+        Lines { _all: all, bars: Arc::new(bars) }
+    }
+
+    /// The lines, by index, for progress hooks (`Send + Sync + 'static`).
+    pub fn bars(&self) -> Arc<Vec<ProgressBar>> {
+        self.bars.clone()
+    }
+
+    /// Ends line `index` saying how it went, and hands `result` back.
+    pub fn finish<T, E>(&self, index: usize, label: &str, result: Result<T, E>) -> Result<T, E> {
+        let ending = if result.is_ok() { "done" } else { "failed" };
+        if let Some(bar) = self.bars.get(index) {
+            bar.finish_with_message(format!("{label}: {ending}"));
+        }
+        result
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        for bar in self.bars.iter() {
+            bar.finish_and_clear();
+        }
     }
 }
 

@@ -6,8 +6,9 @@ use crate::args::{Copy, ImportUrl, OsFlags, Upload, known};
 use crate::config::{Session, from_env, start_fake};
 use crate::error::Failure;
 use crate::interrupt::{self, Left};
+use crate::output::plural;
 use crate::output::{Out, put_path, quoted};
-use crate::progress::{Progress, show_transfer, wait_status};
+use crate::progress::{Lines, Progress, show_transfer, wait_status};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::Relaxed;
@@ -328,41 +329,117 @@ pub async fn import_url(s: &Session, out: Out, a: ImportUrl) -> Result<(), Failu
 }
 
 pub async fn copy(s: &Session, out: Out, a: Copy) -> Result<(), Failure> {
-    let (target, _fake) = target_client(&a, out).await?;
+    let (targets, _fake) = target_clients(&a, out).await?;
     let (min, max) = s.poll_delays();
-    let mut copy = s.client.copy_image(&a.image_id).to(&target).max_wait(s.max_wait).poll_delay(min, max);
-    if let Some(name) = a.name {
+    let mut copy = s.client.copy_image(&a.image_id);
+    if let Some(name) = &a.name {
         copy = copy.image_name(name);
     }
     if let Some(company_id) = a.company_id {
         copy = copy.company_id(company_id);
     }
-    let progress = Progress::spinner("copying");
-    let bar = progress.handle();
-    let image: Result<ImageInfo, Error> =
-        copy.on_progress(move |p| bar.set_message(wait_status("copying", p))).send().await;
-    drop(progress);
-    let image = image?;
-    out.note(format!("copied {} as {}", a.image_id, image.id()));
-    out.image(&image);
-    Ok(())
+    let clients: Vec<Client> = targets.iter().map(|(_, client)| client.clone()).collect();
+    let lines = Lines::new(targets.iter().map(|(label, _)| format!("copying to {label}")));
+    let bars = lines.bars();
+    let copies = copy.to_each(&clients).max_wait(s.max_wait).poll_delay(min, max);
+    let copies = copies.on_progress(move |n, p| bars[n].set_message(wait_status("copying", p))).send().await?;
+    let mut results = Vec::new();
+    // Published one after another: each is one call and a short wait on its own platform.
+    for (n, ((label, client), copied)) in targets.iter().zip(copies).enumerate() {
+        let done = match copied {
+            Ok(image) if a.publish => publish_copy(s, client, &image).await.map(|base| (image, Some(base))),
+            Ok(image) => Ok((image, None)),
+            Err(error) => Err(error),
+        };
+        results.push(lines.finish(n, label, done));
+    }
+    drop(lines);
+    if let ([_], false) = (targets.as_slice(), a.publish) {
+        // One target: the copy as `images list` prints an image, as before several were taken.
+        let (image, _) = results.pop().expect("one result a target")?;
+        out.note(format!("copied {} as {}", a.image_id, image.id()));
+        out.image(&image);
+        return Ok(());
+    }
+    report_copies(out, &a.image_id, &targets, results)
 }
 
-/// The client a copy goes to, and the second fake it talks to with `--to-fake`.
-async fn target_client(to: &Copy, out: Out) -> Result<(Client, Option<FakeUCloudStack>), Failure> {
+/// Publishes a copy as a base image on its own platform, named as the copy; its id once made.
+async fn publish_copy(s: &Session, client: &Client, image: &ImageInfo) -> Result<String, Error> {
+    let clone = client.clone_custom_image_to_base_image().source_image_id(image.id()).dest_image_name(image.name());
+    let base = clone.send().await?.dest_image_id;
+    let (min, max) = s.poll_delays();
+    client.wait_until_image_available(&base).max_wait(s.max_wait).poll_delay(min, max).wait().await?;
+    Ok(base)
+}
+
+/// Each target's outcome: a line on stdout (TARGET ID [BASE_ID]) or one JSON object a target;
+/// the failures as one failure, whose exit code says whether any may have acted.
+fn report_copies(
+    out: Out,
+    source: &str,
+    targets: &[(String, Client)],
+    results: Vec<Result<(ImageInfo, Option<String>), Error>>,
+) -> Result<(), Failure> {
+    let mut json = Vec::new();
+    let mut failures = Vec::new();
+    for ((label, _), result) in targets.iter().zip(results) {
+        match result {
+            Ok((image, base)) => {
+                let published = base.as_ref().map_or(String::new(), |b| format!(", published as base image {b}"));
+                out.note(format!("{label}: copied {source} as {}{published}", image.id()));
+                if !out.json {
+                    println!("{label} {}{}", image.id(), base.as_ref().map_or(String::new(), |b| format!(" {b}")));
+                }
+                json.push(serde_json::json!({ "target": label, "image_id": image.id(), "base_image_id": base, "error": null }));
+            }
+            Err(error) => {
+                json.push(serde_json::json!({
+                    "target": label, "image_id": null, "base_image_id": null, "error": crate::error::message(&error)
+                }));
+                failures.push((label.clone(), error));
+            }
+        }
+    }
+    if out.json {
+        out.json(&json);
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let summary = format!("{} of {} failed", failures.len(), plural(targets.len(), "copy"));
+    Err(Failure::Bulk { summary: summary.replace("copys", "copies"), failures })
+}
+
+/// The clients copies go to, each with the name it is shown by (the profile, the endpoint, or
+/// `fake`), and the second fake they talk to with `--to-fake`.
+async fn target_clients(to: &Copy, out: Out) -> Result<(Vec<(String, Client)>, Option<FakeUCloudStack>), Failure> {
     let region = to.to_region.as_deref();
-    match (&to.to_profile, &to.to_endpoint, to.to_fake) {
-        (Some(profile), _, _) => Ok((from_env(Some(profile), None, region).build()?, None)),
-        (None, Some(endpoint), _) => Ok((from_env(None, Some(endpoint), region).build()?, None)),
-        (None, None, true) => {
+    if !to.to_profile.is_empty() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut targets = Vec::new();
+        for profile in &to.to_profile {
+            if profile.trim().is_empty() {
+                return Err(Failure::usage("--to-profile: a profile name must not be empty"));
+            }
+            if !seen.insert(profile.as_str()) {
+                return Err(Failure::usage(format!("--to-profile: {profile:?} is named twice")));
+            }
+            targets.push((profile.clone(), from_env(Some(profile), None, region).build()?));
+        }
+        return Ok((targets, None));
+    }
+    match (&to.to_endpoint, to.to_fake) {
+        (Some(endpoint), _) => Ok((vec![(endpoint.clone(), from_env(None, Some(endpoint), region).build()?)], None)),
+        (None, true) => {
             let fake = start_fake().await?;
             out.note(format!("copying to a second embedded fake UCloudStack at {}", fake.endpoint()));
             let mut builder = fake.client_builder();
             if let Some(region) = region {
                 builder = builder.region(region);
             }
-            Ok((builder.build()?, Some(fake)))
+            Ok((vec![("fake".to_owned(), builder.build()?)], Some(fake)))
         }
-        (None, None, false) => Err(Failure::usage("say where to copy to: --to-profile, --to-endpoint or --to-fake")),
+        (None, false) => Err(Failure::usage("say where to copy to: --to-profile, --to-endpoint or --to-fake")),
     }
 }

@@ -300,7 +300,11 @@ fn enum_flags_take_any_case_and_global_options_are_listed_apart() {
     assert!(listed.stdout.contains("Custom") && !listed.stdout.contains(" Base "), "{listed:?}");
     let help = fake(&["images", "copy", "--help"]).ok();
     let (own, global) = help.stdout.split_once("Global options:").expect("a heading of their own");
-    assert!(own.contains("<IMAGE_ID>  The image to copy") && own.contains("--to-profile"), "{}", help.stdout);
+    assert!(
+        own.contains("<IMAGE_ID>") && own.contains("The image to copy") && own.contains("--to-profile"),
+        "{}",
+        help.stdout
+    );
     assert!(global.contains("--endpoint") && !own.contains("--endpoint"), "{}", help.stdout);
 }
 

@@ -288,3 +288,45 @@ fn a_failed_import_names_the_image_it_left_and_how_to_remove_it() {
     let id = error["image_id"].as_str().expect("the image left behind");
     assert!(error["message"].as_str().unwrap().contains(&format!("ucloudstack images delete {id}")), "{error}");
 }
+
+/// `~/.ucloud` with a profile for each of `targets`, named as given.
+fn target_profiles(home: &Dir, targets: &[(&str, &FakeUCloudStack)]) {
+    use crate::support::{PRIVATE_KEY, PUBLIC_KEY};
+    let config: Vec<_> = targets
+        .iter()
+        .map(|(name, fake)| serde_json::json!({"profile": name, "region": fake.region(), "base_url": fake.endpoint()}))
+        .collect();
+    let keys: Vec<_> = targets
+        .iter()
+        .map(|(name, _)| serde_json::json!({"profile": name, "public_key": PUBLIC_KEY, "private_key": PRIVATE_KEY}))
+        .collect();
+    home.file(".ucloud/config.json", serde_json::Value::from(config).to_string().as_bytes());
+    home.file(".ucloud/credential.json", serde_json::Value::from(keys).to_string().as_bytes());
+}
+
+#[tokio::test]
+async fn a_copy_to_three_platforms_publishes_on_each_and_one_failing_stops_no_other() {
+    let source = start_fake().await;
+    let (a, b, c) = (start_fake().await, start_fake().await, start_fake().await);
+    b.inject_fault("ImportImage", ucloudstack::testing::Fault::RetCode(1000), 1);
+    let home = Dir::new("copy-each");
+    target_profiles(&home, &[("a", &a), ("b", &b), ("c", &c)]);
+    let mut command = against(&source, home.path());
+    command.args(["--json", "--poll-delay", "0.2", "images", "copy", "cn-image-custom-000001"]);
+    let run = run(command.args(["--to-profile", "a,b", "--to-profile", "c", "--publish", "--company-id", "200001"]));
+    assert_eq!(run.code, 1, "{run:?}");
+    let each: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let targets: Vec<_> = each.iter().map(|t| t["target"].as_str().unwrap()).collect();
+    assert_eq!(targets, ["a", "b", "c"]);
+    for (n, fake) in [(0, &a), (2, &c)] {
+        let copy = each[n]["image_id"].as_str().unwrap();
+        let base = each[n]["base_image_id"].as_str().unwrap();
+        assert!(fake.image(copy).is_some() && fake.image(base).is_some(), "{}", each[n]);
+        assert_eq!(fake.image(base).unwrap().image_status, Some(ImageStatus::Used), "published and made");
+        assert!(each[n]["error"].is_null());
+    }
+    assert!(each[1]["image_id"].is_null() && each[1]["error"].as_str().unwrap().contains("1000"), "{}", each[1]);
+    let failure: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(failure["failures"][0]["id"], "b", "{failure}");
+    assert!(failure["message"].as_str().unwrap().starts_with("1 of 3 copies failed"), "{failure}");
+}
