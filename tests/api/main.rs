@@ -1,5 +1,5 @@
-//! Integration tests: the crate against real HTTP (wiremock and the embedded fake).
-//! One test binary, so the suite links once.
+//! Integration tests: the crate against real HTTP (wiremock, the embedded fake, and an S3 server
+//! started in-process, s3s). One test binary, so the suite links once.
 
 mod catalog;
 mod catalog_fake;
@@ -25,6 +25,7 @@ mod load;
 mod paginate;
 mod properties;
 mod redaction;
+mod s3_server;
 mod scale;
 mod secrets;
 mod support;

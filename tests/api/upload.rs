@@ -1,13 +1,14 @@
 //! `upload_image`: bad input refused before anything is sent, the format and size read from
-//! qcow2 files laid out as qemu-img makes them, the S3 half against an independent S3 server (moto, in server mode),
-//! the UCloudStack half against wiremock, retries, failure and resume.
+//! qcow2 files laid out as qemu-img makes them, the S3 half against an S3 server we did not write
+//! (s3s over s3s-fs, started in-process by the tests: see `s3_server`), the UCloudStack half
+//! against wiremock, retries, failure and resume.
 
+use crate::s3_server::{ACCESS_KEY, S3Server, SECRET, TOKEN};
 use crate::support::{client_for, form, param};
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ucloudstack::image::{ImageFormat, OsType, S3Error, TransferProgress, TransferStage, UploadHandle};
@@ -16,8 +17,6 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub(crate) const MIB: usize = 1 << 20;
 pub(crate) const IMAGE: &str = "cn-image-up";
-const SECRET: &str = "s3-secret-key-never-shown";
-const TOKEN: &str = "session-token-never-shown";
 
 // ---------------------------------------------------------------- files
 
@@ -89,108 +88,9 @@ pub(crate) fn qcow2_file(path: &Path, virtual_size: u64) {
     std::fs::write(path, file).unwrap();
 }
 
-// ---------------------------------------------------------------- moto
-
-/// moto's S3 in server mode on a free loopback port, started once for the test binary: it
-/// ends when the binary does (it exits when its stdin, held open here, closes).
-static MOTO: OnceLock<Result<String, String>> = OnceLock::new();
-
-fn start_moto() -> Result<String, String> {
-    let advice = "pip install 'moto[server]'";
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let script = format!(
-        "import os, sys, threading\n\
-         threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n\
-         from moto.server import main\n\
-         main(['-H', '127.0.0.1', '-p', '{port}'])\n"
-    );
-    let mut child = Command::new("python3")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("moto cannot start: python3 does not run ({e}); {advice}"))?;
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Err(format!("moto cannot start: `moto.server` exited ({status}); {advice}"));
-        }
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            // Its stdin stays open, and moto with it, until this process ends.
-            std::mem::forget(child);
-            return Ok(format!("http://127.0.0.1:{port}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    Err(format!("moto cannot start: no answer on port {port} after 30 s"))
-}
-
-/// A bucket of its own on the shared moto.
-struct Moto {
-    uri: String,
-    bucket: String,
-    http: reqwest::Client,
-}
-
-impl Moto {
-    async fn start(bucket: &str) -> Moto {
-        let uri = tokio::task::spawn_blocking(|| MOTO.get_or_init(start_moto).clone()).await.unwrap();
-        let uri = uri.unwrap_or_else(|e| panic!("{e}"));
-        let moto = Moto { uri, bucket: bucket.to_owned(), http: reqwest::Client::new() };
-        let response = moto.http.put(format!("{}/{bucket}", moto.uri)).send().await.unwrap();
-        assert!(response.status().is_success(), "CreateBucket: {}", response.status());
-        moto
-    }
-
-    fn object(&self, key: &str) -> String {
-        format!("{}/{}/{}", self.uri, self.bucket, encode_key(key))
-    }
-
-    /// CreateMultipartUpload: the upload id.
-    async fn upload(&self, key: &str) -> String {
-        let body = self.http.post(format!("{}?uploads", self.object(key))).send().await.unwrap().text().await.unwrap();
-        between(&body, "<UploadId>", "</UploadId>").unwrap_or_else(|| panic!("no UploadId in {body}")).to_owned()
-    }
-
-    async fn put_part(&self, key: &str, upload_id: &str, number: u32, bytes: Vec<u8>) {
-        let url = format!("{}?partNumber={number}&uploadId={upload_id}", self.object(key));
-        let response = self.http.put(url).body(bytes).send().await.unwrap();
-        assert!(response.status().is_success(), "UploadPart: {}", response.status());
-    }
-
-    /// ListParts: (number, size, ETag unquoted).
-    async fn parts(&self, key: &str, upload_id: &str) -> Vec<(u32, usize, String)> {
-        let url = format!("{}?uploadId={upload_id}", self.object(key));
-        let body = self.http.get(url).send().await.unwrap().text().await.unwrap();
-        body.split("<Part>")
-            .skip(1)
-            .map(|part| {
-                let number = between(part, "<PartNumber>", "<").unwrap().parse().unwrap();
-                let size = between(part, "<Size>", "<").unwrap().parse().unwrap();
-                let etag = between(part, "<ETag>", "<").unwrap().replace("&#34;", "").replace("&quot;", "");
-                (number, size, etag.replace('"', ""))
-            })
-            .collect()
-    }
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = text.find(start)? + start.len();
-    Some(&text[from..from + text[from..].find(end)?])
-}
-
-fn encode_key(key: &str) -> String {
-    key.split('/')
-        .map(|s| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("/")
-        .replace('+', "%20")
-}
-
-/// The parts moto holds match `file` cut in `part` bytes.
-async fn assert_parts_match(moto: &Moto, key: &str, upload_id: &str, file: &[u8], part: usize) {
-    let parts = moto.parts(key, upload_id).await;
+/// The parts the S3 server holds match `file` cut in `part` bytes.
+async fn assert_parts_match(s3: &S3Server, key: &str, upload_id: &str, file: &[u8], part: usize) {
+    let parts = s3.parts(key, upload_id).await;
     let expected: Vec<(u32, usize, String)> =
         file.chunks(part).enumerate().map(|(i, c)| (i as u32 + 1, c.len(), md5_hex(c))).collect();
     assert_eq!(parts, expected, "the parts on the S3 service are the file's");
@@ -219,7 +119,7 @@ impl Respond for Platform {
             })),
             Some("S3Login") => match &self.endpoint {
                 Some(endpoint) => json(serde_json::json!({
-                    "Action": "S3LoginResponse", "RetCode": 0, "AccessKey": "AKIDUPLOAD",
+                    "Action": "S3LoginResponse", "RetCode": 0, "AccessKey": ACCESS_KEY,
                     "SecretKey": SECRET, "Endpoint": endpoint, "Bucket": self.bucket, "SessionID": TOKEN
                 })),
                 None => json(serde_json::json!({"Action": "S3LoginResponse", "RetCode": 230, "Message": "no S3 here"})),
@@ -355,20 +255,20 @@ async fn the_header_names_the_format_and_a_qcow2_its_virtual_size() {
     assert_eq!(param(&actions(&server).await[0], "ImageSize"), Some("20"));
 }
 
-// ---------------------------------------------------------------- end to end: wiremock + moto
+// ---------------------------------------------------------------- end to end: wiremock + the S3 server
 
 #[tokio::test]
 async fn a_40_mib_file_goes_up_in_8_mib_parts_end_to_end() {
-    let moto = Moto::start("e2e").await;
+    let s3 = S3Server::start("e2e").await;
     // Other uploads in the bucket, ours among them: the key is found by its upload id.
-    moto.upload("images/cn-image-0/old.raw").await;
+    s3.upload("images/cn-image-0/old.raw").await;
     let key = "images/cn-image-up/web 镜像.raw";
-    let upload_id = moto.upload(key).await;
-    moto.upload("images/cn-image-9/later.raw").await;
+    let upload_id = s3.upload(key).await;
+    s3.upload("images/cn-image-9/later.raw").await;
     let dir = Dir::new("e2e");
     let bytes = content(40 * MIB, 1);
     let path = dir.file("web.raw", &bytes);
-    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let (server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     let reports = Arc::new(Mutex::new(Vec::<TransferProgress>::new()));
     let seen = reports.clone();
     let done = upload(&client, &path)
@@ -382,7 +282,9 @@ async fn a_40_mib_file_goes_up_in_8_mib_parts_end_to_end() {
     assert_eq!(done.image.id(), IMAGE);
     assert_eq!(done.image.status(), "Used");
     assert_eq!((done.bytes_sent, done.bytes_reused, done.part_size), (40 * MIB as u64, 0, 8 * MIB as u64));
-    assert_parts_match(&moto, key, &upload_id, &bytes, 8 * MIB).await;
+    assert_parts_match(&s3, key, &upload_id, &bytes, 8 * MIB).await;
+    let signed_parts = crate::s3_server::verified().iter().filter(|r| r.starts_with("PUT /e2e/")).count();
+    assert_eq!(signed_parts, 5, "s3s checked each part's signature and session token");
 
     let forms = actions(&server).await;
     let names = action_names(&forms);
@@ -403,24 +305,24 @@ async fn a_40_mib_file_goes_up_in_8_mib_parts_end_to_end() {
 
 #[tokio::test]
 async fn a_resumed_upload_sends_only_the_parts_missing_or_different() {
-    let moto = Moto::start("resume").await;
+    let s3 = S3Server::start("resume").await;
     let key = "images/cn-image-up/web.raw";
-    let upload_id = moto.upload(key).await;
+    let upload_id = s3.upload(key).await;
     let dir = Dir::new("resume");
     // Five parts of 5 MiB, the last 3 MiB.
     let part = 5 * MIB;
     let bytes = content(4 * part + 3 * MIB, 2);
     let path = dir.file("web.raw", &bytes);
     // An earlier attempt sent parts 1 and 2, and a part 3 of other bytes.
-    moto.put_part(key, &upload_id, 1, bytes[..part].to_vec()).await;
-    moto.put_part(key, &upload_id, 2, bytes[part..2 * part].to_vec()).await;
-    moto.put_part(key, &upload_id, 3, vec![0u8; part]).await;
-    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    s3.put_part(key, &upload_id, 1, bytes[..part].to_vec()).await;
+    s3.put_part(key, &upload_id, 2, bytes[part..2 * part].to_vec()).await;
+    s3.put_part(key, &upload_id, 3, vec![0u8; part]).await;
+    let (server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, &upload_id)).send().await.unwrap();
     assert_eq!(done.part_size, part as u64);
     assert_eq!(done.bytes_sent, (2 * part + 3 * MIB) as u64, "parts 3 (different), 4 and 5 (missing) were sent");
     assert_eq!(done.bytes_reused, 2 * part as u64);
-    assert_parts_match(&moto, key, &upload_id, &bytes, part).await;
+    assert_parts_match(&s3, key, &upload_id, &bytes, part).await;
     let names = action_names(&actions(&server).await);
     assert_eq!(names[..4], ["DescribeImage", "S3Login", "CompleteImageMultipartUpload", "DescribeImage"]);
 
@@ -428,14 +330,14 @@ async fn a_resumed_upload_sends_only_the_parts_missing_or_different() {
     let mut changed = bytes.clone();
     changed[part + 12345] ^= 0xff;
     std::fs::write(&path, &changed).unwrap();
-    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let (_server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, &upload_id)).send().await.unwrap();
     assert_eq!(done.bytes_sent, part as u64, "only the part that changed");
-    assert_parts_match(&moto, key, &upload_id, &changed, part).await;
+    assert_parts_match(&s3, key, &upload_id, &changed, part).await;
 
     // A file shorter than the parts the platform holds cannot be made right: refused.
     std::fs::write(&path, &changed[..3 * part]).unwrap();
-    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let (server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     let Err(Error::Transfer(failure)) =
         client.upload_image(&path).resume(UploadHandle::new(IMAGE, &upload_id)).send().await
     else {
@@ -448,15 +350,15 @@ async fn a_resumed_upload_sends_only_the_parts_missing_or_different() {
 
 #[tokio::test]
 async fn a_file_that_changes_while_it_is_sent_is_not_completed() {
-    let moto = Moto::start("changing").await;
+    let s3 = S3Server::start("changing").await;
     let key = "images/cn-image-up/web.raw";
-    let upload_id = moto.upload(key).await;
+    let upload_id = s3.upload(key).await;
     let dir = Dir::new("changing");
     let bytes = content(12 * MIB, 6);
     let path = dir.file("web.raw", &bytes);
     let mut changed = bytes.clone();
     changed[MIB] ^= 1;
-    let (server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let (server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     // The first part changes once it is in.
     let (target, new) = (path.clone(), changed.clone());
     let err = upload(&client, &path)
@@ -474,15 +376,15 @@ async fn a_file_that_changes_while_it_is_sent_is_not_completed() {
     assert_eq!(failure.stage, TransferStage::Read, "{failure}");
     assert!(!action_names(&actions(&server).await).contains(&"CompleteImageMultipartUpload".to_owned()));
     // Resuming sends the part that differs from what the platform holds, and completes.
-    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let (_server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(failure.resume_handle().cloned().unwrap()).send().await.unwrap();
     assert_eq!(done.bytes_sent, 5 * MIB as u64, "the first part alone");
-    assert_parts_match(&moto, key, &upload_id, &changed, 5 * MIB).await;
+    assert_parts_match(&s3, key, &upload_id, &changed, 5 * MIB).await;
 }
 
 // ---------------------------------------------------------------- retries and failures
 
-/// What the proxy in front of moto does to the first requests that carry a `PUT`.
+/// What the proxy in front of the S3 server does to the first requests that carry a `PUT`.
 #[derive(Clone, Copy, Debug)]
 enum Fault {
     /// Resets the connection once the request's head and some of its body arrived.
@@ -493,11 +395,11 @@ enum Fault {
     Refuse,
 }
 
-/// A TCP proxy to moto that spoils PUTs with `faults` in turn, then passes everything on.
-async fn faulty_proxy(moto: &str, faults: Vec<Fault>) -> (String, Arc<AtomicUsize>) {
+/// A TCP proxy to the S3 server that spoils PUTs with `faults` in turn, then passes everything on.
+async fn faulty_proxy(s3: &str, faults: Vec<Fault>) -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let target = moto.trim_start_matches("http://").to_owned();
+    let target = s3.trim_start_matches("http://").to_owned();
     let faults = Arc::new(Mutex::new(faults.into_iter()));
     let spoiled = Arc::new(AtomicUsize::new(0));
     let count = spoiled.clone();
@@ -525,8 +427,13 @@ async fn faulty_proxy(moto: &str, faults: Vec<Fault>) -> (String, Arc<AtomicUsiz
                                 if let Some((status, code, message)) = answer {
                                     let body = format!("<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
                                     let head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
-                                    let _ = client.write_all(head.as_bytes()).await;
-                                    let _ = client.write_all(body.as_bytes()).await;
+                                    let _ = client.write_all(format!("{head}{body}").as_bytes()).await;
+                                    // Closed, not reset, once the client stops sending: a reset
+                                    // could discard the answer before the client reads it.
+                                    let _ = client.shutdown().await;
+                                    let drain = async { while client.read(&mut up).await.is_ok_and(|n| n > 0) {} };
+                                    let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+                                    return;
                                 }
                                 let _ = client.set_zero_linger();
                                 return;
@@ -547,31 +454,31 @@ async fn faulty_proxy(moto: &str, faults: Vec<Fault>) -> (String, Arc<AtomicUsiz
 
 #[tokio::test]
 async fn parts_are_sent_again_after_a_reset_connection_and_slow_down() {
-    let moto = Moto::start("retry").await;
+    let s3 = S3Server::start("retry").await;
     let key = "images/cn-image-up/web.raw";
-    let upload_id = moto.upload(key).await;
-    let (proxy, spoiled) = faulty_proxy(&moto.uri, vec![Fault::Reset, Fault::SlowDown]).await;
+    let upload_id = s3.upload(key).await;
+    let (proxy, spoiled) = faulty_proxy(&s3.uri, vec![Fault::Reset, Fault::SlowDown]).await;
     let dir = Dir::new("retry");
     let bytes = content(12 * MIB, 3);
     let path = dir.file("web.raw", &bytes);
-    let (_server, client) = platform(Some(&proxy), &moto.bucket, &upload_id).await;
+    let (_server, client) = platform(Some(&proxy), &s3.bucket, &upload_id).await;
     let done = upload(&client, &path).image_format(ImageFormat::Raw).concurrency(1).send().await.unwrap();
     assert_eq!(spoiled.load(SeqCst), 2, "both faults were met");
     assert_eq!(done.bytes_sent, 12 * MIB as u64);
-    assert_parts_match(&moto, key, &upload_id, &bytes, 5 * MIB).await;
+    assert_parts_match(&s3, key, &upload_id, &bytes, 5 * MIB).await;
 }
 
 #[tokio::test]
 async fn a_refused_part_fails_with_a_resume_handle_and_resuming_finishes() {
-    let moto = Moto::start("refused").await;
+    let s3 = S3Server::start("refused").await;
     let key = "images/cn-image-up/web.raw";
-    let upload_id = moto.upload(key).await;
+    let upload_id = s3.upload(key).await;
     // The first part is refused: a refusal is not tried again.
-    let (proxy, spoiled) = faulty_proxy(&moto.uri, vec![Fault::Refuse]).await;
+    let (proxy, spoiled) = faulty_proxy(&s3.uri, vec![Fault::Refuse]).await;
     let dir = Dir::new("refused");
     let bytes = content(12 * MIB, 4);
     let path = dir.file("web.raw", &bytes);
-    let (server, client) = platform(Some(&proxy), &moto.bucket, &upload_id).await;
+    let (server, client) = platform(Some(&proxy), &s3.bucket, &upload_id).await;
     let err = upload(&client, &path).image_format(ImageFormat::Raw).concurrency(1).send().await.unwrap_err();
     let shown = format!("{err} {err:?}");
     for secret in [SECRET, TOKEN, "X-Amz-Signature", "X-Amz-Credential"] {
@@ -588,53 +495,40 @@ async fn a_refused_part_fails_with_a_resume_handle_and_resuming_finishes() {
     let want = UploadHandle::new(IMAGE, &upload_id).with_object_key(key).with_part_size(5 << 20);
     assert_eq!(handle, want, "the key found and the part size are kept");
 
-    let (_server, client) = platform(Some(&moto.uri), &moto.bucket, &upload_id).await;
+    let (_server, client) = platform(Some(&s3.uri), &s3.bucket, &upload_id).await;
     let done = client.upload_image(&path).resume(handle).send().await.unwrap();
     assert_eq!(done.bytes_sent + done.bytes_reused, 12 * MIB as u64);
-    assert_parts_match(&moto, key, &upload_id, &bytes, 5 * MIB).await;
+    assert_parts_match(&s3, key, &upload_id, &bytes, 5 * MIB).await;
 }
 
 // ---------------------------------------------------------------- the wire, against wiremock
 
-/// The SigV4 signature botocore (an independent implementation) computes for a presigned
-/// request as the service received it.
-fn botocore_signature(method: &str, url: &url::Url, headers: &[(&str, &str)]) -> String {
-    let mut unsigned = url.clone();
-    let pairs: Vec<(String, String)> =
-        url.query_pairs().into_owned().filter(|(k, _)| !k.starts_with("X-Amz-")).collect();
-    unsigned.query_pairs_mut().clear().extend_pairs(&pairs);
-    let get = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap();
-    let input = serde_json::json!({
-        "method": method, "url": unsigned.as_str(), "headers": headers.iter().cloned().collect::<std::collections::HashMap<_, _>>(),
-        "access": get("X-Amz-Credential").split('/').next().unwrap(), "secret": SECRET, "token": get("X-Amz-Security-Token"),
-        "date": get("X-Amz-Date"), "expires": get("X-Amz-Expires"),
-    });
-    let script = "import sys, json\n\
-from botocore.auth import S3SigV4QueryAuth\n\
-from botocore.awsrequest import AWSRequest\n\
-from botocore.credentials import Credentials\n\
-d = json.load(sys.stdin)\n\
-auth = S3SigV4QueryAuth(Credentials(d['access'], d['secret'], d['token']), 's3', 'us-east-1', expires=int(d['expires']))\n\
-req = AWSRequest(method=d['method'], url=d['url'], headers=d['headers'])\n\
-req.context['timestamp'] = d['date']\n\
-auth._modify_request_before_signing(req)\n\
-print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req))\n";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with botocore (moto's dependency): pip install 'moto[server]'");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "botocore: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+/// Sends `request`, as the wire service received it (its path, query, Host, Content-MD5 and
+/// body), to the S3 server, its `X-Amz-Signature` spoiled if `spoil`: s3s checks the presigned
+/// SigV4 signature and the session token. The status and body s3s answered.
+async fn replay(s3: &str, request: &Request, spoil: bool) -> (u16, String) {
+    let mut query = request.url.query().unwrap().to_owned();
+    if spoil {
+        let signature = request.url.query_pairs().find(|(k, _)| k == "X-Amz-Signature").unwrap().1.into_owned();
+        let last = if signature.ends_with('0') { "1" } else { "0" };
+        let spoiled = format!("{}{last}", &signature[..signature.len() - 1]);
+        query = query.replace(&signature, &spoiled);
+    }
+    let url = format!("{s3}{}?{query}", request.url.path());
+    let mut sent = reqwest::Client::new().request(request.method.clone(), url).body(request.body.clone());
+    for name in ["host", "content-md5"] {
+        if let Some(value) = request.headers.get(name) {
+            sent = sent.header(name, value);
+        }
+    }
+    let response = sent.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
 }
 
-/// A hand-written S3 service under `/s3`: ListMultipartUploads in two pages (ours on the
-/// second), ListParts in two pages (part 1 right, part 2 of other bytes until sent), UploadPart
-/// answering the MD5 of what it got.
+/// A hand-written S3 service under `/s3api` (a valid bucket name, as s3s reads it when the
+/// requests are replayed to it): ListMultipartUploads in two pages (ours on the second),
+/// ListParts in two pages (part 1 right, part 2 of other bytes until sent), UploadPart answering
+/// the MD5 of what it got.
 struct PagedS3 {
     key: &'static str,
     part1_md5: String,
@@ -671,8 +565,8 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
     let path = dir.file("web.raw", &bytes);
     let key = "images/cn-image-up/web 镜像.raw";
     let answer = PagedS3 { key, part1_md5: md5_hex(&bytes[..5 * MIB]), part2_md5: Mutex::new("0".repeat(32)) };
-    Mock::given(wiremock::matchers::path_regex("^/s3/mirror")).respond_with(answer).mount(&s3).await;
-    let (_platform, client) = platform(Some(&format!("{}/s3", s3.uri())), "mirror", "upload-1").await;
+    Mock::given(wiremock::matchers::path_regex("^/s3api/mirror")).respond_with(answer).mount(&s3).await;
+    let (_platform, client) = platform(Some(&format!("{}/s3api", s3.uri())), "mirror", "upload-1").await;
     let done = client.upload_image(&path).resume(UploadHandle::new(IMAGE, "upload-1")).send().await.unwrap();
     assert_eq!((done.bytes_sent, done.bytes_reused), (MIB as u64, 5 * MIB as u64), "only part 2 was sent");
 
@@ -693,14 +587,14 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
     assert_eq!(
         summary,
         [
-            "GET /s3/mirror max-uploads=1000&uploads=",
-            "GET /s3/mirror key-marker=images/a&max-uploads=1000&upload-id-marker=u-a&uploads=",
-            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
-            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
-            "PUT /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw partNumber=2&uploadId=upload-1",
+            "GET /s3api/mirror max-uploads=1000&uploads=",
+            "GET /s3api/mirror key-marker=images/a&max-uploads=1000&upload-id-marker=u-a&uploads=",
+            "GET /s3api/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
+            "GET /s3api/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
+            "PUT /s3api/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw partNumber=2&uploadId=upload-1",
             // Before completing: the parts held are those sent.
-            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
-            "GET /s3/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
+            "GET /s3api/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&uploadId=upload-1",
+            "GET /s3api/mirror/images/cn-image-up/web%20%E9%95%9C%E5%83%8F.raw max-parts=1000&part-number-marker=1&uploadId=upload-1",
         ]
     );
     let put = &requests[4];
@@ -714,20 +608,27 @@ async fn the_s3_requests_are_paged_presigned_with_the_session_token_and_carry_co
         let query = |name: &str| request.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
         assert_eq!(query("X-Amz-Algorithm").as_deref(), Some("AWS4-HMAC-SHA256"));
         assert_eq!(query("X-Amz-Security-Token").as_deref(), Some(TOKEN), "the session token is sent");
-        assert!(query("X-Amz-Credential").unwrap().starts_with("AKIDUPLOAD/"));
+        assert!(query("X-Amz-Credential").unwrap().starts_with(&format!("{ACCESS_KEY}/")));
         assert!(query("X-Amz-Credential").unwrap().ends_with("/us-east-1/s3/aws4_request"));
-        let host = request.headers.get("host").unwrap().to_str().unwrap();
         let put = request.method.as_str() == "PUT";
-        let headers = if put { vec![("content-md5", md5), ("host", host)] } else { vec![("host", host)] };
+        if put {
+            assert!(request.headers.contains_key("content-md5"), "Content-MD5 on every part");
+        }
         let signed = if put { "content-md5;host" } else { "host" };
         assert_eq!(query("X-Amz-SignedHeaders").as_deref(), Some(signed));
-        assert_eq!(
-            query("X-Amz-Signature").unwrap(),
-            botocore_signature(request.method.as_str(), &request.url, &headers),
-            "botocore computes the same signature for {} {}",
-            request.method,
-            request.url.path()
-        );
+    }
+    // s3s, a SigV4 implementation we did not write, accepts each signature (over the path and
+    // Host signed for, the query and the signed headers) and the token; what it answers past
+    // that check is its own (it holds no such upload). The same request with its signature
+    // spoiled is refused: the check is made.
+    let s3 = tokio::task::spawn_blocking(crate::s3_server::address).await.unwrap().unwrap_or_else(|e| panic!("{e}"));
+    for request in &requests {
+        let line = format!("{} {}?{}", request.method, request.url.path(), request.url.query().unwrap());
+        let (status, body) = replay(&s3, request, false).await;
+        assert!(crate::s3_server::verified().contains(&line), "s3s accepts {line}: {status} {body}");
+        let (status, body) = replay(&s3, request, true).await;
+        assert_eq!(status, 403, "{line} spoiled: {body}");
+        assert!(body.contains("<Code>SignatureDoesNotMatch</Code>"), "{line} spoiled: {body}");
     }
 }
 
