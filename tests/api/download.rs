@@ -1,6 +1,7 @@
 //! `download_image`: a streamed GET into `<path>.part`, resumed with `Range` after a cut or from
 //! an earlier `.part`, a fresh address after a 403, and no file at `path` after a failure.
 
+use crate::download_server::{chain, timed_out};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -153,28 +154,6 @@ async fn setup(answers: Vec<Answer>) -> (FakeUCloudStack, ucloudstack::Client, S
     let (address, log) = file_server(answers).await;
     let client = fake.client_builder().download_endpoint(address).build().unwrap();
     (fake, client, id, log)
-}
-
-/// The error and its sources, each shown.
-fn chain(err: &Error) -> String {
-    let mut text = format!("{err:?}");
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = source {
-        text.push_str(&format!(" | {e}"));
-        source = e.source();
-    }
-    text
-}
-
-fn timed_out(err: &Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = source {
-        if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut) {
-            return true;
-        }
-        source = e.source();
-    }
-    false
 }
 
 #[tokio::test]
